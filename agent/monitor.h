@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Monitor REST API client: one per account, the only module that
+ * drives libcurl. TLS verification always on, Basic auth passed to curl in
+ * memory (never argv, never logged), timeouts, a response-size cap, and
+ * bounded retries with full-jitter exponential backoff for 429, 5xx,
+ * network faults and unparseable bodies.
+ */
+#ifndef ALERTD_MONITOR_H
+#define ALERTD_MONITOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+
+/* The largest response body accepted (a full page is about 1 MiB). */
+#define MONITOR_RESPONSE_MAX (16u * 1024 * 1024)
+/* Twilio's largest page. */
+#define MONITOR_PAGE_SIZE 1000
+/* Longest wait honoured from Retry-After / X-RateLimit-Reset, in seconds. */
+#define MONITOR_RETRY_AFTER_MAX 300
+/* First backoff step and ceiling, in milliseconds. */
+#define MONITOR_BACKOFF_BASE_MS 250
+#define MONITOR_BACKOFF_MAX_MS 30000
+/* Parallel instance fetches for fetch_details. */
+#define MONITOR_FETCH_PARALLEL 4
+#define MONITOR_URL_MAX 2048
+
+struct monitor;
+
+struct monitor_stats {
+	int64_t requests;	/* HTTP requests sent, retries included */
+	int64_t http_errors;	/* responses other than 2xx, and network failures */
+	int64_t retries;
+	int64_t bytes;		/* response bytes received (after decompression) */
+	int64_t status_2xx, status_4xx, status_5xx;
+};
+
+/*
+ * monitor_create - a client for @acct (borrowed: must outlive the client).
+ * @timeout: total seconds per request; @max_retries: retries after the first
+ * try; @stop: when it becomes non-zero, backoff waits end and calls return
+ * -EINTR (may be NULL). Returns 0 and *@out, -ENOMEM, or -EIO (curl init).
+ */
+int monitor_create(const struct config_account *acct, int64_t timeout, int max_retries,
+		   volatile int *stop, struct monitor **out);
+
+/* monitor_destroy - free the client; NULL is fine. */
+void monitor_destroy(struct monitor *m);
+
+/*
+ * monitor_get_json - GET the absolute @url and parse the JSON object it
+ * returns into *@out (caller json_decref's). @url must be on the account's
+ * API host or a twilio.com host over https, so credentials never go
+ * elsewhere. Returns:
+ *   0         success;
+ *   -EACCES   401/403: the credentials were refused (not retried);
+ *   -ENOENT   404;
+ *   -EPROTO   another 4xx (not retried) or a URL refused;
+ *   -EAGAIN   429/5xx/network/bad body still failing after the retries;
+ *   -EINTR    stopped by the stop flag;
+ *   -ENOMEM.
+ * On error, monitor_error() holds one line naming the problem, with
+ * Twilio's own message when it sent one.
+ */
+int monitor_get_json(struct monitor *m, const char *url, json_t **out);
+
+/*
+ * monitor_list_url - the first-page URL of an Alerts query:
+ * StartDate=@start, EndDate=@end (omitted when @end is 0), LogLevel from
+ * the account, PageSize=MONITOR_PAGE_SIZE. Returns 0 or -ENAMETOOLONG.
+ */
+int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *buf,
+		     size_t size);
+
+/*
+ * monitor_fetch_many - fetch the instances of @n alert sids, at most
+ * MONITOR_FETCH_PARALLEL at a time, calling @fn with each parsed object
+ * (borrowed for the call). Sids that are gone (404) are skipped. Stops at
+ * the first error other than 404 and returns it (codes as monitor_get_json),
+ * or @fn's non-zero return; 0 when all were handled.
+ */
+int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
+		       int (*fn)(json_t *alert, void *arg), void *arg);
+
+/*
+ * monitor_set_wait_hook - call @fn(@arg) before every backoff wait, so a
+ * caller can release what it holds (an open transaction) while waiting.
+ */
+void monitor_set_wait_hook(struct monitor *m, void (*fn)(void *arg), void *arg);
+
+/* monitor_error - the last error line ("" if none); owned by @m. */
+const char *monitor_error(const struct monitor *m);
+
+/* monitor_stats - counters since creation; owned by @m. */
+const struct monitor_stats *monitor_stats(const struct monitor *m);
+
+#endif

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The sync engine. A run queries StartDate = watermark - overlap as one
+ * open-ended query; a first run (or a query that reaches Twilio's cap)
+ * walks the window in time slices, oldest first, so every finished slice
+ * can move the watermark. Rows are upserted by sid, several pages to a
+ * transaction; the watermark moves in the transaction of a slice's last
+ * rows, so a crash at any point loses nothing and duplicates nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.h"
+#include "log.h"
+#include "poll.h"
+#include "util.h"
+
+struct sync {
+	struct store *s;
+	struct monitor *m;
+	const struct config *cfg;
+	const struct config_account *acct;
+	volatile int *stop;
+	struct poll_result *res;
+	int64_t now;
+	int64_t watermark;	/* 0 = none */
+	/* The open transaction, if any. */
+	bool in_txn;
+	int64_t txn_rows;
+	int64_t txn_started;
+	int txn_error;		/* a commit that failed inside the wait hook */
+	/* Sids inserted by the current query, for fetch_details. */
+	char **fresh;
+	size_t n_fresh, cap_fresh;
+};
+
+static int txn_begin(struct sync *y)
+{
+	int r;
+
+	if (y->in_txn)
+		return 0;
+	r = store_begin(y->s);
+	if (r < 0)
+		return r;
+	y->in_txn = true;
+	y->txn_rows = 0;
+	y->txn_started = util_mono_ms();
+	return 0;
+}
+
+static int txn_commit(struct sync *y)
+{
+	int r;
+
+	if (!y->in_txn)
+		return 0;
+	y->in_txn = false;
+	r = store_commit(y->s);
+	if (r < 0)
+		store_rollback(y->s);
+	return r;
+}
+
+/* Before a backoff wait: never hold the write lock while sleeping. */
+static void on_wait(void *arg)
+{
+	struct sync *y = arg;
+	int r = txn_commit(y);
+
+	if (r < 0 && !y->txn_error)
+		y->txn_error = r;
+}
+
+static void fresh_clear(struct sync *y)
+{
+	for (size_t i = 0; i < y->n_fresh; i++)
+		free(y->fresh[i]);
+	y->n_fresh = 0;
+}
+
+static int fresh_add(struct sync *y, const char *sid)
+{
+	if (y->n_fresh == y->cap_fresh) {
+		size_t cap = y->cap_fresh ? y->cap_fresh * 2 : 256;
+		char **p = realloc(y->fresh, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		y->fresh = p;
+		y->cap_fresh = cap;
+	}
+	y->fresh[y->n_fresh] = strdup(sid);
+	if (!y->fresh[y->n_fresh])
+		return -ENOMEM;
+	y->n_fresh++;
+	return 0;
+}
+
+static int store_details(json_t *obj, void *arg)
+{
+	struct sync *y = arg;
+	struct alert a;
+	int r;
+
+	if (alert_from_json(&a, obj, NULL) < 0)
+		return 0;	/* a malformed instance leaves the row as listed */
+	r = store_set_details(y->s, &a);
+	if (r == 0)
+		y->res->details++;
+	alert_finish(&a);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* fetch_details: the request/response data of this query's new alerts. */
+static int fetch_fresh(struct sync *y)
+{
+	int r;
+
+	if (!y->acct->fetch_details || y->n_fresh == 0)
+		return 0;
+	r = txn_begin(y);
+	if (r < 0)
+		return r;
+	r = monitor_fetch_many(y->m, (const char *const *)y->fresh, y->n_fresh, store_details, y);
+	if (r < 0 && r != -EAGAIN && r != -ENOENT && r != -EPROTO)
+		return r;
+	if (r < 0)
+		log_warnx("account %s: alert details not fetched: %s", y->acct->name,
+			  monitor_error(y->m));
+	fresh_clear(y);
+	return txn_commit(y);
+}
+
+/* Upsert the alerts of one page; count them and find the newest. */
+static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *newest)
+{
+	const char *key = json_string_value(json_object_get(json_object_get(page, "meta"), "key"));
+	json_t *list = json_object_get(page, key ? key : "alerts"), *item;
+	size_t i;
+	int r;
+
+	if (!json_is_array(list)) {
+		snprintf(y->res->error, sizeof(y->res->error),
+			 "account %s: the API's answer has no \"%s\" list", y->acct->name,
+			 key ? key : "alerts");
+		return -EPROTO;
+	}
+	r = txn_begin(y);
+	if (r < 0)
+		return r;
+	json_array_foreach(list, i, item) {
+		enum store_upsert_result what;
+		const char *why = NULL;
+		struct alert a;
+
+		r = alert_from_json(&a, item, &why);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			/* One bad item must not cost the rest of the page. */
+			log_warnx("account %s: skipped an alert: %s", y->acct->name, why);
+			continue;
+		}
+		r = store_upsert_alert(y->s, &a, y->now, &what);
+		if (r == 0 && what == STORE_INSERTED && y->acct->fetch_details)
+			r = fresh_add(y, a.sid);
+		if (a.created > *newest)
+			*newest = a.created;
+		alert_finish(&a);
+		if (r < 0)
+			return r;
+		if (what == STORE_INSERTED)
+			y->res->inserted++;
+		else if (what == STORE_UPDATED)
+			y->res->updated++;
+		(*count)++;
+		y->txn_rows++;
+	}
+	return 0;
+}
+
+/*
+ * Run one query [start, end] (end 0 = open) through all its pages.
+ * *count gets the number of alerts returned, *newest the newest date_created.
+ */
+static int run_query(struct sync *y, int64_t start, int64_t end, int64_t *count,
+		     int64_t *newest)
+{
+	char url[MONITOR_URL_MAX];
+	json_t *page = NULL;
+	int r;
+
+	*count = 0;
+	*newest = 0;
+	r = monitor_list_url(y->m, start, end, url, sizeof(url));
+	if (r < 0)
+		goto out;
+	for (;;) {
+		const char *next;
+
+		r = monitor_get_json(y->m, url, &page);
+		if (r == 0 && y->txn_error)
+			r = y->txn_error;
+		if (r < 0)
+			goto out;
+		y->res->pages++;
+		r = store_page(y, page, count, newest);
+		if (r < 0)
+			goto out;
+		if (y->txn_rows >= POLL_BATCH_ROWS ||
+		    util_mono_ms() - y->txn_started >= POLL_BATCH_MS) {
+			r = txn_commit(y);
+			if (r < 0)
+				goto out;
+		}
+		next = json_string_value(
+			json_object_get(json_object_get(page, "meta"), "next_page_url"));
+		if (!next || !*next)
+			break;
+		/* Followed verbatim: the token in it keeps paging stable. */
+		if (snprintf(url, sizeof(url), "%s", next) >= (int)sizeof(url)) {
+			snprintf(y->res->error, sizeof(y->res->error),
+				 "account %s: next_page_url longer than %d bytes", y->acct->name,
+				 MONITOR_URL_MAX);
+			r = -EPROTO;
+			goto out;
+		}
+		json_decref(page);
+		page = NULL;
+		if (y->stop && *y->stop) {
+			r = -EINTR;
+			goto out;
+		}
+	}
+out:
+	json_decref(page);
+	return r;
+}
+
+/* The slice is done: move the watermark with the slice's last rows. */
+static int finish_slice(struct sync *y, int64_t mark)
+{
+	int r = 0;
+
+	if (mark > y->watermark) {
+		r = txn_begin(y);
+		if (r < 0)
+			return r;
+		r = store_sync_set_watermark(y->s, y->acct->name, y->acct->account_sid, mark);
+		if (r < 0)
+			return r;
+		y->watermark = mark;
+	}
+	r = txn_commit(y);
+	if (r < 0)
+		return r;
+	y->res->slices++;
+	return fetch_fresh(y);
+}
+
+/*
+ * Sync [start, now]. @backfill walks slices from the start; otherwise one
+ * open query, falling back to slices when it reaches the cap.
+ */
+static int sync_window(struct sync *y, int64_t start, bool backfill, int64_t cap)
+{
+	int64_t a = start, len = backfill ? POLL_SLICE_FIRST : 0;
+	int r;
+
+	for (;;) {
+		int64_t b = len ? a + len : 0, count, newest;
+		bool open = !len || b >= y->now;
+
+		r = run_query(y, a, open ? 0 : b, &count, &newest);
+		if (r < 0)
+			return r;
+		if (count >= cap) {
+			int64_t span = (open ? y->now : b) - a;
+
+			if (span > 1) {
+				/* Truncated at the cap: what was stored stays, the slice is redone smaller. */
+				len = span / 2;
+				log_info("account %s: %lld alerts since %lld reached the query cap; "
+					 "splitting into %llds slices", y->acct->name, (long long)count,
+					 (long long)a, (long long)len);
+				r = txn_commit(y);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			log_warnx("account %s: more than %lld alerts in one second; some may be missing",
+				  y->acct->name, (long long)cap);
+		}
+		/* A closed slice proves nothing else exists up to its end. */
+		r = finish_slice(y, open ? newest : (newest > b ? newest : b));
+		if (r < 0)
+			return r;
+		if (open)
+			return 0;
+		a = b;
+		if (count < cap / 4 && len < POLL_SLICE_MAX)
+			len = len * 2 < POLL_SLICE_MAX ? len * 2 : POLL_SLICE_MAX;
+		if (y->stop && *y->stop)
+			return -EINTR;
+	}
+}
+
+static const char *outcome_of(int r)
+{
+	switch (r) {
+	case 0:
+		return "ok";
+	case -EACCES:
+		return "auth";
+	case -EAGAIN:
+		return "unavailable";
+	case -EINTR:
+		return "interrupted";
+	default:
+		return "error";
+	}
+}
+
+int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
+		 const struct config_account *acct, int64_t cap, volatile int *stop,
+		 struct poll_result *res)
+{
+	struct sync y = {.s = s, .m = m, .cfg = cfg, .acct = acct, .stop = stop, .res = res};
+	struct monitor_stats before = *monitor_stats(m);
+	struct store_sync_state st;
+	struct store_run run = {0};
+	int64_t oldest, start;
+	bool backfill;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	y.now = util_now();
+	run.started = y.now;
+	monitor_set_wait_hook(m, on_wait, &y);
+	r = store_sync_get(s, acct->name, &st);
+	if (r < 0)
+		goto out;
+	/* All arithmetic in UTC seconds; Twilio refuses StartDate older than 30 days. */
+	oldest = y.now - (cfg->retention < 30 * 86400 ? cfg->retention : 30 * 86400);
+	if (oldest < y.now - 30 * 86400 + POLL_WINDOW_MARGIN)
+		oldest = y.now - 30 * 86400 + POLL_WINDOW_MARGIN;
+	backfill = !st.has_watermark;
+	if (backfill) {
+		start = oldest;
+	} else {
+		y.watermark = st.watermark;
+		start = st.watermark - cfg->overlap;
+		if (start < oldest) {
+			log_warnx("account %s: last synced more than the retention window ago; "
+				  "alerts older than %lld days are gone from Twilio",
+				  acct->name, (long long)((y.now - oldest) / 86400));
+			start = oldest;
+			backfill = true;
+		}
+	}
+	r = sync_window(&y, start, backfill, cap);
+out:
+	if (r < 0) {
+		if (y.in_txn) {
+			/* Rows of finished pages are good: keep them, the watermark did not move. */
+			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM ||
+			    txn_commit(&y) < 0)
+				store_rollback(s);
+			y.in_txn = false;
+		}
+		if (!res->error[0]) {
+			const char *why = monitor_error(m)[0] ? monitor_error(m) : store_errmsg(s);
+
+			if (r == -EINTR)
+				why = "stopped before the sync finished";
+			else if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM)
+				why = store_errmsg(s);
+			snprintf(res->error, sizeof(res->error), "account %s: %s", acct->name, why);
+		}
+	}
+	monitor_set_wait_hook(m, NULL, NULL);
+	fresh_clear(&y);
+	free(y.fresh);
+	res->watermark = y.watermark;
+
+	run.account = acct->name;
+	run.finished = util_now();
+	run.pages = res->pages;
+	run.requests = monitor_stats(m)->requests - before.requests;
+	run.http_errors = monitor_stats(m)->http_errors - before.http_errors;
+	run.inserted = res->inserted;
+	run.updated = res->updated;
+	run.outcome = outcome_of(r);
+	run.error = r < 0 ? res->error : NULL;
+	/* Bookkeeping failures must not hide the sync's own outcome. */
+	if (store_sync_record(s, acct->name, acct->account_sid, run.finished,
+			      r < 0 ? res->error : NULL) < 0 ||
+	    store_run_log(s, &run) < 0)
+		log_warnx("account %s: could not record the poll run: %s", acct->name,
+			  store_errmsg(s));
+	return r;
+}

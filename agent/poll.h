@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sync engine: one account's alerts from the Monitor API into the
+ * store, following DESIGN.md's sync rules (watermark, overlap, oldest-first
+ * time slices under Twilio's per-query cap, crash safety).
+ */
+#ifndef ALERTD_POLL_H
+#define ALERTD_POLL_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "monitor.h"
+#include "store.h"
+
+/* Twilio's documented cap on the alerts one query can page through. */
+#define POLL_QUERY_CAP 10000
+/* Rows per store transaction during a backfill, and the longest a
+ * transaction stays open across page fetches (other writers wait). */
+#define POLL_BATCH_ROWS 10000
+#define POLL_BATCH_MS 2000
+/* Twilio refuses StartDate older than 30 days: stay this far inside. */
+#define POLL_WINDOW_MARGIN (15 * 60)
+/* Backfill slices: first length, longest length. */
+#define POLL_SLICE_FIRST 3600
+#define POLL_SLICE_MAX (2 * 86400)
+
+struct poll_result {
+	int64_t slices;		/* queries run */
+	int64_t pages;
+	int64_t inserted;
+	int64_t updated;
+	int64_t details;	/* instances fetched for fetch_details */
+	int64_t watermark;	/* after the run; 0 = none yet */
+	char error[512];	/* "" on success, else one line naming the problem */
+};
+
+/*
+ * poll_account - sync @acct once: query StartDate = watermark - overlap
+ * (or the retention window on the first run), upsert every page, move
+ * the watermark only after a query is completely committed, record the
+ * attempt in sync_state and poll_runs. @cap is the per-query cap
+ * (POLL_QUERY_CAP unless testing). @stop aborts between pages.
+ * Returns 0, or the failure: -EACCES (credentials refused), -EAGAIN (API
+ * unavailable after retries), -EPROTO (API refused the query or answered
+ * nonsense), -EINTR (stopped), or a store error (-EBUSY, -ENOSPC, -EIO,
+ * -ENOMEM); res->error names it.
+ */
+int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
+		 const struct config_account *acct, int64_t cap, volatile int *stop,
+		 struct poll_result *res);
+
+#endif

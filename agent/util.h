@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by every module: durations, UTC dates, a capped
+ * growable buffer, form-encoded text, URL hosts, files, locks, randomness.
+ * Nothing here logs; callers decide what an error means.
+ */
+#ifndef ALERTD_UTIL_H
+#define ALERTD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* "YYYY-MM-DDTHH:MM:SSZ" plus the terminating NUL. */
+#define UTIL_TIME_LEN 21
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * util_parse_duration - parse "30s", "10m", "1h", "30d", "2w" or a bare
+ * number of seconds ("0" included) into seconds. Returns 0, or -EINVAL for
+ * anything else (empty, negative, unknown unit, trailing junk, overflow).
+ */
+int util_parse_duration(const char *s, int64_t *out);
+
+/*
+ * util_parse_time - parse a date as Twilio may write it into seconds since
+ * the epoch (UTC): "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" with optional
+ * fraction and "Z" or "+hh:mm"/"-hh:mm"/"+hhmm" offset (no zone = UTC), a
+ * space instead of the "T", or RFC 2822 ("Tue, 09 Feb 2010 01:23:53 +0000",
+ * weekday optional). Returns 0 or -EINVAL. Independent of the TZ variable.
+ */
+int util_parse_time(const char *s, int64_t *out);
+
+/* util_format_time - write @t as "YYYY-MM-DDTHH:MM:SSZ" into @out. */
+void util_format_time(int64_t t, char out[UTIL_TIME_LEN]);
+
+/* util_now - wall-clock seconds since the epoch. */
+int64_t util_now(void);
+
+/* util_mono_ms - monotonic milliseconds, for timeouts and intervals. */
+int64_t util_mono_ms(void);
+
+/*
+ * struct strbuf - a growable byte buffer with a hard cap (@max bytes,
+ * excluding the NUL that is always kept after the data).
+ */
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+/* strbuf_init - an empty buffer that refuses to grow past @max bytes. */
+void strbuf_init(struct strbuf *sb, size_t max);
+
+/*
+ * strbuf_append - append @n bytes. Returns 0, -EMSGSIZE when the cap would
+ * be passed (nothing appended), or -ENOMEM.
+ */
+int strbuf_append(struct strbuf *sb, const void *data, size_t n);
+
+/* strbuf_reset - drop the content, keep the allocation. */
+void strbuf_reset(struct strbuf *sb);
+
+/* strbuf_finish - free the buffer; NULL and an unused buffer are fine. */
+void strbuf_finish(struct strbuf *sb);
+
+/*
+ * util_form_get - find @key in application/x-www-form-urlencoded @form
+ * (as in Twilio's alert_text) and store its decoded value ("+" = space,
+ * %XX decoded, invalid escapes kept verbatim) in *@out, to be freed by the
+ * caller. Key match is exact and case-sensitive; the first match wins.
+ * Returns 0, -ENOENT when absent, -ENOMEM.
+ */
+int util_form_get(const char *form, const char *key, char **out);
+
+/*
+ * util_url_host - copy the host of an absolute URL ("https://h:443/p" ->
+ * "h", lower-cased, IPv6 brackets removed, userinfo skipped) into @out of
+ * @size bytes. Returns 0, -EINVAL if @url has no "scheme://host", or
+ * -ENAMETOOLONG if the host does not fit.
+ */
+int util_url_host(const char *url, char *out, size_t size);
+
+/*
+ * util_read_file - read a whole file of at most @max bytes into a new
+ * NUL-terminated buffer (*@out, caller frees; *@len may be NULL).
+ * Returns 0, -errno from open/read, or -EFBIG when larger than @max.
+ */
+int util_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/*
+ * util_lock_file - open (creating, mode 0600) @path and take an exclusive
+ * non-blocking flock on it. On success *@fd holds the lock until closed.
+ * Returns 0, -EWOULDBLOCK when another process holds it, or -errno.
+ */
+int util_lock_file(const char *path, int *fd);
+
+/* util_random - a uniformly random integer in [0, @bound) (bound > 0). */
+uint64_t util_random(uint64_t bound);
+
+/*
+ * util_sleep_ms - sleep up to @ms milliseconds; returns early (with true)
+ * when *@stop becomes non-zero. @stop may be NULL.
+ */
+bool util_sleep_ms(int64_t ms, volatile int *stop);
+
+/* util_trim - strip leading and trailing ASCII whitespace in place. */
+char *util_trim(char *s);
+
+#endif

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for util.c: durations, dates in every accepted form, buffers, forms, hosts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+#include "util.h"
+
+static void test_duration(void)
+{
+	int64_t v;
+
+	CHECK_INT(util_parse_duration("30s", &v), 0);
+	CHECK_INT(v, 30);
+	CHECK_INT(util_parse_duration("10m", &v), 0);
+	CHECK_INT(v, 600);
+	CHECK_INT(util_parse_duration("1h", &v), 0);
+	CHECK_INT(v, 3600);
+	CHECK_INT(util_parse_duration("30d", &v), 0);
+	CHECK_INT(v, 30 * 86400);
+	CHECK_INT(util_parse_duration("2w", &v), 0);
+	CHECK_INT(v, 14 * 86400);
+	CHECK_INT(util_parse_duration("0", &v), 0);
+	CHECK_INT(v, 0);
+	CHECK_INT(util_parse_duration("45", &v), 0);
+	CHECK_INT(v, 45);
+	CHECK_INT(util_parse_duration("", &v), -EINVAL);
+	CHECK_INT(util_parse_duration("-5m", &v), -EINVAL);
+	CHECK_INT(util_parse_duration("5x", &v), -EINVAL);
+	CHECK_INT(util_parse_duration("5m3", &v), -EINVAL);
+	CHECK_INT(util_parse_duration("m", &v), -EINVAL);
+	CHECK_INT(util_parse_duration("99999999999999999999d", &v), -EINVAL);
+	CHECK_INT(util_parse_duration("9999999999999999d", &v), -EINVAL);
+}
+
+static void check_time(const char *in, const char *want)
+{
+	char out[UTIL_TIME_LEN];
+	int64_t t = 0;
+	int r = util_parse_time(in, &t);
+
+	CHECK_INT(r, 0);
+	util_format_time(t, out);
+	if (r == 0)
+		CHECK_STR(out, want);
+}
+
+static void test_time(void)
+{
+	int64_t t;
+
+	check_time("2015-07-30T20:00:00Z", "2015-07-30T20:00:00Z");
+	check_time("2025-01-01T00:00:00.000Z", "2025-01-01T00:00:00Z");
+	check_time("2025-01-01T00:00:00.123456Z", "2025-01-01T00:00:00Z");
+	check_time("2025-01-01T01:30:00+01:30", "2025-01-01T00:00:00Z");
+	check_time("2024-12-31T19:00:00-0500", "2025-01-01T00:00:00Z");
+	check_time("2025-01-01 00:00:00", "2025-01-01T00:00:00Z");
+	check_time("2016-01-01", "2016-01-01T00:00:00Z");
+	check_time("2024-02-29T12:00:00Z", "2024-02-29T12:00:00Z");
+	check_time("Tue, 09 Feb 2010 01:23:53 +0000", "2010-02-09T01:23:53Z");
+	check_time("09 Feb 2010 01:23:53 GMT", "2010-02-09T01:23:53Z");
+	check_time("Sun, 06 Sep 2015 12:58:45 -0700", "2015-09-06T19:58:45Z");
+	check_time("1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z");
+	check_time("2099-12-31T23:59:59Z", "2099-12-31T23:59:59Z");
+	CHECK_INT(util_parse_time("2015-07-30T20:00:00Z", &t), 0);
+	CHECK_INT(t, 1438286400);
+	CHECK_INT(util_parse_time("", &t), -EINVAL);
+	CHECK_INT(util_parse_time("yesterday", &t), -EINVAL);
+	CHECK_INT(util_parse_time("2023-02-29T00:00:00Z", &t), -EINVAL);
+	CHECK_INT(util_parse_time("2023-13-01T00:00:00Z", &t), -EINVAL);
+	CHECK_INT(util_parse_time("2023-01-01T25:00:00Z", &t), -EINVAL);
+	CHECK_INT(util_parse_time("2023-01-01T00:00:00Zjunk", &t), -EINVAL);
+	CHECK_INT(util_parse_time("2023-01-01T00:00:00.Z", &t), -EINVAL);
+	CHECK_INT(util_parse_time("Tue, 32 Feb 2010 01:23:53 +0000", &t), -EINVAL);
+	CHECK_INT(util_parse_time("Tue, 09 Foo 2010 01:23:53 +0000", &t), -EINVAL);
+
+	/* Nothing depends on the machine's time zone. */
+	setenv("TZ", "America/Los_Angeles", 1);
+	check_time("2015-07-30T20:00:00Z", "2015-07-30T20:00:00Z");
+	unsetenv("TZ");
+
+	/* Every day over a few years round-trips. */
+	for (int64_t d = 0; d < 3 * 366; d++) {
+		char buf[UTIL_TIME_LEN];
+		int64_t x = 1700000000 + d * 86400 + 3723, back = 0;
+
+		util_format_time(x, buf);
+		CHECK_INT(util_parse_time(buf, &back), 0);
+		CHECK_INT(back, x);
+	}
+}
+
+static void test_strbuf(void)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, 10);
+	CHECK_INT(strbuf_append(&sb, "hello", 5), 0);
+	CHECK_INT(strbuf_append(&sb, "world", 5), 0);
+	CHECK_STR(sb.buf, "helloworld");
+	CHECK_INT(strbuf_append(&sb, "!", 1), -EMSGSIZE);
+	CHECK_INT(sb.len, 10);
+	strbuf_reset(&sb);
+	CHECK_INT(sb.len, 0);
+	CHECK_STR(sb.buf, "");
+	strbuf_finish(&sb);
+	strbuf_finish(&sb);
+}
+
+static void test_form(void)
+{
+	const char *text = "EmailNotification=false&LogLevel=ERROR&Msg=HTTP+Connection+Failure+-+"
+			   "Read+timed+out&ErrorCode=11205&url=https%3A%2F%2Fx.example%2Fa&"
+			   "httpResponse=502&bad=%zz%4";
+	char *v = NULL;
+
+	CHECK_INT(util_form_get(text, "Msg", &v), 0);
+	CHECK_STR(v, "HTTP Connection Failure - Read timed out");
+	free(v);
+	CHECK_INT(util_form_get(text, "url", &v), 0);
+	CHECK_STR(v, "https://x.example/a");
+	free(v);
+	CHECK_INT(util_form_get(text, "httpResponse", &v), 0);
+	CHECK_STR(v, "502");
+	free(v);
+	CHECK_INT(util_form_get(text, "bad", &v), 0);
+	CHECK_STR(v, "%zz%4");
+	free(v);
+	CHECK_INT(util_form_get(text, "msg", &v), -ENOENT);
+	CHECK_INT(util_form_get(text, "Ms", &v), -ENOENT);
+	CHECK_INT(util_form_get("", "Msg", &v), -ENOENT);
+	CHECK_INT(util_form_get("Msg=", "Msg", &v), 0);
+	CHECK_STR(v, "");
+	free(v);
+}
+
+static void test_host(void)
+{
+	char h[32];
+
+	CHECK_INT(util_url_host("https://Example.COM:8443/x?y", h, sizeof(h)), 0);
+	CHECK_STR(h, "example.com");
+	CHECK_INT(util_url_host("http://user:pw@host.example/p", h, sizeof(h)), 0);
+	CHECK_STR(h, "host.example");
+	CHECK_INT(util_url_host("http://[::1]:8080/", h, sizeof(h)), 0);
+	CHECK_STR(h, "::1");
+	CHECK_INT(util_url_host("https://a.example", h, sizeof(h)), 0);
+	CHECK_STR(h, "a.example");
+	CHECK_INT(util_url_host("not a url", h, sizeof(h)), -EINVAL);
+	CHECK_INT(util_url_host("http:///path", h, sizeof(h)), -EINVAL);
+	CHECK_INT(util_url_host("http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/", h, sizeof(h)),
+		  -ENAMETOOLONG);
+}
+
+static void test_files(void)
+{
+	char dir[] = "/tmp/test-util.XXXXXX", path[64], *data = NULL;
+	size_t len = 0;
+	int fd, fd2, st;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	CHECK(write(fd, "0123456789", 10) == 10);
+	close(fd);
+	CHECK_INT(util_read_file(path, 10, &data, &len), 0);
+	CHECK_INT(len, 10);
+	CHECK_STR(data, "0123456789");
+	free(data);
+	CHECK_INT(util_read_file(path, 9, &data, &len), -EFBIG);
+	snprintf(path, sizeof(path), "%s/missing", dir);
+	CHECK_INT(util_read_file(path, 9, &data, &len), -ENOENT);
+
+	/* The lock is exclusive across processes. */
+	snprintf(path, sizeof(path), "%s/lock", dir);
+	CHECK_INT(util_lock_file(path, &fd), 0);
+	if (fork() == 0)
+		_exit(util_lock_file(path, &fd2) == -EWOULDBLOCK ? 0 : 1);
+	wait(&st);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(fd);
+	CHECK_INT(util_lock_file(path, &fd2), 0);
+	close(fd2);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_random(void)
+{
+	int seen[4] = {0};
+
+	for (int i = 0; i < 400; i++) {
+		uint64_t r = util_random(4);
+
+		CHECK(r < 4);
+		if (r < 4)
+			seen[r]++;
+	}
+	for (int i = 0; i < 4; i++)
+		CHECK(seen[i] > 0);
+	CHECK_INT(util_random(1), 0);
+}
+
+int main(void)
+{
+	test_duration();
+	test_time();
+	test_strbuf();
+	test_form();
+	test_host();
+	test_files();
+	test_random();
+	return test_done();
+}

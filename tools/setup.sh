@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Set up a fresh Debian 12 machine (as root) and build twilio-alertd.
+#   tools/setup.sh demo   build deps, build, run `twilio-alertd demo`
+#   tools/setup.sh test   + test deps, build, run the whole test suite twice:
+#                         a normal build (build/) and an ASan+UBSan build (build-asan/)
+# Safe to run again: packages already installed are kept, build folders reused.
+set -eu
+cd "$(dirname "$0")/.."
+
+BUILD_DEPS="meson ninja-build pkg-config gcc libc6-dev python3 \
+  libcurl4-openssl-dev ca-certificates libjansson-dev libsqlite3-dev sqlite3 \
+  libssl-dev libmicrohttpd-dev libinih-dev"
+TEST_DEPS="python3-twilio python3-aiosmtpd procps"
+
+mode=${1:-}
+case "$mode" in
+demo) pkgs=$BUILD_DEPS ;;
+test) pkgs="$BUILD_DEPS $TEST_DEPS" ;;
+*) echo "usage: $0 demo|test" >&2; exit 64 ;;
+esac
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+fi
+
+setup() { # DIR [meson options...]
+	dir=$1; shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		rm -rf "$dir"
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	meson compile -C "$dir"
+}
+
+if [ "$mode" = demo ]; then
+	setup build
+	exec build/agent/twilio-alertd demo
+fi
+
+status=0
+setup build
+meson test -C build --print-errorlogs --num-processes 2 || status=1
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite bench || status=1
+exit $status
