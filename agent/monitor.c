@@ -276,7 +276,7 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc, json_t **out
 	url_path(x->url, path, sizeof(path));
 	if (cc != CURLE_OK) {
 		m->stats.http_errors++;
-		if (x->too_big) {
+		if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 			snprintf(m->error, sizeof(m->error),
 				 "GET %s: response larger than %u bytes", path, MONITOR_RESPONSE_MAX);
 			return -EPROTO;

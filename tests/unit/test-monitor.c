@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for monitor.c against a scripted HTTP server (libmicrohttpd)
+ * on 127.0.0.1: status handling, retries, Retry-After, caps, refused URLs,
+ * parallel instance fetches, and that the secret only travels as Basic auth.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "config.h"
+#include "monitor.h"
+#include "test.h"
+#include "util.h"
+
+#define SECRET "s3cr3t-token-value"
+
+struct reply {
+	unsigned status;
+	const char *body;
+	const char *retry_after;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct reply script[16];
+static int n_script, next_reply, requests;
+static char last_auth[256], last_agent[256], last_url[512];
+
+static void set_script(const struct reply *r, int n)
+{
+	pthread_mutex_lock(&lock);
+	if (n)
+		memcpy(script, r, sizeof(*r) * (size_t)n);
+	n_script = n;
+	next_reply = 0;
+	requests = 0;
+	pthread_mutex_unlock(&lock);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+			       const char *method, const char *version, const char *data,
+			       size_t *size, void **state)
+{
+	static const struct reply dflt = {200, "{\"ok\": true}", NULL};
+	struct MHD_Response *resp;
+	const char *v;
+	struct reply r;
+	enum MHD_Result ret;
+
+	pthread_mutex_lock(&lock);
+	requests++;
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	snprintf(last_auth, sizeof(last_auth), "%s", v ? v : "");
+	v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent");
+	snprintf(last_agent, sizeof(last_agent), "%s", v ? v : "");
+	snprintf(last_url, sizeof(last_url), "%s", url);
+	r = next_reply < n_script ? script[next_reply++] : dflt;
+	pthread_mutex_unlock(&lock);
+
+	/* Instances: /v1/Alerts/NO404 is gone, others echo their sid. */
+	if (strncmp(url, "/v1/Alerts/NO", 13) == 0) {
+		static char body[128];
+		bool gone = strcmp(url + 11, "NO404") == 0;
+
+		snprintf(body, sizeof(body), "{\"sid\": \"%s\", \"date_created\": \"2025-01-01\"}",
+			 url + 11);
+		r.status = gone ? 404 : 200;
+		r.body = gone ? "{\"code\": 20404, \"message\": \"not found\"}" : body;
+		resp = MHD_create_response_from_buffer(strlen(r.body), (void *)r.body,
+						       MHD_RESPMEM_MUST_COPY);
+		ret = MHD_queue_response(c, r.status, resp);
+		MHD_destroy_response(resp);
+		return ret;
+	}
+	resp = MHD_create_response_from_buffer(strlen(r.body), (void *)r.body,
+					       MHD_RESPMEM_PERSISTENT);
+	if (r.retry_after)
+		MHD_add_response_header(resp, "Retry-After", r.retry_after);
+	ret = MHD_queue_response(c, r.status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static struct config_account account(const char *base)
+{
+	struct config_account a = {
+		.name = (char *)"test",
+		.account_sid = (char *)"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		.username = (char *)"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		.secret = (char *)SECRET,
+		.api_base = (char *)base,
+		.log_level = (char *)"error",
+	};
+	return a;
+}
+
+static int count_calls(json_t *obj, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	return json_is_string(json_object_get(obj, "sid")) ? 0 : -EINVAL;
+}
+
+int main(void)
+{
+	struct MHD_Daemon *d;
+	struct monitor *m = NULL;
+	struct config_account a;
+	char base[64], url[256], big[4096];
+	const union MHD_DaemonInfo *info;
+	json_t *j = NULL;
+	volatile int stop = 0;
+	int64_t t0;
+	int calls = 0;
+
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
+			     NULL, NULL, handler, NULL, MHD_OPTION_END);
+	if (!d)
+		return 77;
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%u", info->port);
+	a = account(base);
+	CHECK_INT(monitor_create(&a, 5, 2, &stop, &m), 0);
+	snprintf(url, sizeof(url), "%s/v1/Alerts", base);
+
+	/* The first-page URL carries the window, level and page size. */
+	CHECK_INT(monitor_list_url(m, 1438286400, 0, big, sizeof(big)), 0);
+	CHECK(strstr(big, "/v1/Alerts?StartDate=2015-07-30T20:00:00Z&LogLevel=error&PageSize=1000"));
+	CHECK(strstr(big, "EndDate") == NULL);
+	CHECK_INT(monitor_list_url(m, 1438286400, 1438290000, big, sizeof(big)), 0);
+	CHECK(strstr(big, "&EndDate=2015-07-30T21:00:00Z"));
+	CHECK_INT(monitor_list_url(m, 0, 0, big, 10), -ENAMETOOLONG);
+
+	/* Success; the secret travels only as Basic auth. */
+	set_script((struct reply[]){{200, "{\"alerts\": []}", NULL}}, 1);
+	CHECK_INT(monitor_get_json(m, url, &j), 0);
+	CHECK(json_is_array(json_object_get(j, "alerts")));
+	json_decref(j);
+	j = NULL;
+	/* base64("ACaaa...:s3cr3t-token-value") */
+	CHECK(strncmp(last_auth, "Basic ", 6) == 0);
+	CHECK(strstr(last_agent, "twilio-alertd/") == last_agent);
+
+	/* 500, 503 then 200: two retries, success. */
+	set_script((struct reply[]){{500, "oops", NULL}, {503, "busy", NULL},
+				    {200, "{\"x\": 1}", NULL}},
+		   3);
+	CHECK_INT(monitor_get_json(m, url, &j), 0);
+	CHECK_INT(requests, 3);
+	CHECK_INT(monitor_stats(m)->retries, 2);
+	json_decref(j);
+	j = NULL;
+
+	/* 429 with Retry-After: waits at least that long, then succeeds. */
+	set_script((struct reply[]){{429, "{\"code\": 20429, \"message\": \"Too many requests\"}",
+				     "1"},
+				    {200, "{}", NULL}},
+		   2);
+	t0 = util_mono_ms();
+	CHECK_INT(monitor_get_json(m, url, &j), 0);
+	CHECK(util_mono_ms() - t0 >= 950);
+	json_decref(j);
+	j = NULL;
+
+	/* Still failing after the retries: -EAGAIN, with Twilio's message. */
+	set_script((struct reply[]){{503, "{\"code\": 20503, \"message\": \"Down\"}", NULL},
+				    {503, "{\"code\": 20503, \"message\": \"Down\"}", NULL},
+				    {503, "{\"code\": 20503, \"message\": \"Down\"}", NULL}},
+		   3);
+	CHECK_INT(monitor_get_json(m, url, &j), -EAGAIN);
+	CHECK(strstr(monitor_error(m), "HTTP 503"));
+	CHECK(strstr(monitor_error(m), "Down"));
+	CHECK(strstr(monitor_error(m), "gave up after 3 tries"));
+
+	/* Invalid JSON is retried like a fault, then reported. */
+	set_script((struct reply[]){{200, "{\"alerts\": [", NULL}, {200, "not json", NULL},
+				    {200, "[1]", NULL}},
+		   3);
+	CHECK_INT(monitor_get_json(m, url, &j), -EAGAIN);
+	CHECK(strstr(monitor_error(m), "invalid JSON"));
+
+	/* 401: no retry, one clear line, no secret. */
+	set_script((struct reply[]){{401,
+				     "{\"code\": 20003, \"detail\": \"Your AccountSid or AuthToken "
+				     "was incorrect.\", \"message\": \"Authenticate\", \"status\": 401}",
+				     NULL}},
+		   1);
+	CHECK_INT(monitor_get_json(m, url, &j), -EACCES);
+	CHECK_INT(requests, 1);
+	CHECK(strstr(monitor_error(m), "20003"));
+	CHECK(strstr(monitor_error(m), "refused the credentials"));
+	CHECK(strstr(monitor_error(m), SECRET) == NULL);
+
+	/* Other 4xx: no retry, Twilio's message shown. */
+	set_script((struct reply[]){{400, "{\"code\": 20001, \"message\": \"Invalid PageSize\"}",
+				     NULL}},
+		   1);
+	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
+	CHECK_INT(requests, 1);
+	CHECK(strstr(monitor_error(m), "Invalid PageSize"));
+	set_script((struct reply[]){{404, "{}", NULL}}, 1);
+	CHECK_INT(monitor_get_json(m, url, &j), -ENOENT);
+
+	/* Credentials never go to another host. */
+	set_script(NULL, 0);
+	CHECK_INT(monitor_get_json(m, "http://127.0.0.2:1/v1/Alerts", &j), -EPROTO);
+	CHECK(strstr(monitor_error(m), "refusing"));
+	CHECK_INT(monitor_get_json(m, "https://evil.example/v1/Alerts", &j), -EPROTO);
+	CHECK_INT(requests, 0);
+
+	/* A body over the cap is refused. */
+	{
+		static char huge[MONITOR_RESPONSE_MAX + 100];
+
+		memset(huge, ' ', sizeof(huge) - 1);
+		huge[0] = '{';
+		huge[sizeof(huge) - 2] = '}';
+		set_script((struct reply[]){{200, huge, NULL}}, 1);
+		CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
+		CHECK(strstr(monitor_error(m), "larger than"));
+		CHECK_INT(requests, 1);
+	}
+
+	/* Instances in parallel; a 404 is skipped. */
+	{
+		const char *sids[] = {"NO1", "NO2", "NO404", "NO3", "NO4", "NO5", "NO6"};
+
+		set_script(NULL, 0);
+		CHECK_INT(monitor_fetch_many(m, sids, ARRAY_SIZE(sids), count_calls, &calls), 0);
+		CHECK_INT(calls, 6);
+	}
+	monitor_destroy(m);
+	m = NULL;
+
+	/* The stop flag ends a backoff wait at once. */
+	CHECK_INT(monitor_create(&a, 5, 5, &stop, &m), 0);
+	set_script((struct reply[]){{429, "{}", "60"}}, 1);
+	stop = 1;
+	t0 = util_mono_ms();
+	CHECK_INT(monitor_get_json(m, url, &j), -EINTR);
+	monitor_destroy(m);
+	monitor_destroy(NULL);
+	MHD_stop_daemon(d);
+	return test_done();
+}
