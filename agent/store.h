@@ -46,7 +46,10 @@ void store_close(struct store *s);
  */
 void store_set_busy_timeout(struct store *s, int ms);
 
-/* store_errmsg - the last SQLite error text for this connection. */
+/*
+ * store_errmsg - the text of this store's last failure ("what: SQLite
+ * message"), still there after a store_rollback; "no error" if none.
+ */
 const char *store_errmsg(struct store *s);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -errno. */
@@ -124,6 +127,7 @@ int store_run_log(struct store *s, const struct store_run *run);
 /*
  * store_sync_list - call @fn for every account with sync state (rows
  * filled in), in name order. Stops and returns @fn's value if non-zero.
+ * @fn may use the store, but not call store_sync_list again.
  */
 int store_sync_list(struct store *s,
 		    int (*fn)(const char *name, const struct store_sync_state *st, void *arg),

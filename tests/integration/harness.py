@@ -84,6 +84,11 @@ class Agent:
         return self.query("SELECT count(*) FROM alerts")[0][0]
 
 
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
 def stop(proc, sig=signal.SIGTERM, timeout=30):
     """Send @sig and wait (bounded); kill if it does not exit."""
     if proc.poll() is None:
