@@ -122,7 +122,7 @@ static int open_store(const struct config *cfg, struct store **out)
 
 	if (r == 0)
 		return 0;
-	log_warnx("cannot open the database %s: %s", cfg->database, strerror(-r));
+	/* store_open said why in one line. */
 	if (r == -EACCES || r == -EROFS || r == -EPERM)
 		return EXIT_NOPERM;
 	if (r == -ENOENT)

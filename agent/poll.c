@@ -111,7 +111,18 @@ static int store_details(json_t *obj, void *arg)
 	if (r == 0)
 		y->res->details++;
 	alert_finish(&a);
-	return r == -ENOENT ? 0 : r;
+	if (r == -ENOENT)
+		r = 0;	/* pruned meanwhile: nothing to attach the details to */
+	if (r < 0)
+		return r;
+	/* Fetches take network time: do not keep other writers waiting through all of them. */
+	if (++y->txn_rows >= POLL_BATCH_ROWS / 10 ||
+	    util_mono_ms() - y->txn_started >= POLL_BATCH_MS) {
+		r = txn_commit(y);
+		if (r == 0)
+			r = txn_begin(y);
+	}
+	return r < 0 ? r : 0;
 }
 
 /* fetch_details: the request/response data of this query's new alerts. */
@@ -376,9 +387,12 @@ out:
 
 			if (r == -EINTR)
 				why = "stopped before the sync finished";
-			else if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM)
-				why = store_errmsg(s);
-			snprintf(res->error, sizeof(res->error), "account %s: %s", acct->name, why);
+			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM)
+				snprintf(res->error, sizeof(res->error), "account %s: database %s: %s",
+					 acct->name, cfg->database, store_errmsg(s));
+			else
+				snprintf(res->error, sizeof(res->error), "account %s: %s", acct->name,
+					 why);
 		}
 	}
 	monitor_set_wait_hook(m, NULL, NULL);

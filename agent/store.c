@@ -173,12 +173,15 @@ static int sql_errno(sqlite3 *db, int rc)
 	}
 }
 
-/* Log SQLite's own message for a failed step once, here, and translate the code. */
+/*
+ * Keep SQLite's own message for store_errmsg() and translate the code. Callers
+ * report it in their one line; here it is only a debug line.
+ */
 static int fail(struct store *s, int rc, const char *what)
 {
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
 		 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
-	log_warnx("store: %s: %s", s->path, s->errmsg);
+	log_debug("store: %s: %s", s->path, s->errmsg);
 	return sql_errno(s->db, rc);
 }
 
@@ -342,9 +345,9 @@ static int migrate(struct store *s)
 		if (r < 0)
 			goto out;
 		if (version > (int64_t)store_n_migrations) {
-			log_warnx("store: %s: schema version %lld is newer than this agent's %u;"
-				  " upgrade twilio-alertd",
-				  s->path, (long long)version, store_n_migrations);
+			snprintf(s->errmsg, sizeof(s->errmsg),
+				 "schema version %lld is newer than this agent's %u; upgrade twilio-alertd",
+				 (long long)version, store_n_migrations);
 			r = -EPROTO;
 			goto out;
 		}
@@ -428,10 +431,10 @@ static int check_version(struct store *s)
 	if (r < 0)
 		return r;
 	if (version != (int64_t)store_n_migrations) {
-		log_warnx("store: %s: schema version %lld, this agent needs %u%s", s->path,
-			  (long long)version, store_n_migrations,
-			  version < (int64_t)store_n_migrations ? " (run the agent once to migrate)"
-								  : " (upgrade twilio-alertd)");
+		snprintf(s->errmsg, sizeof(s->errmsg), "schema version %lld, this agent needs %u%s",
+			 (long long)version, store_n_migrations,
+			 version < (int64_t)store_n_migrations ? " (run the agent once to migrate)"
+								 : " (upgrade twilio-alertd)");
 		return -EPROTO;
 	}
 	return 0;
@@ -462,7 +465,6 @@ int store_open(const char *path, bool readonly, struct store **out)
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 		if (fd < 0) {
 			r = -errno;
-			log_warn("store: %s", path);
 			goto out;
 		}
 		close(fd);
@@ -483,6 +485,10 @@ int store_open(const char *path, bool readonly, struct store **out)
 	*out = s;
 	s = NULL;
 out:
+	/* One line for the user; a missing file for `status` is the caller's to explain. */
+	if (r < 0 && !(readonly && r == -ENOENT))
+		log_warnx("cannot open the database %s: %s", path,
+			  s && s->errmsg[0] ? s->errmsg : strerror(-r));
 	store_close(s);
 	return r;
 }

@@ -30,8 +30,8 @@ enum store_upsert_result {
  * parent directory must exist), set WAL, busy timeout, page cache, and
  * apply pending migrations. @readonly opens without creating or migrating
  * (for `status`): a missing file is -ENOENT.
- * Returns 0 and *@out, or -errno (-ENOENT, -EACCES, -EBUSY, -ENOSPC, -EIO;
- * the SQLite message is logged with log_warnx). -EPROTO: the schema is
+ * Returns 0 and *@out, or -errno (-ENOENT, -EACCES, -EBUSY, -ENOSPC, -EIO),
+ * having logged one line with the reason (not for a read-only missing file). -EPROTO: the schema is
  * newer than this binary, or (@readonly) not the version it expects.
  */
 int store_open(const char *path, bool readonly, struct store **out);

@@ -57,9 +57,9 @@ class Agent:
 
     def start(self, *args, **kw):
         """Start `run` in the background (stdout/stderr to files)."""
-        self.out = open(os.path.join(self.folder, "run.out"), "w")
-        return subprocess.Popen([ALERTD, "-c", self.conf, *args, "run"],
-                                stdout=self.out, stderr=subprocess.STDOUT, **kw)
+        with open(os.path.join(self.folder, "run.out"), "w") as out:
+            return subprocess.Popen([ALERTD, "-c", self.conf, *args, "run"],
+                                    stdout=out, stderr=subprocess.STDOUT, **kw)
 
     def db(self):
         con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
@@ -81,7 +81,15 @@ class Agent:
         return {r[0] for r in rows}
 
     def count(self):
-        return self.query("SELECT count(*) FROM alerts")[0][0]
+        """Rows in alerts; 0 while the database or its schema does not exist yet."""
+        if not os.path.exists(self.db_path):
+            return 0
+        try:
+            return self.query("SELECT count(*) FROM alerts")[0][0]
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):
+                return 0
+            raise
 
 
 def read(path):

@@ -4,6 +4,9 @@ the token nowhere), several accounts with one failing, configuration errors
 with their lines, retention, the run lock, a database locked by another
 process, and the status command."""
 import fcntl
+import resource
+import signal
+import subprocess
 import json
 import os
 import sqlite3
@@ -179,6 +182,32 @@ class CliTest(AgentTest):
             con.close()
             self.assertOk(p)
             self.assertGreater(time.monotonic() - t0, 2.5, "the agent waited for the lock")
+            self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
+
+    def test_disk_full(self):
+        """A file-size limit makes SQLite's writes fail as on a full disk."""
+        with Sim() as sim:
+            sim.generate(SIM_ACCOUNT, 500, days=2, seed=18)
+            agent = self.agent(sim)
+            self.assertOk(agent.once())
+            before = agent.sids()
+            sim.add_alerts(SIM_ACCOUNT, [{"age": i % 200, "alert_text": "Msg=" + "x" * 2000}
+                                         for i in range(3000)])
+            limit = os.path.getsize(agent.db_path) + 64 * 1024
+
+            def small_disk():
+                resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+                signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+            p = subprocess.run([ALERTD, "-c", agent.conf, "once"], capture_output=True,
+                               text=True, timeout=120, preexec_fn=small_disk)
+            self.assertEqual(p.returncode, 75, p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertRegex(p.stderr, "full|disk|I/O")
+            self.assertTrue(before <= agent.sids(), "nothing stored is lost")
+            self.assertEqual(agent.query("PRAGMA integrity_check")[0][0], "ok")
+            # With room again, the next run completes.
+            self.assertOk(agent.once())
             self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
 
     def test_database_in_missing_folder(self):

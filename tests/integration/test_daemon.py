@@ -15,7 +15,7 @@ class DaemonTest(AgentTest):
             agent = self.agent(sim, agent_keys={"interval": "10s"})
             proc = agent.start()
             try:
-                wait_for(lambda: os.path.exists(agent.db_path) and agent.count() == 300,
+                wait_for(lambda: agent.count() == 300,
                          timeout=60, what="first poll")
                 # A bad configuration on SIGHUP is refused; the daemon goes on.
                 good = read(agent.conf)
@@ -43,7 +43,7 @@ class DaemonTest(AgentTest):
             sim.generate(SIM_ACCOUNT, 40000, days=29, seed=10)
             agent = self.agent(sim)
             proc = agent.start()
-            wait_for(lambda: os.path.exists(agent.db_path) and agent.count() > 0, timeout=60,
+            wait_for(lambda: agent.count() > 0, timeout=60,
                      what="first rows")
             self.assertEqual(stop(proc, signal.SIGTERM), 0)
             self.assertOk(agent.once())
