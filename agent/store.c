@@ -16,7 +16,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
-#include "store.h"
+#include "store-private.h"
 #include "util.h"
 
 /* Generated from schema/ by schema/embed.py. */
@@ -34,24 +34,7 @@ extern const char store_views_sql[];
 #define STORE_WAL_CHECKPOINT_PAGES 1000
 #define STORE_WAL_LIMIT_BYTES (4 * 1024 * 1024)
 
-enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_UPSERT,
-	ST_DETAILS,
-	ST_SYNC_GET,
-	ST_SYNC_WATERMARK,
-	ST_SYNC_RECORD,
-	ST_SYNC_LIST,
-	ST_RUN_LOG,
-	ST_PRUNE,
-	ST_PRUNE_RUNS,
-	ST_VACUUM,
-	ST_COUNT_ALL,
-	ST_COUNT_ACCOUNT,
-	ST__COUNT
-};
+
 
 /*
  * The upsert rewrites a stored row only when a field from the list differs:
@@ -135,16 +118,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_COUNT_ACCOUNT] = "SELECT count(*) FROM alerts WHERE account_sid = ?1",
 };
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *stmt[ST__COUNT];
-	/* first_seen text of the last @now given to store_upsert_alert. */
-	int64_t seen_time;
-	char seen_text[UTIL_TIME_LEN];
-	/* SQLite's text for the last failure, kept across the rollback that follows it. */
-	char errmsg[256];
-};
+
 
 /* Map a SQLite result code to -errno; CANTOPEN and IOERR look at the OS error behind them. */
 static int sql_errno(sqlite3 *db, int rc)
@@ -177,7 +151,7 @@ static int sql_errno(sqlite3 *db, int rc)
  * Keep SQLite's own message for store_errmsg() and translate the code. Callers
  * report it in their one line; here it is only a debug line.
  */
-static int fail(struct store *s, int rc, const char *what)
+int store_fail(struct store *s, int rc, const char *what)
 {
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
 		 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -193,9 +167,24 @@ static int prepare(struct store *s, enum stmt_id id, sqlite3_stmt **out)
 		rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
 					&s->stmt[id], NULL);
 		if (rc != SQLITE_OK)
-			return fail(s, rc, "prepare");
+			return store_fail(s, rc, "prepare");
 	}
 	*out = s->stmt[id];
+	return 0;
+}
+
+int store_prepare_extra(struct store *s, enum store_extra_id id, const char *sql,
+			sqlite3_stmt **out)
+{
+	int rc;
+
+	if (!s->extra[id]) {
+		rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->extra[id],
+					NULL);
+		if (rc != SQLITE_OK)
+			return store_fail(s, rc, "prepare");
+	}
+	*out = s->extra[id];
 	return 0;
 }
 
@@ -203,7 +192,7 @@ static int prepare(struct store *s, enum stmt_id id, sqlite3_stmt **out)
  * Bind text that outlives the step (SQLITE_STATIC: no copy); NULL binds NULL.
  * "" stays "": the API sends empty strings (api_version) and users see them as sent.
  */
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
+int store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (!v)
 		return sqlite3_bind_null(st, i);
@@ -211,18 +200,18 @@ static int bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* Like bind_text, for the agent's own fields where "" means "not known". */
-static int bind_opt(sqlite3_stmt *st, int i, const char *v)
+int store_bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
-	return bind_text(st, i, v && *v ? v : NULL);
+	return store_bind_text(st, i, v && *v ? v : NULL);
 }
 
-static int bind_int(sqlite3_stmt *st, int i, bool has, int64_t v)
+int store_bind_int(sqlite3_stmt *st, int i, bool has, int64_t v)
 {
 	return has ? sqlite3_bind_int64(st, i, v) : sqlite3_bind_null(st, i);
 }
 
 /* Bind @t as UTC text ("YYYY-MM-DDTHH:MM:SSZ"), 0 as NULL; SQLite copies @buf. */
-static int bind_time(sqlite3_stmt *st, int i, int64_t t)
+int store_bind_time(sqlite3_stmt *st, int i, int64_t t)
 {
 	char buf[UTIL_TIME_LEN];
 
@@ -232,7 +221,7 @@ static int bind_time(sqlite3_stmt *st, int i, int64_t t)
 	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
-static int64_t column_time(sqlite3_stmt *st, int i, bool *has)
+int64_t store_column_time(sqlite3_stmt *st, int i, bool *has)
 {
 	const char *text = (const char *)sqlite3_column_text(st, i);
 	int64_t t = 0;
@@ -245,7 +234,7 @@ static int64_t column_time(sqlite3_stmt *st, int i, bool *has)
 	return 0;
 }
 
-static void column_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+void store_column_copy(sqlite3_stmt *st, int i, char *out, size_t size)
 {
 	const char *text = (const char *)sqlite3_column_text(st, i);
 
@@ -253,7 +242,7 @@ static void column_copy(sqlite3_stmt *st, int i, char *out, size_t size)
 }
 
 /* Run a statement that returns no rows (or whose rows are not needed) to completion. */
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	int rc;
 
@@ -261,21 +250,21 @@ static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
 		;
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return fail(s, rc, what);
+		return store_fail(s, rc, what);
 	return 0;
 }
 
-static int exec(struct store *s, const char *sql, const char *what)
+int store_exec(struct store *s, const char *sql, const char *what)
 {
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK)
-		return fail(s, rc, what);
+		return store_fail(s, rc, what);
 	return 0;
 }
 
 /* Run a one-value query such as "PRAGMA user_version"; *@text may be NULL. */
-static int query_value(struct store *s, const char *sql, int64_t *value, char *text,
+int store_query_value(struct store *s, const char *sql, int64_t *value, char *text,
 		       size_t size)
 {
 	sqlite3_stmt *st = NULL;
@@ -285,13 +274,13 @@ static int query_value(struct store *s, const char *sql, int64_t *value, char *t
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		r = fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, sql);
+		r = store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, sql);
 		goto out;
 	}
 	if (value)
 		*value = sqlite3_column_int64(st, 0);
 	if (text)
-		column_copy(st, 0, text, size);
+		store_column_copy(st, 0, text, size);
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -299,29 +288,29 @@ out:
 
 int store_begin(struct store *s)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r = prepare(s, ST_BEGIN, &st);
 
-	return r < 0 ? r : step_done(s, st, "begin");
+	return r < 0 ? r : store_step_done(s, st, "begin");
 }
 
 int store_commit(struct store *s)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r = prepare(s, ST_COMMIT, &st);
 
-	return r < 0 ? r : step_done(s, st, "commit");
+	return r < 0 ? r : store_step_done(s, st, "commit");
 }
 
 void store_rollback(struct store *s)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 
 	/* An error may already have rolled the transaction back (SQLITE_FULL does). */
 	if (!s || !s->db || sqlite3_get_autocommit(s->db))
 		return;
 	if (prepare(s, ST_ROLLBACK, &st) == 0)
-		step_done(s, st, "rollback");
+		store_step_done(s, st, "rollback");
 }
 
 /*
@@ -341,7 +330,7 @@ static int migrate(struct store *s)
 		r = store_begin(s);
 		if (r < 0)
 			goto out;
-		r = query_value(s, "PRAGMA user_version", &version, NULL, 0);
+		r = store_query_value(s, "PRAGMA user_version", &version, NULL, 0);
 		if (r < 0)
 			goto out;
 		if (version > (int64_t)store_n_migrations) {
@@ -352,11 +341,11 @@ static int migrate(struct store *s)
 			goto out;
 		}
 		if (version < (int64_t)n) {
-			r = exec(s, store_migrations[n - 1], "migration");
+			r = store_exec(s, store_migrations[n - 1], "migration");
 			if (r < 0)
 				goto out;
 			snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", n);
-			r = exec(s, sql, "migration");
+			r = store_exec(s, sql, "migration");
 			if (r < 0)
 				goto out;
 			log_info("store: %s: schema migrated to version %u", s->path, n);
@@ -369,7 +358,7 @@ static int migrate(struct store *s)
 	r = store_begin(s);
 	if (r < 0)
 		goto out;
-	r = exec(s, store_views_sql, "views");
+	r = store_exec(s, store_views_sql, "views");
 	if (r < 0)
 		goto out;
 	r = store_commit(s);
@@ -392,19 +381,19 @@ static int configure(struct store *s, bool readonly)
 	int r;
 
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", STORE_CACHE_KIB);
-	r = exec(s, sql, "cache_size");
+	r = store_exec(s, sql, "cache_size");
 	if (r < 0 || readonly)
 		goto out;
-	r = query_value(s, "SELECT count(*) FROM sqlite_schema", &tables, NULL, 0);
+	r = store_query_value(s, "SELECT count(*) FROM sqlite_schema", &tables, NULL, 0);
 	if (r < 0)
 		goto out;
 	/* Only an empty file can take auto_vacuum; store_prune needs it to shrink the file. */
 	if (tables == 0) {
-		r = exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "auto_vacuum");
+		r = store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "auto_vacuum");
 		if (r < 0)
 			goto out;
 	}
-	r = query_value(s, "PRAGMA journal_mode = WAL", NULL, mode, sizeof(mode));
+	r = store_query_value(s, "PRAGMA journal_mode = WAL", NULL, mode, sizeof(mode));
 	if (r < 0)
 		goto out;
 	if (strcmp(mode, "wal") != 0)
@@ -414,7 +403,7 @@ static int configure(struct store *s, bool readonly)
 		 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
 		 " PRAGMA wal_autocheckpoint = %d; PRAGMA journal_size_limit = %d",
 		 STORE_WAL_CHECKPOINT_PAGES, STORE_WAL_LIMIT_BYTES);
-	r = exec(s, sql, "pragma");
+	r = store_exec(s, sql, "pragma");
 	if (r < 0)
 		goto out;
 	r = migrate(s);
@@ -426,7 +415,7 @@ out:
 static int check_version(struct store *s)
 {
 	int64_t version;
-	int r = query_value(s, "PRAGMA user_version", &version, NULL, 0);
+	int r = store_query_value(s, "PRAGMA user_version", &version, NULL, 0);
 
 	if (r < 0)
 		return r;
@@ -473,7 +462,7 @@ int store_open(const char *path, bool readonly, struct store **out)
 	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		r = fail(s, rc, "open");
+		r = store_fail(s, rc, "open");
 		goto out;
 	}
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
@@ -499,6 +488,8 @@ void store_close(struct store *s)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(s->stmt); i++)
 		sqlite3_finalize(s->stmt[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(s->extra); i++)
+		sqlite3_finalize(s->extra[i]);
 	/* Closing the last connection checkpoints the WAL and removes -wal and -shm. */
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("store: %s: close: %s", s->path, sqlite3_errmsg(s->db));
@@ -521,7 +512,7 @@ void store_set_busy_timeout(struct store *s, int ms)
 int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 		       enum store_upsert_result *result)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc, r;
 
 	if (!a->sid || !*a->sid || !a->date_created[0])
@@ -535,30 +526,30 @@ int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 		s->seen_time = now;
 	}
 	/* Every parameter is bound on every call, so no stale pointer is ever used. */
-	bind_text(st, 1, a->sid);
-	bind_text(st, 2, a->account_sid);
-	bind_int(st, 3, a->has_error_code, a->error_code);
-	bind_text(st, 4, a->log_level);
-	bind_text(st, 5, a->alert_text);
-	bind_text(st, 6, a->more_info);
-	bind_text(st, 7, a->request_method);
-	bind_text(st, 8, a->request_url);
-	bind_text(st, 9, a->resource_sid);
-	bind_text(st, 10, a->service_sid);
-	bind_text(st, 11, a->api_version);
-	bind_text(st, 12, a->url);
-	bind_text(st, 13, a->date_created);
-	bind_opt(st, 14, a->date_generated);
-	bind_opt(st, 15, a->date_updated);
-	bind_text(st, 16, a->request_variables);
-	bind_text(st, 17, a->response_body);
-	bind_text(st, 18, a->response_headers);
-	bind_text(st, 19, a->request_headers);
-	bind_text(st, 20, s->seen_text);
-	bind_text(st, 21, a->msg);
-	bind_int(st, 22, a->has_http_response, a->http_response);
-	bind_opt(st, 23, a->request_host);
-	bind_text(st, 24, a->source ? a->source : "poll");
+	store_bind_text(st, 1, a->sid);
+	store_bind_text(st, 2, a->account_sid);
+	store_bind_int(st, 3, a->has_error_code, a->error_code);
+	store_bind_text(st, 4, a->log_level);
+	store_bind_text(st, 5, a->alert_text);
+	store_bind_text(st, 6, a->more_info);
+	store_bind_text(st, 7, a->request_method);
+	store_bind_text(st, 8, a->request_url);
+	store_bind_text(st, 9, a->resource_sid);
+	store_bind_text(st, 10, a->service_sid);
+	store_bind_text(st, 11, a->api_version);
+	store_bind_text(st, 12, a->url);
+	store_bind_text(st, 13, a->date_created);
+	store_bind_opt(st, 14, a->date_generated);
+	store_bind_opt(st, 15, a->date_updated);
+	store_bind_text(st, 16, a->request_variables);
+	store_bind_text(st, 17, a->response_body);
+	store_bind_text(st, 18, a->response_headers);
+	store_bind_text(st, 19, a->request_headers);
+	store_bind_text(st, 20, s->seen_text);
+	store_bind_text(st, 21, a->msg);
+	store_bind_int(st, 22, a->has_http_response, a->http_response);
+	store_bind_opt(st, 23, a->request_host);
+	store_bind_text(st, 24, a->source ? a->source : "poll");
 
 	/*
 	 * Only the INSERT path sets the last insert rowid, so clearing it first tells
@@ -568,7 +559,7 @@ int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return fail(s, rc, "upsert");
+		return store_fail(s, rc, "upsert");
 	if (result) {
 		if (sqlite3_changes(s->db) == 0)
 			*result = STORE_UNCHANGED;
@@ -582,7 +573,7 @@ int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 
 int store_set_details(struct store *s, const struct alert *a)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (!a->sid)
@@ -590,12 +581,12 @@ int store_set_details(struct store *s, const struct alert *a)
 	r = prepare(s, ST_DETAILS, &st);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, a->sid);
-	bind_text(st, 2, a->request_variables);
-	bind_text(st, 3, a->response_body);
-	bind_text(st, 4, a->response_headers);
-	bind_text(st, 5, a->request_headers);
-	r = step_done(s, st, "details");
+	store_bind_text(st, 1, a->sid);
+	store_bind_text(st, 2, a->request_variables);
+	store_bind_text(st, 3, a->response_body);
+	store_bind_text(st, 4, a->response_headers);
+	store_bind_text(st, 5, a->request_headers);
+	r = store_step_done(s, st, "details");
 	if (r == 0 && sqlite3_changes(s->db) == 0)
 		r = -ENOENT;
 	return r;
@@ -605,12 +596,12 @@ int store_set_details(struct store *s, const struct alert *a)
 static void sync_from_row(sqlite3_stmt *row, struct store_sync_state *st)
 {
 	memset(st, 0, sizeof(*st));
-	column_copy(row, 1, st->account_sid, sizeof(st->account_sid));
-	st->watermark = column_time(row, 2, &st->has_watermark);
-	st->last_success = column_time(row, 3, NULL);
-	st->last_attempt = column_time(row, 4, NULL);
-	column_copy(row, 5, st->last_error, sizeof(st->last_error));
-	st->last_error_time = column_time(row, 6, NULL);
+	store_column_copy(row, 1, st->account_sid, sizeof(st->account_sid));
+	st->watermark = store_column_time(row, 2, &st->has_watermark);
+	st->last_success = store_column_time(row, 3, NULL);
+	st->last_attempt = store_column_time(row, 4, NULL);
+	store_column_copy(row, 5, st->last_error, sizeof(st->last_error));
+	st->last_error_time = store_column_time(row, 6, NULL);
 	st->rows = sqlite3_column_int64(row, 7);
 }
 
@@ -623,12 +614,12 @@ int store_sync_get(struct store *s, const char *name, struct store_sync_state *s
 	r = prepare(s, ST_SYNC_GET, &q);
 	if (r < 0)
 		return r;
-	bind_text(q, 1, name);
+	store_bind_text(q, 1, name);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		sync_from_row(q, st);
 	else if (rc != SQLITE_DONE)
-		r = fail(s, rc, "sync state");
+		r = store_fail(s, rc, "sync state");
 	sqlite3_reset(q);
 	return r;
 }
@@ -637,57 +628,57 @@ int store_sync_set_watermark(struct store *s, const char *name, const char *acco
 			     int64_t wm)
 {
 	char text[UTIL_TIME_LEN];
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	r = prepare(s, ST_SYNC_WATERMARK, &st);
 	if (r < 0)
 		return r;
 	util_format_time(wm, text);
-	bind_text(st, 1, name);
-	bind_text(st, 2, account_sid);
-	bind_text(st, 3, text);
-	return step_done(s, st, "watermark");
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, account_sid);
+	store_bind_text(st, 3, text);
+	return store_step_done(s, st, "watermark");
 }
 
 int store_sync_record(struct store *s, const char *name, const char *account_sid, int64_t when,
 		      const char *error)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	r = prepare(s, ST_SYNC_RECORD, &st);
 	if (r < 0)
 		return r;
 	/* A single statement outside a transaction commits on its own. */
-	bind_text(st, 1, name);
-	bind_text(st, 2, account_sid);
-	bind_time(st, 3, when);
-	bind_time(st, 4, error ? 0 : when);
-	bind_text(st, 5, error);
-	bind_time(st, 6, error ? when : 0);
-	return step_done(s, st, "sync record");
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, account_sid);
+	store_bind_time(st, 3, when);
+	store_bind_time(st, 4, error ? 0 : when);
+	store_bind_text(st, 5, error);
+	store_bind_time(st, 6, error ? when : 0);
+	return store_step_done(s, st, "sync record");
 }
 
 int store_run_log(struct store *s, const struct store_run *run)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	r = prepare(s, ST_RUN_LOG, &st);
 	if (r < 0)
 		return r;
-	bind_text(st, 1, run->account);
-	bind_time(st, 2, run->started);
-	bind_time(st, 3, run->finished);
+	store_bind_text(st, 1, run->account);
+	store_bind_time(st, 2, run->started);
+	store_bind_time(st, 3, run->finished);
 	sqlite3_bind_int64(st, 4, run->pages);
 	sqlite3_bind_int64(st, 5, run->requests);
 	sqlite3_bind_int64(st, 6, run->inserted);
 	sqlite3_bind_int64(st, 7, run->updated);
 	sqlite3_bind_int64(st, 8, run->http_errors);
-	bind_text(st, 9, run->outcome ? run->outcome : "error");
-	bind_text(st, 10, run->error);
-	return step_done(s, st, "run log");
+	store_bind_text(st, 9, run->outcome ? run->outcome : "error");
+	store_bind_text(st, 10, run->error);
+	return store_step_done(s, st, "run log");
 }
 
 int store_sync_list(struct store *s,
@@ -710,7 +701,7 @@ int store_sync_list(struct store *s,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		r = fail(s, rc, "sync list");
+		r = store_fail(s, rc, "sync list");
 out:
 	sqlite3_reset(q);
 	return r;
@@ -745,13 +736,13 @@ int store_prune(struct store *s, int64_t cutoff, int batch, volatile int *stop,
 		r = store_begin(s);
 		if (r < 0)
 			goto out;
-		bind_text(del, 1, text);
+		store_bind_text(del, 1, text);
 		sqlite3_bind_int(del, 2, batch);
-		r = step_done(s, del, "prune");
+		r = store_step_done(s, del, "prune");
 		if (r < 0)
 			goto out;
 		n = sqlite3_changes64(s->db);
-		r = step_done(s, vac, "incremental vacuum");
+		r = store_step_done(s, vac, "incremental vacuum");
 		if (r < 0)
 			goto out;
 		r = store_commit(s);
@@ -760,10 +751,10 @@ int store_prune(struct store *s, int64_t cutoff, int batch, volatile int *stop,
 		total += n;
 	} while (n == batch);
 	/* The run log is small (one row per poll); it keeps the same window. */
-	bind_text(runs, 1, text);
-	r = step_done(s, runs, "prune runs");
+	store_bind_text(runs, 1, text);
+	r = store_step_done(s, runs, "prune runs");
 	if (r == 0)
-		r = step_done(s, vac, "incremental vacuum");
+		r = store_step_done(s, vac, "incremental vacuum");
 out:
 	if (r < 0)
 		store_rollback(s);
@@ -781,12 +772,12 @@ int store_count_alerts(struct store *s, const char *account_sid, int64_t *count)
 	if (r < 0)
 		return r;
 	if (account_sid)
-		bind_text(q, 1, account_sid);
+		store_bind_text(q, 1, account_sid);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
 		*count = sqlite3_column_int64(q, 0);
 	else
-		r = fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "count");
+		r = store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "count");
 	sqlite3_reset(q);
 	return r;
 }

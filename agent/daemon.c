@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The engine's drivers: one cycle (poll every account, prune) for `once`,
+ * the same cycle on a jittered interval for `run`, with the run lock,
+ * signals (SIGTERM/SIGINT stop, SIGHUP reload) and exit statuses.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "monitor.h"
+#include "poll.h"
+#include "store.h"
+#include "util.h"
+
+#define PRUNE_BATCH 1000
+
+static volatile int stop_flag;
+static volatile int reload_flag;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+
+struct config *daemon_load_config(const char *path)
+{
+	struct config_problems problems = {0};
+	struct config *cfg = NULL;
+	int r;
+
+	r = config_load(path, &cfg, &problems);
+	for (size_t i = 0; i < problems.n; i++)
+		log_warnx("%s", problems.lines[i]);
+	if (r < 0 && problems.n == 0)
+		log_warnx("cannot load the configuration: %s", strerror(-r));
+	config_problems_finish(&problems);
+	return r < 0 ? NULL : cfg;
+}
+
+/* Worse outcomes win when several accounts fail in one cycle. */
+static int worse(int a, int b)
+{
+	static const int rank[] = {0, EXIT_TEMPFAIL, EXIT_UNAVAILABLE, EXIT_NOPERM};
+	int ra = 0, rb = 0;
+
+	for (int i = 0; i < (int)ARRAY_SIZE(rank); i++) {
+		if (rank[i] == a)
+			ra = i;
+		if (rank[i] == b)
+			rb = i;
+	}
+	return rb > ra ? b : a;
+}
+
+static int exit_code_of(int r)
+{
+	switch (r) {
+	case 0:
+		return 0;
+	case -EACCES:
+		return EXIT_NOPERM;
+	case -EAGAIN:
+	case -EPROTO:
+	case -ENOENT:
+		return EXIT_UNAVAILABLE;
+	default:
+		return EXIT_TEMPFAIL;
+	}
+}
+
+int daemon_open_store(const struct config *cfg, struct store **out)
+{
+	int r = store_open(cfg->database, false, out);
+
+	if (r == 0)
+		return 0;
+	/* store_open said why in one line. */
+	if (r == -EACCES || r == -EROFS || r == -EPERM)
+		return EXIT_NOPERM;
+	if (r == -ENOENT)
+		return EXIT_CONFIG;
+	return EXIT_TEMPFAIL;
+}
+
+static int take_lock(const struct config *cfg, int *fd)
+{
+	char path[4096];
+	int r;
+
+	snprintf(path, sizeof(path), "%s.lock", cfg->database);
+	r = util_lock_file(path, fd);
+	if (r == -EWOULDBLOCK) {
+		log_warnx("another twilio-alertd is working on %s (lock %s held); not starting",
+			  cfg->database, path);
+		return EXIT_TEMPFAIL;
+	}
+	if (r < 0) {
+		log_warnx("cannot create the lock file %s: %s", path, strerror(-r));
+		return r == -EACCES ? EXIT_NOPERM : r == -ENOENT ? EXIT_CONFIG : EXIT_TEMPFAIL;
+	}
+	return 0;
+}
+
+/* One cycle: poll every account, then prune. Returns an exit status. */
+static int cycle(const struct config *cfg, struct store *s)
+{
+	int64_t deleted = 0;
+	int status = 0, r;
+
+	for (size_t i = 0; i < cfg->n_accounts && !stop_flag; i++) {
+		const struct config_account *a = &cfg->accounts[i];
+		struct poll_result res;
+		struct monitor *m = NULL;
+
+		r = monitor_create(a, cfg->http_timeout, (int)cfg->max_retries, &stop_flag, &m);
+		if (r < 0) {
+			log_warnx("account %s: cannot set up the HTTP client: %s", a->name,
+				  strerror(-r));
+			status = worse(status, EXIT_TEMPFAIL);
+			continue;
+		}
+		r = poll_account(s, m, cfg, a, POLL_QUERY_CAP, &stop_flag, &res);
+		monitor_destroy(m);
+		if (r == -EINTR)
+			break;
+		if (r < 0) {
+			log_warnx("%s", res.error);
+			status = worse(status, exit_code_of(r));
+			continue;
+		}
+		log_info("account %s: %lld new, %lld updated, %lld pages", a->name,
+			 (long long)res.inserted, (long long)res.updated, (long long)res.pages);
+	}
+	if (!stop_flag) {
+		r = store_prune(s, util_now() - cfg->retention, PRUNE_BATCH, &stop_flag, &deleted);
+		if (r < 0) {
+			log_warnx("pruning old alerts failed: %s", store_errmsg(s));
+			status = worse(status, EXIT_TEMPFAIL);
+		} else if (deleted) {
+			log_info("pruned %lld alerts older than the retention", (long long)deleted);
+		}
+	}
+	return status;
+}
+
+int daemon_once(const char *path)
+{
+	struct config *cfg = daemon_load_config(path);
+	struct store *s = NULL;
+	int lock = -1, status;
+
+	if (!cfg)
+		return EXIT_CONFIG;
+	status = take_lock(cfg, &lock);
+	if (status)
+		goto out;
+	status = daemon_open_store(cfg, &s);
+	if (status)
+		goto out;
+	status = cycle(cfg, s);
+out:
+	store_close(s);
+	if (lock >= 0)
+		close(lock);
+	config_free(cfg);
+	return status;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* SIGHUP: a configuration that does not load keeps the old one running. */
+static void reload(const char *path, struct config **cfg)
+{
+	struct config *fresh;
+
+	reload_flag = 0;
+	log_info("reloading the configuration");
+	fresh = daemon_load_config(path);
+	if (!fresh) {
+		log_warnx("the new configuration has problems; keeping the old one");
+		return;
+	}
+	if (strcmp(fresh->database, (*cfg)->database) != 0) {
+		log_warnx("database cannot change on reload (restart instead); keeping %s",
+			  (*cfg)->database);
+		free(fresh->database);
+		fresh->database = strdup((*cfg)->database);
+		if (!fresh->database) {
+			config_free(fresh);
+			return;
+		}
+	}
+	config_free(*cfg);
+	*cfg = fresh;
+}
+
+int daemon_run(const char *path)
+{
+	struct config *cfg = daemon_load_config(path);
+	struct store *s = NULL;
+	int lock = -1, status;
+
+	if (!cfg)
+		return EXIT_CONFIG;
+	status = take_lock(cfg, &lock);
+	if (status)
+		goto out;
+	status = daemon_open_store(cfg, &s);
+	if (status)
+		goto out;
+	install_signals();
+	log_info("started: %zu account(s), polling every %llds", cfg->n_accounts,
+		 (long long)cfg->interval);
+	while (!stop_flag) {
+		int64_t wait;
+
+		cycle(cfg, s);
+		/* +-10% jitter so many agents do not poll Twilio in lockstep. */
+		wait = cfg->interval * 1000;
+		wait += (int64_t)util_random((uint64_t)wait / 5 + 1) - wait / 10;
+		while (!stop_flag && !reload_flag && wait > 0) {
+			int64_t step = wait < 1000 ? wait : 1000;
+
+			util_sleep_ms(step, &stop_flag);
+			wait -= step;
+		}
+		if (reload_flag && !stop_flag)
+			reload(path, &cfg);
+	}
+	log_info("stopping");
+	status = 0;
+out:
+	store_close(s);
+	if (lock >= 0)
+		close(lock);
+	config_free(cfg);
+	return status;
+}
+

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench-insert: the SQLite floor under the agent's write path. Fetches every
+ * page of a Monitor Alerts listing once, parses each item with alert_from_json
+ * (the pages stay alive, the structs borrow from them), then inserts those rows
+ * into a fresh database through store_open + store_upsert_alert, -t rows per
+ * transaction, and reports the CPU time (getrusage) of that insert phase only.
+ * Run by hand, see tests/bench/RESULTS.md; it is not a meson test.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "alert.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define PAGE_CAP (64u << 20) /* bytes of one response page */
+#define URL_CAP 8192         /* bytes of one next_page_url */
+
+struct body {
+	char *p;
+	size_t len;
+	size_t cap;
+	bool too_big;
+};
+
+/* Everything fetched: the parsed pages (owners) and the rows borrowing from them. */
+struct dataset {
+	json_t **pages;
+	size_t n_pages, cap_pages;
+	struct alert *rows;
+	size_t n_rows, cap_rows;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *user)
+{
+	struct body *b = user;
+	size_t add = size * n;
+
+	if (b->len + add + 1 > PAGE_CAP) {
+		b->too_big = true;
+		return 0;
+	}
+	if (b->len + add + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 20;
+		char *q;
+
+		while (cap < b->len + add + 1)
+			cap *= 2;
+		q = realloc(b->p, cap);
+		if (!q)
+			return 0;
+		b->p = q;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, add);
+	b->len += add;
+	b->p[b->len] = '\0';
+	return add;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 64;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = n;
+	return 0;
+}
+
+/* Keep @page and turn its items into rows. Returns 0 or -errno. */
+static int add_page(struct dataset *d, json_t *page)
+{
+	json_t *list = json_object_get(page, "alerts"), *item;
+	size_t i;
+
+	if (grow((void **)&d->pages, &d->cap_pages, d->n_pages + 1, sizeof(*d->pages)) < 0)
+		return -ENOMEM;
+	d->pages[d->n_pages++] = page;
+	if (!json_is_array(list))
+		return -EPROTO;
+	if (grow((void **)&d->rows, &d->cap_rows, d->n_rows + json_array_size(list),
+		 sizeof(*d->rows)) < 0)
+		return -ENOMEM;
+	json_array_foreach(list, i, item) {
+		const char *why = NULL;
+
+		if (alert_from_json(&d->rows[d->n_rows], item, &why) < 0) {
+			fprintf(stderr, "bench-insert: skipped an alert: %s\n", why ? why : "?");
+			continue;
+		}
+		d->n_rows++;
+	}
+	return 0;
+}
+
+static void dataset_finish(struct dataset *d)
+{
+	for (size_t i = 0; i < d->n_rows; i++)
+		alert_finish(&d->rows[i]);
+	for (size_t i = 0; i < d->n_pages; i++)
+		json_decref(d->pages[i]);
+	free(d->rows);
+	free(d->pages);
+}
+
+/* Page through @url (following meta.next_page_url verbatim) into @d. */
+static int fetch_all(const char *url, const char *userpwd, struct dataset *d)
+{
+	struct body b = {0};
+	char *next = malloc(URL_CAP);
+	CURL *h = curl_easy_init();
+	int r = -ENOMEM;
+
+	if (!next || !h)
+		goto out;
+	snprintf(next, URL_CAP, "%s", url);
+	curl_easy_setopt(h, CURLOPT_USERPWD, userpwd);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 60L);
+	for (;;) {
+		json_error_t err;
+		json_t *page;
+		const char *n;
+		long status = 0;
+		CURLcode rc;
+
+		b.len = 0;
+		curl_easy_setopt(h, CURLOPT_URL, next);
+		rc = curl_easy_perform(h);
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		if (rc != CURLE_OK || status != 200 || !b.p) {
+			fprintf(stderr, "bench-insert: %s: %s, HTTP %ld%s\n", next,
+				curl_easy_strerror(rc), status, b.too_big ? ", page too big" : "");
+			r = -EIO;
+			goto out;
+		}
+		page = json_loadb(b.p, b.len, 0, &err);
+		if (!page) {
+			fprintf(stderr, "bench-insert: bad JSON: %s\n", err.text);
+			r = -EPROTO;
+			goto out;
+		}
+		r = add_page(d, page);
+		if (r < 0)
+			goto out;
+		n = json_string_value(json_object_get(json_object_get(page, "meta"), "next_page_url"));
+		if (!n || !*n)
+			break;
+		snprintf(next, URL_CAP, "%s", n);
+	}
+	r = 0;
+out:
+	if (h)
+		curl_easy_cleanup(h);
+	free(next);
+	free(b.p);
+	return r;
+}
+
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void remove_db(const char *path)
+{
+	char p[4096];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+/*
+ * One pass: a fresh database, then every row upserted, a commit after each
+ * @per_txn rows. Only begin..last commit is timed; open and close are reported
+ * apart (the close checkpoints the WAL).
+ */
+static int insert_pass(const struct dataset *d, const char *path, long per_txn, int pass)
+{
+	struct store *s = NULL;
+	double c0, w0, c1, w1, c2;
+	int64_t now = util_now(), count = 0;
+	size_t in_txn = 0;
+	int r;
+
+	remove_db(path);
+	r = store_open(path, false, &s);
+	if (r < 0)
+		goto out;
+	c0 = cpu_s();
+	w0 = wall_s();
+	for (size_t i = 0; i < d->n_rows; i++) {
+		if (in_txn == 0) {
+			r = store_begin(s);
+			if (r < 0)
+				goto out;
+		}
+		r = store_upsert_alert(s, &d->rows[i], now, NULL);
+		if (r < 0)
+			goto out;
+		if (++in_txn == (size_t)per_txn) {
+			r = store_commit(s);
+			if (r < 0)
+				goto out;
+			in_txn = 0;
+		}
+	}
+	if (in_txn) {
+		r = store_commit(s);
+		if (r < 0)
+			goto out;
+	}
+	c1 = cpu_s();
+	w1 = wall_s();
+	r = store_count_alerts(s, NULL, &count);
+	if (r < 0)
+		goto out;
+	c2 = cpu_s();
+	store_close(s);
+	s = NULL;
+	c2 = cpu_s() - c2;
+	printf("pass %d: %zu rows, %ld rows/txn: insert cpu %.3f s = %.2f cpu-us/row, "
+	       "wall %.3f s; close %.3f s cpu; rows in db %lld\n",
+	       pass, d->n_rows, per_txn, c1 - c0, (c1 - c0) * 1e6 / (double)d->n_rows, w1 - w0,
+	       c2, (long long)count);
+	printf("RESULT insert rows=%zu per_txn=%ld cpu_s=%.4f us_per_row=%.3f wall_s=%.4f\n",
+	       d->n_rows, per_txn, c1 - c0, (c1 - c0) * 1e6 / (double)d->n_rows, w1 - w0);
+	fflush(stdout);
+	if (count != (int64_t)d->n_rows) {
+		fprintf(stderr, "bench-insert: %lld rows in the database, expected %zu\n",
+			(long long)count, d->n_rows);
+		r = -EIO;
+	}
+out:
+	store_close(s);
+	remove_db(path);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	const char *userpwd = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:sim-token";
+	char default_path[64];
+	const char *path = NULL;
+	long per_txn[8], n_txn = 0, passes = 1;
+	struct dataset d = {0};
+	double c0, w0;
+	int c, r, ret = 1;
+
+	while ((c = getopt(argc, argv, "u:t:r:o:")) != -1) {
+		switch (c) {
+		case 'u':
+			userpwd = optarg;
+			break;
+		case 't':
+			if (n_txn == (long)ARRAY_SIZE(per_txn))
+				goto usage;
+			per_txn[n_txn] = atol(optarg);
+			if (per_txn[n_txn++] < 1)
+				goto usage;
+			break;
+		case 'r':
+			passes = atol(optarg);
+			break;
+		case 'o':
+			path = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind + 1 != argc || passes < 1)
+		goto usage;
+	if (n_txn == 0)
+		per_txn[n_txn++] = 10000;
+	if (!path) {
+		snprintf(default_path, sizeof(default_path), "/tmp/bench-insert-%ld.db",
+			 (long)getpid());
+		path = default_path;
+	}
+	log_init(0, 0);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		goto out;
+
+	c0 = cpu_s();
+	w0 = wall_s();
+	r = fetch_all(argv[optind], userpwd, &d);
+	if (r < 0) {
+		fprintf(stderr, "bench-insert: fetching failed: %s\n", strerror(-r));
+		goto out;
+	}
+	printf("fetched and parsed %zu pages, %zu rows: cpu %.3f s, wall %.3f s\n", d.n_pages,
+	       d.n_rows, cpu_s() - c0, wall_s() - w0);
+	/* Passes alternate between the transaction sizes, so noise hits them alike. */
+	for (long p = 0; p < passes; p++)
+		for (long t = 0; t < n_txn; t++)
+			if (insert_pass(&d, path, per_txn[t], (int)(p + 1)) < 0)
+				goto out;
+	ret = 0;
+	goto out;
+usage:
+	fprintf(stderr, "usage: bench-insert [-u USER:PASS] [-t ROWS_PER_TXN]... [-r PASSES] "
+			"[-o DB_PATH] 'http://127.0.0.1:PORT/v1/Alerts?PageSize=1000'\n");
+	ret = 2;
+out:
+	dataset_finish(&d);
+	curl_global_cleanup();
+	return ret;
+}
