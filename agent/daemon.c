@@ -11,8 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "config.h"
 #include "daemon.h"
 #include "log.h"

@@ -12,8 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "config.h"
 #include "daemon.h"
 #include "demo.h"
