@@ -5,6 +5,8 @@
  * (the pages stay alive, the structs borrow from them), then inserts those rows
  * into a fresh database through store_open + store_upsert_alert, -t rows per
  * transaction, and reports the CPU time (getrusage) of that insert phase only.
+ * It also times the agent's parse path alone on the kept response bodies
+ * (json_loadb, alert_from_json, json_decref), to split the agent's cost.
  * Run by hand, see tests/bench/RESULTS.md; it is not a meson test.
  */
 #include <errno.h>
@@ -39,6 +41,10 @@ struct dataset {
 	size_t n_pages, cap_pages;
 	struct alert *rows;
 	size_t n_rows, cap_rows;
+	/* The raw response bodies, for the parse-only pass. */
+	char **bodies;
+	size_t *lens;
+	size_t n_bodies, cap_bodies, cap_lens;
 };
 
 static size_t on_data(char *data, size_t size, size_t n, void *user)
@@ -97,7 +103,7 @@ static int add_page(struct dataset *d, json_t *page)
 	if (!json_is_array(list))
 		return -EPROTO;
 	if (grow((void **)&d->rows, &d->cap_rows, d->n_rows + json_array_size(list),
-		 sizeof(*d->rows)) < 0)
+	         sizeof(*d->rows)) < 0)
 		return -ENOMEM;
 	json_array_foreach(list, i, item) {
 		const char *why = NULL;
@@ -117,8 +123,28 @@ static void dataset_finish(struct dataset *d)
 		alert_finish(&d->rows[i]);
 	for (size_t i = 0; i < d->n_pages; i++)
 		json_decref(d->pages[i]);
+	for (size_t i = 0; i < d->n_bodies; i++)
+		free(d->bodies[i]);
 	free(d->rows);
 	free(d->pages);
+	free(d->bodies);
+	free(d->lens);
+}
+
+static int keep_body(struct dataset *d, const char *p, size_t len)
+{
+	char *copy;
+
+	if (grow((void **)&d->bodies, &d->cap_bodies, d->n_bodies + 1, sizeof(*d->bodies)) < 0 ||
+	    grow((void **)&d->lens, &d->cap_lens, d->n_bodies + 1, sizeof(*d->lens)) < 0)
+		return -ENOMEM;
+	copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, p, len);
+	d->bodies[d->n_bodies] = copy;
+	d->lens[d->n_bodies++] = len;
+	return 0;
 }
 
 /* Page through @url (following meta.next_page_url verbatim) into @d. */
@@ -150,10 +176,13 @@ static int fetch_all(const char *url, const char *userpwd, struct dataset *d)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 		if (rc != CURLE_OK || status != 200 || !b.p) {
 			fprintf(stderr, "bench-insert: %s: %s, HTTP %ld%s\n", next,
-				curl_easy_strerror(rc), status, b.too_big ? ", page too big" : "");
+			        curl_easy_strerror(rc), status, b.too_big ? ", page too big" : "");
 			r = -EIO;
 			goto out;
 		}
+		r = keep_body(d, b.p, b.len);
+		if (r < 0)
+			goto out;
 		page = json_loadb(b.p, b.len, 0, &err);
 		if (!page) {
 			fprintf(stderr, "bench-insert: bad JSON: %s\n", err.text);
@@ -163,7 +192,8 @@ static int fetch_all(const char *url, const char *userpwd, struct dataset *d)
 		r = add_page(d, page);
 		if (r < 0)
 			goto out;
-		n = json_string_value(json_object_get(json_object_get(page, "meta"), "next_page_url"));
+		n = json_string_value(
+		        json_object_get(json_object_get(page, "meta"), "next_page_url"));
 		if (!n || !*n)
 			break;
 		snprintf(next, URL_CAP, "%s", n);
@@ -177,13 +207,22 @@ out:
 	return r;
 }
 
-static double cpu_s(void)
+/* CPU seconds of this process, user + system; *@sys (may be NULL) gets the system part. */
+static double cpu_s_sys(double *sys)
 {
 	struct rusage ru;
+	double s;
 
 	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	if (sys)
+		*sys = s;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + s;
+}
+
+static double cpu_s(void)
+{
+	return cpu_s_sys(NULL);
 }
 
 static double wall_s(void)
@@ -206,6 +245,51 @@ static void remove_db(const char *path)
 }
 
 /*
+ * The agent's parse path alone, on the kept bodies: json_loadb of a page, then
+ * alert_from_json + alert_finish of each item, then json_decref, each timed.
+ */
+static int parse_pass(const struct dataset *d)
+{
+	double load = 0, conv = 0, drop = 0, bytes = 0, c0, c1;
+	size_t n = 0;
+
+	for (size_t p = 0; p < d->n_bodies; p++) {
+		json_t *page, *item;
+		size_t i;
+
+		c0 = cpu_s();
+		page = json_loadb(d->bodies[p], d->lens[p], 0, NULL);
+		c1 = cpu_s();
+		load += c1 - c0;
+		bytes += (double)d->lens[p];
+		if (!page)
+			return -EPROTO;
+		json_array_foreach(json_object_get(page, "alerts"), i, item) {
+			struct alert a;
+
+			if (alert_from_json(&a, item, NULL) == 0) {
+				alert_finish(&a);
+				n++;
+			}
+		}
+		c0 = cpu_s();
+		conv += c0 - c1;
+		json_decref(page);
+		drop += cpu_s() - c0;
+	}
+	if (n == 0)
+		return -EPROTO;
+	printf("parse only: %zu rows, %.0f bytes/row: json_loadb %.2f, alert_from_json %.2f, "
+	       "json_decref %.2f, total %.2f cpu-us/row (json_loadb %.1f MB/s)\n",
+	       n, bytes / (double)n, load * 1e6 / (double)n, conv * 1e6 / (double)n,
+	       drop * 1e6 / (double)n, (load + conv + drop) * 1e6 / (double)n, bytes / load / 1e6);
+	printf("RESULT parse rows=%zu loadb_us=%.3f from_json_us=%.3f decref_us=%.3f\n", n,
+	       load * 1e6 / (double)n, conv * 1e6 / (double)n, drop * 1e6 / (double)n);
+	fflush(stdout);
+	return 0;
+}
+
+/*
  * One pass: a fresh database, then every row upserted, a commit after each
  * @per_txn rows. Only begin..last commit is timed; open and close are reported
  * apart (the close checkpoints the WAL).
@@ -213,7 +297,7 @@ static void remove_db(const char *path)
 static int insert_pass(const struct dataset *d, const char *path, long per_txn, int pass)
 {
 	struct store *s = NULL;
-	double c0, w0, c1, w1, c2;
+	double c0, w0, c1, w1, c2, s0, s1;
 	int64_t now = util_now(), count = 0;
 	size_t in_txn = 0;
 	int r;
@@ -222,7 +306,7 @@ static int insert_pass(const struct dataset *d, const char *path, long per_txn, 
 	r = store_open(path, false, &s);
 	if (r < 0)
 		goto out;
-	c0 = cpu_s();
+	c0 = cpu_s_sys(&s0);
 	w0 = wall_s();
 	for (size_t i = 0; i < d->n_rows; i++) {
 		if (in_txn == 0) {
@@ -245,7 +329,7 @@ static int insert_pass(const struct dataset *d, const char *path, long per_txn, 
 		if (r < 0)
 			goto out;
 	}
-	c1 = cpu_s();
+	c1 = cpu_s_sys(&s1);
 	w1 = wall_s();
 	r = store_count_alerts(s, NULL, &count);
 	if (r < 0)
@@ -254,16 +338,16 @@ static int insert_pass(const struct dataset *d, const char *path, long per_txn, 
 	store_close(s);
 	s = NULL;
 	c2 = cpu_s() - c2;
-	printf("pass %d: %zu rows, %ld rows/txn: insert cpu %.3f s = %.2f cpu-us/row, "
+	printf("pass %d: %zu rows, %ld rows/txn: insert cpu %.3f s (sys %.3f) = %.2f cpu-us/row, "
 	       "wall %.3f s; close %.3f s cpu; rows in db %lld\n",
-	       pass, d->n_rows, per_txn, c1 - c0, (c1 - c0) * 1e6 / (double)d->n_rows, w1 - w0,
-	       c2, (long long)count);
+	       pass, d->n_rows, per_txn, c1 - c0, s1 - s0, (c1 - c0) * 1e6 / (double)d->n_rows,
+	       w1 - w0, c2, (long long)count);
 	printf("RESULT insert rows=%zu per_txn=%ld cpu_s=%.4f us_per_row=%.3f wall_s=%.4f\n",
 	       d->n_rows, per_txn, c1 - c0, (c1 - c0) * 1e6 / (double)d->n_rows, w1 - w0);
 	fflush(stdout);
 	if (count != (int64_t)d->n_rows) {
 		fprintf(stderr, "bench-insert: %lld rows in the database, expected %zu\n",
-			(long long)count, d->n_rows);
+		        (long long)count, d->n_rows);
 		r = -EIO;
 	}
 out:
@@ -310,7 +394,7 @@ int main(int argc, char **argv)
 		per_txn[n_txn++] = 10000;
 	if (!path) {
 		snprintf(default_path, sizeof(default_path), "/tmp/bench-insert-%ld.db",
-			 (long)getpid());
+		         (long)getpid());
 		path = default_path;
 	}
 	log_init(0, 0);
@@ -326,6 +410,10 @@ int main(int argc, char **argv)
 	}
 	printf("fetched and parsed %zu pages, %zu rows: cpu %.3f s, wall %.3f s\n", d.n_pages,
 	       d.n_rows, cpu_s() - c0, wall_s() - w0);
+	if (parse_pass(&d) < 0) {
+		fprintf(stderr, "bench-insert: a kept page does not parse\n");
+		goto out;
+	}
 	/* Passes alternate between the transaction sizes, so noise hits them alike. */
 	for (long p = 0; p < passes; p++)
 		for (long t = 0; t < n_txn; t++)
@@ -335,7 +423,9 @@ int main(int argc, char **argv)
 	goto out;
 usage:
 	fprintf(stderr, "usage: bench-insert [-u USER:PASS] [-t ROWS_PER_TXN]... [-r PASSES] "
-			"[-o DB_PATH] 'http://127.0.0.1:PORT/v1/Alerts?PageSize=1000'\n");
+	                "[-o DB_PATH] 'http://127.0.0.1:PORT/v1/Alerts?PageSize=1000'\n"
+	                "defaults: the simulator's built-in account, -t 10000 (repeat -t to compare\n"
+	                "sizes), -r 1, -o /tmp/bench-insert-PID.db (removed afterwards)\n");
 	ret = 2;
 out:
 	dataset_finish(&d);

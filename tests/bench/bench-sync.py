@@ -128,17 +128,25 @@ def show(label, run, n, extra=""):
 
 
 def machine_note():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next(line.split(":", 1)[1].strip() for line in f
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
     load = os.getloadavg()
-    return "%s %s, %d CPUs, load average %.2f %.2f %.2f, %s" % (
-        platform.system(), platform.release(), os.cpu_count(), load[0], load[1], load[2],
-        platform.python_version())
+    return "%s %s, %d CPUs (%s), load average %.2f %.2f %.2f, Python %s" % (
+        platform.system(), platform.release(), os.cpu_count(), model, load[0], load[1],
+        load[2], platform.python_version())
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--alerts", type=int, default=200000, help="alerts to generate (N)")
     ap.add_argument("--days", type=int, default=29, help="spread over this many days")
-    ap.add_argument("--rounds", type=int, default=3, help="R rounds of agent + baseline")
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="R rounds of agent + baseline, the order alternating")
     ap.add_argument("--max-results", type=int, default=10000000,
                     help="simulator's per-query cap (Twilio: 10000)")
     ap.add_argument("--seed", type=int, default=1)
@@ -175,6 +183,12 @@ def main():
         print("agent:    " + " ".join(agent_cmd))
         if not args.no_baseline:
             print("baseline: " + " ".join(python_cmd))
+            # For scale: the baseline's fixed start-up cost (interpreter and imports).
+            run = Run(["/usr/bin/python3", "-c",
+                       "import sqlite3, urllib.parse; from twilio.rest import Client; "
+                       "Client('%s', 'x').monitor.v1.alerts" % ACCOUNT], folder)
+            print("  baseline start-up alone (python3, imports, Client): cpu %.3f s, "
+                  "wall %.3f s" % (run.cpu, run.wall))
         runs = {"agent": [], "python": []}
         for rnd in range(args.rounds):
             order = ["agent", "python"]
@@ -209,7 +223,7 @@ def main():
                       % (side, med[side]["cpu_us"], med[side]["rate"], med[side]["rss_mib"]))
         if "python" in med:
             cpu_ratios = [p.cpu / a.cpu for a, p in zip(runs["agent"], runs["python"])]
-            rate_ratios = [a.wall and p.wall / a.wall
+            rate_ratios = [p.wall / a.wall
                            for a, p in zip(runs["agent"], runs["python"])]
             print("agent vs python: %.2fx less CPU per alert (target >= 4), %.2fx the "
                   "alerts/s (target >= 4); per round CPU %s, rate %s"
@@ -229,9 +243,17 @@ def main():
             floor = [float(m.group(1)) for m in
                      re.finditer(r"per_txn=10000 cpu_s=\S+ us_per_row=(\S+)", run.stdout)]
             floor_med = statistics.median(floor)
+            agent_us = med["agent"]["cpu_us"]
             print("median floor %.2f cpu-us/row; agent %.2f cpu-us/alert = %.2fx the floor "
-                  "(target <= 1.5)" % (floor_med, med["agent"]["cpu_us"],
-                                       med["agent"]["cpu_us"] / floor_med))
+                  "(target <= 1.5)" % (floor_med, agent_us, agent_us / floor_med))
+            m = re.search(r"RESULT parse rows=\d+ loadb_us=(\S+) from_json_us=(\S+) "
+                          r"decref_us=(\S+)", run.stdout)
+            if m:
+                parse = [float(x) for x in m.groups()]
+                print("agent split: floor %.2f + parse %.2f (json_loadb %.2f, alert_from_json "
+                      "%.2f, json_decref %.2f) + the rest (HTTP, bookkeeping) %.2f cpu-us/alert"
+                      % (floor_med, sum(parse), parse[0], parse[1], parse[2],
+                         agent_us - floor_med - sum(parse)))
 
         if args.quiet_runs > 0:
             # The last agent round left a backfilled database: nothing is new now.
@@ -247,6 +269,10 @@ def main():
                   "API requests per run %s (target 1), rows %d"
                   % (args.quiet_runs, statistics.median(walls) * 1e3, min(walls) * 1e3,
                      max(walls) * 1e3, sorted(set(counts)), count_rows(agent_db)))
+            # For scale: what starting the binary alone costs (dynamic linking).
+            starts = [Run([agent_bin, "--version"], folder).wall for _ in range(args.quiet_runs)]
+            print("  for scale: `twilio-alertd --version` x%d: wall median %.1f ms"
+                  % (args.quiet_runs, statistics.median(starts) * 1e3))
         print("machine at the end: " + machine_note())
     finally:
         sim.stop(check=False)
