@@ -67,7 +67,8 @@ struct key {
 #define LEVELS "error|warning|notice|debug"
 #define NOTIFY_TYPES "syslog|email|exec|webhook"
 
-enum { AG_DATABASE, AG_INTERVAL, AG_RETENTION, AG_OVERLAP, AG_LISTEN, AG_HTTP_TIMEOUT, AG_RETRIES };
+enum { AG_DATABASE, AG_INTERVAL, AG_RETENTION, AG_OVERLAP, AG_LISTEN, AG_HTTP_TIMEOUT, AG_RETRIES,
+       AG_LISTEN_USER, AG_LISTEN_PASSWORD_FILE };
 #define AG(f) offsetof(struct config, f)
 static const struct key agent_keys[] = {
 	[AG_DATABASE] = {"database", K_STR, AG(database)},
@@ -78,10 +79,12 @@ static const struct key agent_keys[] = {
 	[AG_LISTEN] = {"listen", K_RAW},
 	[AG_HTTP_TIMEOUT] = {"http_timeout", K_DUR, AG(http_timeout), .min = 1, .max = 600},
 	[AG_RETRIES] = {"max_retries", K_INT, AG(max_retries), .max = 20},
+	[AG_LISTEN_USER] = {"listen_user", K_STR, AG(listen_user)},
+	[AG_LISTEN_PASSWORD_FILE] = {"listen_password_file", K_SECRET, AG(listen_password)},
 };
 
 enum { AC_SID, AC_TOKEN, AC_TOKEN_FILE, AC_KEY_SID, AC_KEY_SECRET, AC_KEY_SECRET_FILE, AC_API_BASE,
-       AC_LOG_LEVEL, AC_FETCH };
+       AC_LOG_LEVEL, AC_FETCH, AC_WEBHOOK, AC_PUBLIC_URL, AC_WEBHOOK_TOKEN_FILE };
 #define AC(f) offsetof(struct config_account, f)
 static const struct key account_keys[] = {
 	[AC_SID] = {"account_sid", K_RAW, .req = T_ALL},
@@ -93,6 +96,9 @@ static const struct key account_keys[] = {
 	[AC_API_BASE] = {"api_base", K_RAW},
 	[AC_LOG_LEVEL] = {"log_level", K_LEVEL, AC(log_level)},
 	[AC_FETCH] = {"fetch_details", K_BOOL, AC(fetch_details)},
+	[AC_WEBHOOK] = {"webhook", K_BOOL, AC(webhook)},
+	[AC_PUBLIC_URL] = {"public_url", K_RAW},
+	[AC_WEBHOOK_TOKEN_FILE] = {"webhook_auth_token_file", K_SECRET, AC(webhook_token)},
 };
 
 enum { TR_CODE, TR_LEVEL, TR_ACCOUNT, TR_TEXT, TR_HOST, TR_WHERE, TR_THRESHOLD, TR_WINDOW,
@@ -311,6 +317,16 @@ static bool is_loopback(const char *host)
 	if (strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
 		return true;
 	return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+/* Whether the host of a valid listen value is a loopback address. */
+static bool listen_is_loopback(const char *v)
+{
+	char host[INI_MAX_LINE];
+	size_t n = v[0] == '[' ? strcspn(v + 1, "]") : strcspn(v, ":");
+
+	snprintf(host, sizeof(host), "%.*s", (int)n, v + (v[0] == '['));
+	return is_loopback(host);
 }
 
 /* HOST:PORT, or [IPv6]:PORT, with a port of 1..65535. */
@@ -608,6 +624,38 @@ static void check_api_base(struct loader *ld, const char *v, int line, struct co
 		a->api_base[--len] = '\0';
 }
 
+/*
+ * The Debugger webhook receiver: Twilio signs with the account's auth token
+ * over the URL set in its Console, so both must be known; with API key
+ * credentials the token comes from a file of its own.
+ */
+static void check_webhook(struct loader *ld, struct section *s, bool apikey,
+                          struct config_account *a)
+{
+	const char *url = s->val[AC_PUBLIC_URL];
+	char host[256];
+
+	if (url && ((strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) ||
+	            strpbrk(url, " \t#") || util_url_host(url, host, sizeof(host)) < 0))
+		problem(ld, s->vline[AC_PUBLIC_URL],
+		        "public_url must be the full http(s):// URL set for the Debugger webhook "
+		        "in Twilio's Console");
+	else if (url)
+		set_str(ld, &a->public_url, url);
+	if (!a->webhook)
+		return;
+	if (!url)
+		problem(ld, s->vline[AC_WEBHOOK],
+		        "webhook = yes needs public_url: the exact URL set for the Debugger webhook "
+		        "in Twilio's Console (e.g. https://alerts.example.com/twilio/debugger)");
+	if (!a->webhook_token && apikey)
+		problem(ld, s->vline[AC_WEBHOOK],
+		        "webhook = yes with API key credentials needs webhook_auth_token_file: "
+		        "Twilio signs the webhook with the account's auth token");
+	else if (!a->webhook_token && a->secret)
+		set_str(ld, &a->webhook_token, a->secret);
+}
+
 static void build_account(struct loader *ld, struct section *s, struct config_account *a)
 {
 	char **val = s->val;
@@ -655,6 +703,7 @@ static void build_account(struct loader *ld, struct section *s, struct config_ac
 	for (int i = AC_TOKEN; a->username && i <= AC_KEY_SECRET_FILE; i++)
 		if (i != AC_KEY_SID && val[i])
 			take_secret(ld, s, i, a);
+	check_webhook(ld, s, apikey, a);
 }
 
 /* The value is never echoed: a webhook URL often carries a token of its own. */
@@ -760,6 +809,14 @@ static void build_agent(struct loader *ld, struct config *cfg, struct section *s
 		free(cfg->listen);
 		cfg->listen = NULL;
 	}
+	if (!cfg->listen_user != !cfg->listen_password)
+		problem(ld, s->vline[cfg->listen_user ? AG_LISTEN_USER : AG_LISTEN_PASSWORD_FILE],
+		        "listen_user and listen_password_file go together");
+	else if (cfg->listen && !cfg->listen_user && !listen_is_loopback(cfg->listen))
+		problem(ld, s->vline[AG_LISTEN],
+		        "listen %s is not a loopback address: set listen_user and "
+		        "listen_password_file, so that the status page asks for a password",
+		        cfg->listen);
 	fmt_dur(cfg->retention, lim, sizeof(lim));
 	if (cfg->overlap > cfg->retention)
 		problem(ld, s->vline[AG_OVERLAP], "overlap %s is longer than retention (%s)",
@@ -797,11 +854,11 @@ static void build(struct loader *ld, struct config *cfg)
 	for (size_t i = 0; i < ld->n_sects; i++)
 		if (ld->sects[i].kind == SECT_TRIGGER)
 			build_trigger(ld, cfg, &ld->sects[i], &cfg->triggers[k[SECT_TRIGGER]++]);
-	if (!cfg->n_accounts)
-		problem(ld, 0,
-		        "no [account NAME] section: add one with account_sid and "
-		        "auth_token_file, or use TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN in the "
-		        "environment without a configuration file");
+	/*
+	 * No [account] at all is not a problem here: it is the packaged default
+	 * before anyone configured it. check-config warns, once and run refuse
+	 * (daemon_require_accounts).
+	 */
 }
 
 /* A "[kind NAME]" line (@line is changed): start a section or say why not. */
@@ -1080,6 +1137,8 @@ void config_free(struct config *cfg)
 		free(a->secret_source);
 		free(a->api_base);
 		free(a->log_level);
+		free(a->public_url);
+		wipe(a->webhook_token);
 	}
 	for (size_t i = 0; cfg->triggers && i < cfg->n_triggers; i++) {
 		struct config_trigger *t = &cfg->triggers[i];
@@ -1115,6 +1174,8 @@ void config_free(struct config *cfg)
 	free(cfg->path);
 	free(cfg->database);
 	free(cfg->listen);
+	free(cfg->listen_user);
+	wipe(cfg->listen_password);
 	free(cfg);
 }
 

@@ -28,6 +28,10 @@ struct config_account {
 	char *api_base;		/* scheme://host[:port], no trailing slash */
 	char *log_level;	/* NULL = every level; else error|warning|notice|debug */
 	bool fetch_details;
+	/* The Debugger webhook receiver (POST /twilio/debugger). */
+	bool webhook;		/* webhook = yes: accept signed pushes for this account */
+	char *public_url;	/* the URL set in Twilio's Console, signed by Twilio */
+	char *webhook_token;	/* auth token that signs them: never log it */
 	int line;		/* line of the section header, 0 for the environment */
 };
 
@@ -114,6 +118,8 @@ struct config {
 	int64_t retention;	/* seconds, default 30d, 1d..30d */
 	int64_t overlap;	/* seconds, default 10m */
 	char *listen;		/* NULL = status page off */
+	char *listen_user;	/* HTTP Basic auth for every page but the webhook; */
+	char *listen_password;	/* required when listen is not loopback: never log it */
 	int64_t http_timeout;	/* seconds, total per request, default 30 */
 	int64_t max_retries;	/* per request, for 429/5xx/network, default 5 */
 	struct config_account *accounts;
@@ -141,6 +147,8 @@ struct config_problems {
  * required key, unreadable secret file, secret file readable by others,
  * duplicate names, unknown references) is appended to @problems (which
  * the caller zero-initialises and frees with config_problems_finish).
+ * A file without any [account NAME] section loads with n_accounts 0 (the
+ * installed default configuration): callers that poll must refuse it.
  * Returns 0 and *@out (free with config_free), or -EINVAL when there was
  * any problem (nothing in *@out), or -ENOMEM.
  */

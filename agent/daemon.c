@@ -13,10 +13,14 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "poll.h"
+#include "sdnotify.h"
 #include "store.h"
+#include "trigger.h"
 #include "util.h"
 
 #define PRUNE_BATCH 1000
@@ -45,7 +49,22 @@ struct config *daemon_load_config(const char *path)
 	if (r < 0 && problems.n == 0)
 		log_warnx("cannot load the configuration: %s", strerror(-r));
 	config_problems_finish(&problems);
+	/* What only the store can check: each trigger's `where`. */
+	if (r == 0 && trigger_check_config(cfg) < 0) {
+		config_free(cfg);
+		return NULL;
+	}
 	return r < 0 ? NULL : cfg;
+}
+
+bool daemon_require_accounts(const struct config *cfg)
+{
+	if (cfg->n_accounts)
+		return true;
+	log_warnx("%s: no [account NAME] section: nothing to poll; add one with account_sid and "
+		  "auth_token_file (see twilio-alertd.conf(5)), then run check-config",
+		  cfg->path ? cfg->path : CONFIG_DEFAULT_PATH);
+	return false;
 }
 
 /* Worse outcomes win when several accounts fail in one cycle. */
@@ -112,7 +131,7 @@ static int take_lock(const struct config *cfg, int *fd)
 	return 0;
 }
 
-/* One cycle: poll every account, then prune. Returns an exit status. */
+/* One cycle: poll every account, evaluate triggers, deliver, prune. Returns an exit status. */
 static int cycle(const struct config *cfg, struct store *s)
 {
 	int64_t deleted = 0;
@@ -123,6 +142,7 @@ static int cycle(const struct config *cfg, struct store *s)
 		struct poll_result res;
 		struct monitor *m = NULL;
 
+		sdnotify_watchdog();
 		r = monitor_create(a, cfg->http_timeout, (int)cfg->max_retries, &stop_flag, &m);
 		if (r < 0) {
 			log_warnx("account %s: cannot set up the HTTP client: %s", a->name,
@@ -131,6 +151,7 @@ static int cycle(const struct config *cfg, struct store *s)
 			continue;
 		}
 		r = poll_account(s, m, cfg, a, POLL_QUERY_CAP, &stop_flag, &res);
+		metrics_note_poll(a->name, r, monitor_stats(m), res.inserted, res.updated);
 		monitor_destroy(m);
 		if (r == -EINTR)
 			break;
@@ -142,6 +163,9 @@ static int cycle(const struct config *cfg, struct store *s)
 		log_info("account %s: %lld new, %lld updated, %lld pages", a->name,
 			 (long long)res.inserted, (long long)res.updated, (long long)res.pages);
 	}
+	/* On what is stored, even when a poll failed: alerting must not wait for Twilio. */
+	if (!stop_flag)
+		status = worse(status, trigger_cycle(s, cfg, &stop_flag));
 	if (!stop_flag) {
 		r = store_prune(s, util_now() - cfg->retention, PRUNE_BATCH, &stop_flag, &deleted);
 		if (r < 0) {
@@ -162,7 +186,7 @@ int daemon_once(const char *path)
 
 	if (!cfg)
 		return EXIT_CONFIG;
-	status = take_lock(cfg, &lock);
+	status = daemon_require_accounts(cfg) ? take_lock(cfg, &lock) : EXIT_CONFIG;
 	if (status)
 		goto out;
 	status = daemon_open_store(cfg, &s);
@@ -191,15 +215,21 @@ static void install_signals(void)
 }
 
 /* SIGHUP: a configuration that does not load keeps the old one running. */
-static void reload(const char *path, struct config **cfg)
+static void reload(const char *path, struct config **cfg, struct http_server *srv)
 {
 	struct config *fresh;
 
 	reload_flag = 0;
 	log_info("reloading the configuration");
+	sdnotify_send("RELOADING=1");
 	fresh = daemon_load_config(path);
+	if (fresh && !daemon_require_accounts(fresh)) {
+		config_free(fresh);
+		fresh = NULL;
+	}
 	if (!fresh) {
 		log_warnx("the new configuration has problems; keeping the old one");
+		sdnotify_status("reload refused: the new configuration has problems; see the log");
 		return;
 	}
 	if (strcmp(fresh->database, (*cfg)->database) != 0) {
@@ -212,18 +242,64 @@ static void reload(const char *path, struct config **cfg)
 			return;
 		}
 	}
+	/* The status page moves to the new configuration before the old one goes. */
+	http_set_config(srv, fresh);
 	config_free(*cfg);
 	*cfg = fresh;
 }
 
+/*
+ * The webhook stored pushes while the poller waited: the triggers see them
+ * now (within the wait loop's one-second step), not at the next poll.
+ */
+static void after_pushes(const struct config *cfg, struct store *s)
+{
+	log_debug("webhook pushes stored: evaluating the triggers");
+	trigger_cycle(s, cfg, &stop_flag);
+}
+
+/*
+ * After a cycle under systemd: one STATUS= line for `systemctl status`,
+ * from each account's sync state (ok when it succeeded in this cycle).
+ */
+static void notify_cycle(const struct config *cfg, struct store *s, int64_t started)
+{
+	char when[UTIL_TIME_LEN], first[600] = "";
+	size_t ok = 0;
+
+	for (size_t i = 0; i < cfg->n_accounts; i++) {
+		struct store_sync_state st = {0};
+
+		if (store_sync_get(s, cfg->accounts[i].name, &st) == 0 && st.last_success >= started)
+			ok++;
+		else if (!first[0])
+			snprintf(first, sizeof(first), "%s", st.last_error[0] ? st.last_error : "");
+	}
+	util_format_time(util_now(), when);
+	if (ok == cfg->n_accounts)
+		sdnotify_status("last poll %s: %zu account(s) ok", when, ok);
+	else
+		sdnotify_status("last poll %s: %zu of %zu account(s) failing%s%s", when,
+				cfg->n_accounts - ok, cfg->n_accounts, first[0] ? "; " : "", first);
+}
+
 int daemon_run(const char *path)
 {
+	bool notify = sdnotify_init();
 	struct config *cfg = daemon_load_config(path);
+	struct http_server *srv = NULL;
 	struct store *s = NULL;
-	int lock = -1, status;
+	int lock = -1, status, r;
 
-	if (!cfg)
+	if (!cfg) {
+		sdnotify_status("the configuration has problems; see the log");
 		return EXIT_CONFIG;
+	}
+	if (!daemon_require_accounts(cfg)) {
+		sdnotify_status("no account configured: add an [account NAME] section");
+		status = EXIT_CONFIG;
+		goto out;
+	}
 	status = take_lock(cfg, &lock);
 	if (status)
 		goto out;
@@ -231,27 +307,42 @@ int daemon_run(const char *path)
 	if (status)
 		goto out;
 	install_signals();
+	if (cfg->listen && (r = http_start(cfg, &srv)) < 0) {
+		status = r == -EADDRINUSE ? EXIT_TEMPFAIL : EXIT_CONFIG;
+		goto out;
+	}
+	sdnotify_send("READY=1");
 	log_info("started: %zu account(s), polling every %llds", cfg->n_accounts,
 		 (long long)cfg->interval);
 	while (!stop_flag) {
-		int64_t wait;
+		int64_t wait, started = util_now();
 
 		cycle(cfg, s);
+		http_note_cycle(srv);
+		if (notify && !stop_flag)
+			notify_cycle(cfg, s, started);
 		/* +-10% jitter so many agents do not poll Twilio in lockstep. */
 		wait = cfg->interval * 1000;
 		wait += (int64_t)util_random((uint64_t)wait / 5 + 1) - wait / 10;
 		while (!stop_flag && !reload_flag && wait > 0) {
 			int64_t step = wait < 1000 ? wait : 1000;
 
+			sdnotify_watchdog();
+			if (http_take_pushes(srv))
+				after_pushes(cfg, s);
 			util_sleep_ms(step, &stop_flag);
 			wait -= step;
 		}
-		if (reload_flag && !stop_flag)
-			reload(path, &cfg);
+		if (reload_flag && !stop_flag) {
+			reload(path, &cfg, srv);
+			sdnotify_send("READY=1");
+		}
 	}
+	sdnotify_send("STOPPING=1");
 	log_info("stopping");
 	status = 0;
 out:
+	http_stop(srv);
 	store_close(s);
 	if (lock >= 0)
 		close(lock);

@@ -24,6 +24,13 @@
 struct config *daemon_load_config(const char *path);
 
 /*
+ * daemon_require_accounts - true when @cfg has an account to poll; else
+ * logs one line saying how to add one (the installed default has none)
+ * and returns false: `once` and `run` then exit EXIT_CONFIG.
+ */
+bool daemon_require_accounts(const struct config *cfg);
+
+/*
  * daemon_open_store - open the read-write store of @cfg (store_open logs
  * why it failed). Returns 0, or the exit status for the failure.
  */

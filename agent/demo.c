@@ -4,12 +4,15 @@
  * for the simulator, runs `twilio-alertd once` and `status` as child
  * processes, and queries the database with the sqlite3 shell.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +26,73 @@
 #define DEMO_TOKEN "sim-token"
 #define DEMO_ALERTS "5000"
 #define DEMO_DAYS "7"
+
+static volatile sig_atomic_t demo_stop;
+
+static pid_t spawn(char *const argv[], bool quiet);
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	demo_stop = 1;
+}
+
+/* DEMO_PORT when nothing listens there, else a port the kernel picks; 0 on failure. */
+static unsigned free_port(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sin);
+	unsigned port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	sin.sin_port = htons(DEMO_PORT);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+		port = DEMO_PORT;
+	} else {
+		sin.sin_port = 0;
+		if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+			port = ntohs(sin.sin_port);
+	}
+	close(fd);
+	return port;
+}
+
+/*
+ * Serve the status page: `run` in the background until the user stops the
+ * demo (Ctrl-C reaches the whole process group; SIGTERM only this process,
+ * which passes it on). Returns an exit status.
+ */
+static int serve(char *const argv[], unsigned port)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+	int st = 0, status = 0;
+	pid_t pid;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pid = spawn(argv, false);
+	if (pid < 0)
+		return 1;
+	printf("\n== status page: http://127.0.0.1:%u/   (the simulator adds an alert every %ss;"
+	       " Ctrl-C stops the demo)\n", port, DEMO_TRICKLE);
+	fflush(stdout);
+	while (!demo_stop) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+			log_warnx("the agent stopped on its own (status %d)", status);
+			return status ? status : 1;
+		}
+		util_sleep_ms(200, NULL);
+	}
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	printf("== stopped\n");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+}
 
 /* The simulator: $TWILIO_ALERTD_SIM, the build tree, or the installed copy. */
 static const char *find_sim(void)
@@ -80,13 +150,14 @@ static int write_file(const char *path, const char *text)
 	return fclose(f) == 0 ? 0 : -errno;
 }
 
-int demo_run(const char *self)
+int demo_run(const char *self, bool once)
 {
 	char dir[] = "/tmp/twilio-alertd-demo.XXXXXX";
 	char portfile[64], conf[64], token[64], db[64], text[1024], gen[128];
-	char *port = NULL, *sim_argv[12], *argv[8];
+	char *port = NULL, *sim_argv[13], *argv[8], listen[32] = "";
 	const char *sim = find_sim();
 	pid_t sim_pid = -1;
+	unsigned port_http = once ? 0 : free_port();
 	int status = 1, r;
 
 	if (!mkdtemp(dir)) {
@@ -113,7 +184,9 @@ int demo_run(const char *self)
 	sim_argv[7] = (char *)"--generate";
 	sim_argv[8] = gen;
 	sim_argv[9] = (char *)"--quiet";
-	sim_argv[10] = NULL;
+	sim_argv[10] = once ? NULL : (char *)"--trickle";
+	sim_argv[11] = (char *)DEMO_TRICKLE;
+	sim_argv[12] = NULL;
 	sim_pid = spawn(sim_argv, true);
 	if (sim_pid < 0) {
 		log_warn("cannot start the simulator");
@@ -144,17 +217,20 @@ int demo_run(const char *self)
 		log_warnx("cannot write %s: %s", token, strerror(-r));
 		goto out;
 	}
+	if (port_http)
+		snprintf(listen, sizeof(listen), "127.0.0.1:%u", port_http);
 	snprintf(text, sizeof(text),
 		 "# Written by `twilio-alertd demo`: the agent against the simulator.\n"
 		 "[agent]\n"
 		 "database = %s\n"
-		 "listen =\n"
+		 "interval = 10s\n"
+		 "listen = %s\n"
 		 "\n"
 		 "[account demo]\n"
 		 "account_sid = %s\n"
 		 "auth_token_file = %s\n"
 		 "api_base = http://127.0.0.1:%s\n",
-		 db, DEMO_ACCOUNT, token, port);
+		 db, listen, DEMO_ACCOUNT, token, port);
 	if ((r = write_file(conf, text)) < 0) {
 		log_warnx("cannot write %s: %s", conf, strerror(-r));
 		goto out;
@@ -196,8 +272,16 @@ int demo_run(const char *self)
 	} else {
 		printf("(install the sqlite3 package to run it)\n");
 	}
-	printf("\n== done: the database stays at %s; remove %s when finished\n", db, dir);
 	status = 0;
+	if (!once) {
+		argv[0] = (char *)self;
+		argv[1] = (char *)"-c";
+		argv[2] = conf;
+		argv[3] = (char *)"run";
+		argv[4] = NULL;
+		status = serve(argv, port_http);
+	}
+	printf("\n== done: the database stays at %s; remove %s when finished\n", db, dir);
 out:
 	if (sim_pid > 0) {
 		kill(sim_pid, SIGTERM);

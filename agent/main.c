@@ -17,6 +17,7 @@
 #include "demo.h"
 #include "log.h"
 #include "status.h"
+#include "trigger.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -25,11 +26,18 @@ static void usage(FILE *f)
 		"usage: twilio-alertd [-c FILE] [-v] COMMAND\n"
 		"\n"
 		"commands:\n"
-		"  once            poll every account once, prune, exit (for cron)\n"
+		"  once            poll every account once, evaluate the triggers, deliver\n"
+		"                  due notifications, prune, exit (for cron)\n"
 		"  run             poll every `interval` in the foreground (for systemd)\n"
 		"  check-config    validate the configuration and exit\n"
 		"  status [--json] per account: last success, last error, lag, rows\n"
-		"  demo            sync from the bundled Monitor API simulator (no credentials)\n"
+		"  triggers list   each trigger and group: state, last fired, outbox backlog\n"
+		"  triggers test NAME\n"
+		"                  evaluate NAME now and print what would be sent (sends nothing)\n"
+		"  triggers backtest NAME [--days N]\n"
+		"                  replay the stored alerts: when NAME would have fired and resolved\n"
+		"  demo [--once]   the agent against the bundled Monitor API simulator, then its\n"
+		"                  status page until Ctrl-C (--once: sync, status, query, exit)\n"
 		"\n"
 		"options:\n"
 		"  -c FILE         configuration file (default %s;\n"
@@ -41,6 +49,20 @@ static void usage(FILE *f)
 		"exit status: 0 ok, 64 usage, 69 Twilio unavailable, 75 temporary failure,\n"
 		"77 credentials refused or no permission, 78 configuration error\n",
 		CONFIG_DEFAULT_PATH);
+}
+
+/*
+ * Root works (the demo, a quick test) but the packaged service runs as its
+ * own user, which cannot write what root creates: say so once, and only
+ * for `run` and `demo`, so that a root cron job's `once` stays quiet.
+ */
+static void warn_if_root(const char *what)
+{
+	if (geteuid() == 0)
+		log_warnx("running as root: %s; the packaged service runs as user twilio-alertd, "
+			  "so chown -R twilio-alertd: a database folder root created before the "
+			  "service uses it",
+			  what);
 }
 
 int main(int argc, char **argv)
@@ -85,6 +107,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "run") == 0 && optind == argc) {
 		log_init(LOG_LEVEL_INFO + verbose, 0);
+		warn_if_root("it works");
 		return daemon_run(path);
 	}
 	if (strcmp(cmd, "check-config") == 0 && optind == argc) {
@@ -101,9 +124,15 @@ int main(int argc, char **argv)
 		log_init(LOG_LEVEL_WARN + verbose, 0);
 		return status_print(path, json);
 	}
-	if (strcmp(cmd, "demo") == 0 && optind == argc) {
+	if (strcmp(cmd, "triggers") == 0) {
 		log_init(LOG_LEVEL_WARN + verbose, 0);
-		return demo_run("/proc/self/exe");
+		return trigger_command(path, argc - optind, argv + optind);
+	}
+	if (strcmp(cmd, "demo") == 0 &&
+	    (optind == argc || (optind + 1 == argc && strcmp(argv[optind], "--once") == 0))) {
+		log_init(LOG_LEVEL_WARN + verbose, 0);
+		warn_if_root("fine for the demo");
+		return demo_run("/proc/self/exe", optind < argc);
 	}
 	fprintf(stderr, "twilio-alertd: unknown command or extra arguments: %s\n", cmd);
 	usage(stderr);

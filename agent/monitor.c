@@ -33,6 +33,7 @@ struct xfer {
 	struct strbuf body;
 	struct headers hdr;
 	bool too_big;
+	char empty[1];		/* the body handed to a parser when nothing came */
 	size_t index;
 	char url[MONITOR_URL_MAX];
 };
@@ -261,16 +262,36 @@ static void url_path(const char *url, char *out, size_t size)
 	snprintf(out, size, "%.*s", p ? (int)strcspn(p, "?") : 1, p ? p : "/");
 }
 
+/* monitor_get_json's parser: the body must be a JSON object. */
+struct json_parse {
+	json_t *j;
+	json_error_t err;
+};
+
+static int parse_json(char *body, size_t len, void *arg, const char **why)
+{
+	struct json_parse *jp = arg;
+	json_t *j = json_loadb(body, len, 0, &jp->err);
+
+	if (!json_is_object(j)) {
+		*why = j ? "not an object" : jp->err.text;
+		json_decref(j);
+		return -EBADMSG;
+	}
+	jp->j = j;
+	return 0;
+}
+
 /*
- * Judge one finished transfer: 0 with *@out, -EAGAIN for what a retry may
- * cure, or a final error. Sets m->error on failure.
+ * Judge one finished transfer, handing a 2xx body to @parse: 0, -EAGAIN
+ * for what a retry may cure, or a final error. Sets m->error on failure.
  */
-static int classify(struct monitor *m, struct xfer *x, CURLcode cc, json_t **out)
+static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
+		    int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
 {
 	char path[128], twilio[480];
-	json_error_t jerr;
 	long status = 0;
-	json_t *j;
+	int r;
 
 	m->stats.requests++;
 	url_path(x->url, path, sizeof(path));
@@ -287,17 +308,20 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc, json_t **out
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	m->stats.bytes += (int64_t)x->body.len;
 	if (status >= 200 && status < 300) {
+		const char *why = "refused by the parser";
+
 		m->stats.status_2xx++;
-		j = json_loadb(x->body.buf ? x->body.buf : "", x->body.len, 0, &jerr);
-		if (!json_is_object(j)) {
-			json_decref(j);
+		x->empty[0] = '\0';
+		r = parse(x->body.buf ? x->body.buf : x->empty, x->body.len, arg, &why);
+		if (r == -EBADMSG) {
 			m->stats.http_errors++;
 			snprintf(m->error, sizeof(m->error), "GET %s: invalid JSON in response: %s",
-				 path, j ? "not an object" : jerr.text);
+				 path, why);
 			return -EAGAIN;
 		}
-		*out = j;
-		return 0;
+		if (r < 0)
+			snprintf(m->error, sizeof(m->error), "GET %s: %s", path, strerror(-r));
+		return r;
 	}
 	m->stats.http_errors++;
 	if (status >= 500)
@@ -342,7 +366,8 @@ static int64_t backoff_ms(int attempt, const struct headers *h)
 }
 
 /* Run @x (prepared for x->url) with the retry policy. */
-static int perform(struct monitor *m, struct xfer *x, json_t **out)
+static int perform(struct monitor *m, struct xfer *x,
+		   int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
 {
 	char host[256];
 	int r;
@@ -362,7 +387,7 @@ static int perform(struct monitor *m, struct xfer *x, json_t **out)
 		xfer_prepare(x, x->url);
 		log_debug("account %s: GET %s", m->acct->name, x->url);
 		cc = curl_easy_perform(x->easy);
-		r = classify(m, x, cc, out);
+		r = classify(m, x, cc, parse, arg);
 		if (r != -EAGAIN)
 			return r;
 		if (attempt >= m->max_retries) {
@@ -385,14 +410,25 @@ static int perform(struct monitor *m, struct xfer *x, json_t **out)
 	}
 }
 
-int monitor_get_json(struct monitor *m, const char *url, json_t **out)
+int monitor_get(struct monitor *m, const char *url,
+		int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
 {
 	m->error[0] = '\0';
 	if (snprintf(m->main.url, sizeof(m->main.url), "%s", url) >= (int)sizeof(m->main.url)) {
 		snprintf(m->error, sizeof(m->error), "URL longer than %d bytes", MONITOR_URL_MAX);
 		return -EPROTO;
 	}
-	return perform(m, &m->main, out);
+	return perform(m, &m->main, parse, arg);
+}
+
+int monitor_get_json(struct monitor *m, const char *url, json_t **out)
+{
+	struct json_parse jp = {NULL};
+	int r = monitor_get(m, url, parse_json, &jp);
+
+	if (r == 0)
+		*out = jp.j;
+	return r;
 }
 
 int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *buf,
@@ -455,8 +491,8 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 		}
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &left))) {
+			struct json_parse jp = {NULL};
 			struct xfer *x;
-			json_t *j = NULL;
 			int c;
 
 			if (msg->msg != CURLMSG_DONE)
@@ -464,17 +500,17 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			curl_multi_remove_handle(multi, x->easy);
 			active--;
-			c = classify(m, x, msg->data.result, &j);
+			c = classify(m, x, msg->data.result, parse_json, &jp);
 			if (c == -EAGAIN) {
 				/* A fault on one instance: fall back to the retrying path. */
-				c = perform(m, x, &j);
+				c = perform(m, x, parse_json, &jp);
 			}
 			x->index = 0;
 			if (c == -ENOENT)
 				continue;
 			if (c == 0) {
-				c = fn(j, arg);
-				json_decref(j);
+				c = fn(jp.j, arg);
+				json_decref(jp.j);
 			}
 			if (c != 0 && r == 0)
 				r = c;

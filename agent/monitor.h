@@ -53,7 +53,8 @@ void monitor_destroy(struct monitor *m);
 
 /*
  * monitor_get_json - GET the absolute @url and parse the JSON object it
- * returns into *@out (caller json_decref's). @url must be on the account's
+ * returns into *@out (caller json_decref's; a body that is not a JSON
+ * object is retried like a 5xx). @url must be on the account's
  * API host or a twilio.com host over https, so credentials never go
  * elsewhere. Returns:
  *   0         success;
@@ -67,6 +68,24 @@ void monitor_destroy(struct monitor *m);
  * Twilio's own message when it sent one.
  */
 int monitor_get_json(struct monitor *m, const char *url, json_t **out);
+
+/*
+ * monitor_get - GET @url like monitor_get_json, but hand each 2xx body to
+ * @parse(@body, @len, @arg, &why) instead of jansson. @body is @len bytes
+ * followed by a NUL; @parse may rewrite it in place. It stays valid, and
+ * @m leaves it alone, until the next monitor_get, monitor_get_json or
+ * monitor_destroy on @m, so what @parse stores may point into it. @parse
+ * runs once per attempt and returns:
+ *   0         accepted: monitor_get returns 0;
+ *   -EBADMSG  not the JSON expected, with a short reason in *why (static,
+ *             or stored in @arg until the next call): retried like a 5xx,
+ *             and when the retries run out monitor_get returns -EAGAIN with
+ *             "invalid JSON in response: <why>" in monitor_error();
+ *   another negative errno (not -EAGAIN), such as -ENOMEM: returned at once.
+ * Other results as monitor_get_json.
+ */
+int monitor_get(struct monitor *m, const char *url,
+		int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg);
 
 /*
  * monitor_list_url - the first-page URL of an Alerts query:

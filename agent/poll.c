@@ -15,6 +15,7 @@
 #include "alert.h"
 #include "log.h"
 #include "poll.h"
+#include "scan.h"
 #include "util.h"
 
 struct sync {
@@ -34,6 +35,20 @@ struct sync {
 	/* Sids inserted by the current query, for fetch_details. */
 	char **fresh;
 	size_t n_fresh, cap_fresh;
+	/* The scanned alerts of the current page (MONITOR_PAGE_SIZE entries). */
+	struct scan_item *items;
+};
+
+/*
+ * One list page. Normally scanned in place (items in y->items, strings in
+ * the monitor's body buffer); when the scanner refuses it, jansson's tree.
+ */
+struct page {
+	struct sync *y;
+	size_t n;		/* scanned items */
+	const char *next;	/* meta.next_page_url of a scanned page, NULL if none */
+	json_t *json;		/* the fallback's tree, or NULL */
+	json_error_t err;
 };
 
 static int txn_begin(struct sync *y)
@@ -145,7 +160,52 @@ static int fetch_fresh(struct sync *y)
 	return txn_commit(y);
 }
 
-/* Upsert the alerts of one page; count them and find the newest. */
+/* Upsert one alert of a page; count it and keep the newest date. */
+static int store_alert(struct sync *y, const struct alert *a, int64_t *count, int64_t *newest)
+{
+	enum store_upsert_result what;
+	int r;
+
+	r = store_upsert_alert(y->s, a, y->now, &what);
+	if (r == 0 && what == STORE_INSERTED && y->acct->fetch_details)
+		r = fresh_add(y, a->sid);
+	if (a->created > *newest)
+		*newest = a->created;
+	if (r < 0)
+		return r;
+	if (what == STORE_INSERTED)
+		y->res->inserted++;
+	else if (what == STORE_UPDATED)
+		y->res->updated++;
+	(*count)++;
+	y->txn_rows++;
+	return 0;
+}
+
+/* Upsert the alerts of a scanned page. */
+static int store_scanned(struct sync *y, const struct page *pg, int64_t *count, int64_t *newest)
+{
+	int r;
+
+	r = txn_begin(y);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct scan_item *it = &y->items[i];
+
+		if (it->skip) {
+			/* One bad item must not cost the rest of the page. */
+			log_warnx("account %s: skipped an alert: %s", y->acct->name, it->skip);
+			continue;
+		}
+		r = store_alert(y, &it->alert, count, newest);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Upsert the alerts of a page jansson parsed (the fallback). */
 static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *newest)
 {
 	const char *key = json_string_value(json_object_get(json_object_get(page, "meta"), "key"));
@@ -163,7 +223,6 @@ static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *new
 	if (r < 0)
 		return r;
 	json_array_foreach(list, i, item) {
-		enum store_upsert_result what;
 		const char *why = NULL;
 		struct alert a;
 
@@ -171,26 +230,48 @@ static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *new
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0) {
-			/* One bad item must not cost the rest of the page. */
 			log_warnx("account %s: skipped an alert: %s", y->acct->name, why);
 			continue;
 		}
-		r = store_upsert_alert(y->s, &a, y->now, &what);
-		if (r == 0 && what == STORE_INSERTED && y->acct->fetch_details)
-			r = fresh_add(y, a.sid);
-		if (a.created > *newest)
-			*newest = a.created;
+		r = store_alert(y, &a, count, newest);
 		alert_finish(&a);
 		if (r < 0)
 			return r;
-		if (what == STORE_INSERTED)
-			y->res->inserted++;
-		else if (what == STORE_UPDATED)
-			y->res->updated++;
-		(*count)++;
-		y->txn_rows++;
 	}
 	return 0;
+}
+
+/* monitor_get's parser for list pages: the scanner, else jansson on the same bytes. */
+static int parse_page(char *body, size_t len, void *arg, const char **why)
+{
+	struct page *pg = arg;
+	struct sync *y = pg->y;
+	int r;
+
+	r = scan_page(body, len, y->items, MONITOR_PAGE_SIZE, &pg->n, &pg->next, why);
+	if (r != -EBADMSG)
+		return r;
+	/* The scanner left the body as it came; jansson takes shapes the scanner does not. */
+	log_debug("account %s: page scanner: %s; parsing the page with jansson", y->acct->name,
+		  *why);
+	pg->json = json_loadb(body, len, 0, &pg->err);
+	if (!json_is_object(pg->json)) {
+		*why = pg->json ? "not an object" : pg->err.text;
+		json_decref(pg->json);
+		pg->json = NULL;
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Drop what the last page holds. */
+static void page_release(struct page *pg)
+{
+	scan_items_finish(pg->y->items, pg->n);
+	pg->n = 0;
+	pg->next = NULL;
+	json_decref(pg->json);
+	pg->json = NULL;
 }
 
 /*
@@ -201,7 +282,7 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t *count,
 		     int64_t *newest)
 {
 	char url[MONITOR_URL_MAX];
-	json_t *page = NULL;
+	struct page pg = {.y = y};
 	int r;
 
 	*count = 0;
@@ -212,13 +293,16 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t *count,
 	for (;;) {
 		const char *next;
 
-		r = monitor_get_json(y->m, url, &page);
+		r = monitor_get(y->m, url, parse_page, &pg);
 		if (r == 0 && y->txn_error)
 			r = y->txn_error;
 		if (r < 0)
 			goto out;
 		y->res->pages++;
-		r = store_page(y, page, count, newest);
+		if (pg.json)
+			r = store_page(y, pg.json, count, newest);
+		else
+			r = store_scanned(y, &pg, count, newest);
 		if (r < 0)
 			goto out;
 		if (y->txn_rows >= POLL_BATCH_ROWS ||
@@ -227,8 +311,9 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t *count,
 			if (r < 0)
 				goto out;
 		}
-		next = json_string_value(
-			json_object_get(json_object_get(page, "meta"), "next_page_url"));
+		next = pg.json ? json_string_value(json_object_get(
+					 json_object_get(pg.json, "meta"), "next_page_url"))
+			       : pg.next;
 		if (!next || !*next)
 			break;
 		/* Followed verbatim: the token in it keeps paging stable. */
@@ -239,15 +324,14 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t *count,
 			r = -EPROTO;
 			goto out;
 		}
-		json_decref(page);
-		page = NULL;
+		page_release(&pg);
 		if (y->stop && *y->stop) {
 			r = -EINTR;
 			goto out;
 		}
 	}
 out:
-	json_decref(page);
+	page_release(&pg);
 	return r;
 }
 
@@ -351,7 +435,8 @@ int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
 	y.now = util_now();
 	run.started = y.now;
 	monitor_set_wait_hook(m, on_wait, &y);
-	r = store_sync_get(s, acct->name, &st);
+	y.items = calloc(MONITOR_PAGE_SIZE, sizeof(*y.items));
+	r = y.items ? store_sync_get(s, acct->name, &st) : -ENOMEM;
 	if (r < 0)
 		goto out;
 	/* All arithmetic in UTC seconds; Twilio refuses StartDate older than 30 days. */
@@ -398,6 +483,7 @@ out:
 	monitor_set_wait_hook(m, NULL, NULL);
 	fresh_clear(&y);
 	free(y.fresh);
+	free(y.items);
 	res->watermark = y.watermark;
 
 	run.account = acct->name;

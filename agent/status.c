@@ -15,6 +15,7 @@
 #include "log.h"
 #include "status.h"
 #include "store.h"
+#include "trigger.h"
 #include "util.h"
 
 int status_check_config(const char *path)
@@ -23,6 +24,11 @@ int status_check_config(const char *path)
 
 	if (!cfg)
 		return EXIT_CONFIG;
+	/* The installed default has no account yet: valid, but say what it means. */
+	if (!cfg->n_accounts)
+		log_warnx("%s: no accounts configured yet: nothing will be polled until an "
+			  "[account NAME] section is added",
+			  cfg->path ? cfg->path : CONFIG_DEFAULT_PATH);
 	printf("configuration %s is valid: %zu account(s), %zu trigger(s), %zu channel(s)\n",
 	       cfg->path ? cfg->path : "(environment)", cfg->n_accounts, cfg->n_triggers,
 	       cfg->n_notifies);
@@ -115,10 +121,14 @@ int status_print(const char *path, bool json)
 		status = EXIT_TEMPFAIL;
 		goto out;
 	}
+	if (!json && trigger_status(s, NULL) < 0)
+		status = EXIT_TEMPFAIL;
 	if (json) {
 		json_t *doc = json_pack("{s:s, s:o}", "database", cfg->database, "accounts", c.list);
 
 		c.list = NULL;
+		if (trigger_status(s, doc) < 0)
+			status = EXIT_TEMPFAIL;
 		json_dumpf(doc, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(doc);

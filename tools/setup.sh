@@ -10,8 +10,12 @@ cd "$(dirname "$0")/.."
 
 BUILD_DEPS="meson ninja-build pkg-config gcc libc6-dev python3 \
   libcurl4-openssl-dev ca-certificates libjansson-dev libsqlite3-dev sqlite3 \
-  libssl-dev libmicrohttpd-dev libinih-dev"
-TEST_DEPS="python3-twilio python3-aiosmtpd procps"
+  libssl-dev libmicrohttpd-dev libinih-dev scdoc"
+# debhelper..adduser: the Debian package test builds, installs and purges the .deb;
+# systemd: systemd-analyze verify on the units; man-db: the man pages render.
+# chromium: the status page in a headless browser; prometheus: promtool checks /metrics.
+TEST_DEPS="python3-twilio python3-aiosmtpd procps debhelper dpkg-dev adduser systemd man-db \
+  chromium prometheus"
 
 mode=${1:-}
 case "$mode" in

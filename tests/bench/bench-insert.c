@@ -5,7 +5,8 @@
  * (the pages stay alive, the structs borrow from them), then inserts those rows
  * into a fresh database through store_open + store_upsert_alert, -t rows per
  * transaction, and reports the CPU time (getrusage) of that insert phase only.
- * It also times the agent's parse path alone on the kept response bodies
+ * It also times the parse paths alone on the kept response bodies: the
+ * agent's (scan_page in place, scan_items_finish) and the jansson fallback
  * (json_loadb, alert_from_json, json_decref), to split the agent's cost.
  * Run by hand, see tests/bench/RESULTS.md; it is not a meson test.
  */
@@ -22,11 +23,13 @@
 
 #include "alert.h"
 #include "log.h"
+#include "scan.h"
 #include "store.h"
 #include "util.h"
 
 #define PAGE_CAP (64u << 20) /* bytes of one response page */
 #define URL_CAP 8192         /* bytes of one next_page_url */
+#define SCAN_PASS_ITEMS 1000 /* alerts of one page for scan_pass (Twilio's largest page) */
 
 struct body {
 	char *p;
@@ -290,6 +293,62 @@ static int parse_pass(const struct dataset *d)
 }
 
 /*
+ * The agent's list-page path alone: scan_page over a fresh copy of each kept
+ * body (the copy is not timed), then scan_items_finish.
+ */
+static int scan_pass(const struct dataset *d)
+{
+	double scan = 0, drop = 0, bytes = 0, c0, c1;
+	struct scan_item *items = calloc(SCAN_PASS_ITEMS, sizeof(*items));
+	char *copy = NULL;
+	size_t n = 0, cap = 0;
+	int r = -ENOMEM;
+
+	if (!items)
+		goto out;
+	for (size_t p = 0; p < d->n_bodies; p++) {
+		const char *next, *why = NULL;
+		size_t got;
+
+		if (d->lens[p] + 1 > cap) {
+			free(copy);
+			cap = d->lens[p] + 1;
+			copy = malloc(cap);
+			if (!copy)
+				goto out;
+		}
+		memcpy(copy, d->bodies[p], d->lens[p]);
+		copy[d->lens[p]] = '\0';
+		c0 = cpu_s();
+		r = scan_page(copy, d->lens[p], items, SCAN_PASS_ITEMS, &got, &next, &why);
+		c1 = cpu_s();
+		if (r < 0) {
+			fprintf(stderr, "bench-insert: scan_page: %s\n", why ? why : strerror(-r));
+			goto out;
+		}
+		for (size_t i = 0; i < got; i++)
+			n += items[i].skip == NULL;
+		scan_items_finish(items, got);
+		drop += cpu_s() - c1;
+		scan += c1 - c0;
+		bytes += (double)d->lens[p];
+	}
+	r = n ? 0 : -EPROTO;
+	if (r < 0)
+		goto out;
+	printf("scan only: %zu rows: scan_page %.2f, scan_items_finish %.2f cpu-us/row "
+	       "(scan_page %.1f MB/s)\n",
+	       n, scan * 1e6 / (double)n, drop * 1e6 / (double)n, bytes / scan / 1e6);
+	printf("RESULT scan rows=%zu scan_us=%.3f finish_us=%.3f\n", n, scan * 1e6 / (double)n,
+	       drop * 1e6 / (double)n);
+	fflush(stdout);
+out:
+	free(copy);
+	free(items);
+	return r;
+}
+
+/*
  * One pass: a fresh database, then every row upserted, a commit after each
  * @per_txn rows. Only begin..last commit is timed; open and close are reported
  * apart (the close checkpoints the WAL).
@@ -410,7 +469,7 @@ int main(int argc, char **argv)
 	}
 	printf("fetched and parsed %zu pages, %zu rows: cpu %.3f s, wall %.3f s\n", d.n_pages,
 	       d.n_rows, cpu_s() - c0, wall_s() - w0);
-	if (parse_pass(&d) < 0) {
+	if (parse_pass(&d) < 0 || scan_pass(&d) < 0) {
 		fprintf(stderr, "bench-insert: a kept page does not parse\n");
 		goto out;
 	}

@@ -61,13 +61,16 @@ class Agent:
             return subprocess.Popen([ALERTD, "-c", self.conf, *args, "run"],
                                     stdout=out, stderr=subprocess.STDOUT, **kw)
 
-    def db(self):
-        con = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30)
+    def db(self, rw=False):
+        # Read-only while the agent runs; after a SIGKILL only a read-write
+        # connection (which never creates the file) may recover the WAL.
+        mode = "rw" if rw else "ro"
+        con = sqlite3.connect(f"file:{self.db_path}?mode={mode}", uri=True, timeout=30)
         con.row_factory = sqlite3.Row
         return con
 
-    def query(self, sql, *params):
-        con = self.db()
+    def query(self, sql, *params, rw=False):
+        con = self.db(rw)
         try:
             return con.execute(sql, params).fetchall()
         finally:
@@ -80,12 +83,12 @@ class Agent:
             rows = self.query("SELECT sid FROM alerts")
         return {r[0] for r in rows}
 
-    def count(self):
+    def count(self, rw=False):
         """Rows in alerts; 0 while the database or its schema does not exist yet."""
         if not os.path.exists(self.db_path):
             return 0
         try:
-            return self.query("SELECT count(*) FROM alerts")[0][0]
+            return self.query("SELECT count(*) FROM alerts", rw=rw)[0][0]
         except sqlite3.OperationalError as e:
             if "no such table" in str(e):
                 return 0

@@ -62,7 +62,7 @@ static void usage(FILE *f)
 	        "         [--control] [--account AC...:TOKEN]... [--api-key "
 	        "SK...:SECRET:AC...]...\n"
 	        "         [--seed N] [--generate ACCOUNT:COUNT:DAYS]... [--max-results N]\n"
-	        "         [--now YYYY-MM-DDThh:mm:ssZ] [--quiet]\n"
+	        "         [--now YYYY-MM-DDThh:mm:ssZ] [--trickle SECONDS] [--quiet]\n"
 	        "Without --account, one account " DEFAULT_ACCOUNT " with auth token\n"
 	        "\"" DEFAULT_TOKEN "\" exists. --port 0 picks a free port; --port-file gets it.\n");
 }
@@ -138,6 +138,23 @@ static void slow_sleep(int ms)
 		nanosleep(&ts, NULL);
 		ms -= step;
 	}
+}
+
+/* --trickle SECONDS: a new alert "now" for the first account every SECONDS (the demo). */
+static unsigned long trickle_s;
+
+static void *trickle(void *arg)
+{
+	for (uint64_t n = 1; !atomic_load(&stopping); n++) {
+		slow_sleep((int)trickle_s * 1000);
+		if (atomic_load(&stopping))
+			break;
+		pthread_rwlock_wrlock(&sim.lock);
+		if (sim.naccounts)
+			sim_generate(&sim, sim.accounts[0], 1, 1.0 / 86400, sim.seed + 0x51ed27 * n);
+		pthread_rwlock_unlock(&sim.lock);
+	}
+	return NULL;
 }
 
 static void apply_fault(const struct sim_fault *f, const struct sim_request *rq,
@@ -418,6 +435,7 @@ int main(int argc, char **argv)
 	        {"max-results", required_argument, NULL, 'm'},
 	        {"now", required_argument, NULL, 'n'},
 	        {"quiet", no_argument, NULL, 'q'},
+	        {"trickle", required_argument, NULL, 't'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -431,6 +449,8 @@ int main(int argc, char **argv)
 	struct sockaddr *sa;
 	struct MHD_Daemon *d = NULL;
 	const union MHD_DaemonInfo *info;
+	pthread_t trickle_thread;
+	bool trickling = false;
 	unsigned int flags;
 	sigset_t set;
 	int c, sig, ret = 1;
@@ -490,6 +510,10 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			sim.quiet = true;
+			break;
+		case 't':
+			if (parse_ulong(optarg, 86400, &trickle_s) < 0 || trickle_s < 1)
+				goto bad;
 			break;
 		case 'h':
 			usage(stdout);
@@ -557,6 +581,8 @@ int main(int argc, char **argv)
 	}
 	printf("twilio-monitor-sim listening on http://%s\n", default_host);
 	fflush(stdout);
+	if (trickle_s && pthread_create(&trickle_thread, NULL, trickle, NULL) == 0)
+		trickling = true;
 
 	do {
 		if (sigwait(&set, &sig) != 0)
@@ -569,6 +595,8 @@ bad:
 	ret = 2;
 out:
 	atomic_store(&stopping, true);
+	if (trickling)
+		pthread_join(trickle_thread, NULL);
 	if (d)
 		MHD_stop_daemon(d);
 	free(accounts);

@@ -481,8 +481,21 @@ static void test_problems(void)
 	EXPECT(4, "expected 'key = value'", ACCOUNT "just some words\n", tok);
 	EXPECT(4, "[kind NAME], alone", ACCOUNT "[agent\n", tok);
 	EXPECT(1, "before any [section]", "interval = 10s\n" ACCOUNT, tok);
-	EXPECT(0, "no [account NAME] section", "[agent]\ninterval = 10m\n");
-	EXPECT(0, "TWILIO_ACCOUNT_SID", "# nothing but a comment\n");
+	/* No account yet (the installed default) loads: check-config warns, once/run refuse. */
+	{
+		struct config_problems p0 = {0};
+		struct config *c0 = NULL;
+		char path0[300];
+
+		CHECK_INT(load(path0, &c0, &p0, 0640, "[agent]\ninterval = 10m\n"), 0);
+		CHECK(c0 && c0->n_accounts == 0 && c0->interval == 600);
+		config_free(c0);
+		CHECK_INT(load(path0, &c0, &p0, 0640, "# nothing but a comment\n"), 0);
+		CHECK(c0 && c0->n_accounts == 0);
+		config_free(c0);
+		CHECK_INT(p0.n, 0);
+		config_problems_finish(&p0);
+	}
 
 	/* Line too long: reported, not split into two lines. */
 	{

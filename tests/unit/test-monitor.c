@@ -97,6 +97,33 @@ static struct config_account account(const char *base)
 	return a;
 }
 
+/* monitor_get's parser for the tests: refuses bodies starting with "bad", fails on "nomem". */
+struct raw {
+	int calls;
+	char *body;
+	size_t len;
+};
+
+static int parse_raw(char *body, size_t len, void *arg, const char **why)
+{
+	struct raw *raw = arg;
+
+	raw->calls++;
+	if (body[len] != '\0')
+		return -EINVAL;
+	if (strncmp(body, "bad", 3) == 0) {
+		*why = "starts with bad";
+		return -EBADMSG;
+	}
+	if (strncmp(body, "nomem", 5) == 0)
+		return -ENOMEM;
+	if (len)
+		body[0] = 'X';	/* the body is the parser's to rewrite */
+	raw->body = body;
+	raw->len = len;
+	return 0;
+}
+
 static int count_calls(json_t *obj, void *arg)
 {
 	int *n = arg;
@@ -182,6 +209,46 @@ int main(void)
 		   3);
 	CHECK_INT(monitor_get_json(m, url, &j), -EAGAIN);
 	CHECK(strstr(monitor_error(m), "invalid JSON"));
+
+	/* monitor_get: the raw body, kept until the next request; -EBADMSG is retried. */
+	{
+		struct raw raw = {0};
+
+		set_script((struct reply[]){{200, "bad 1", NULL}, {200, "good body", NULL}}, 2);
+		CHECK_INT(monitor_get(m, url, parse_raw, &raw), 0);
+		CHECK_INT(requests, 2);
+		CHECK_INT(raw.calls, 2);
+		CHECK_INT(raw.len, 9);
+		CHECK(raw.body && strcmp(raw.body, "Xood body") == 0);
+
+		raw.calls = 0;
+		set_script((struct reply[]){{200, "bad 1", NULL}, {200, "bad 2", NULL},
+					    {200, "bad 3", NULL}},
+			   3);
+		CHECK_INT(monitor_get(m, url, parse_raw, &raw), -EAGAIN);
+		CHECK_INT(raw.calls, 3);
+		CHECK(strstr(monitor_error(m), "invalid JSON in response: starts with bad"));
+		CHECK(strstr(monitor_error(m), "gave up after 3 tries"));
+
+		/* Other parser errors end the call at once. */
+		raw.calls = 0;
+		set_script((struct reply[]){{200, "nomem", NULL}}, 1);
+		CHECK_INT(monitor_get(m, url, parse_raw, &raw), -ENOMEM);
+		CHECK_INT(requests, 1);
+		CHECK_INT(raw.calls, 1);
+
+		/* An empty body reaches the parser as "" too. */
+		raw.calls = 0;
+		set_script((struct reply[]){{200, "", NULL}}, 1);
+		CHECK_INT(monitor_get(m, url, parse_raw, &raw), 0);
+		CHECK_INT(raw.len, 0);
+		CHECK(raw.body && raw.body[0] == '\0');
+		/* Statuses are judged before the parser runs. */
+		raw.calls = 0;
+		set_script((struct reply[]){{404, "{}", NULL}}, 1);
+		CHECK_INT(monitor_get(m, url, parse_raw, &raw), -ENOENT);
+		CHECK_INT(raw.calls, 0);
+	}
 
 	/* 401: no retry, one clear line, no secret. */
 	set_script((struct reply[]){{401,

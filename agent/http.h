@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's HTTP server (libmicrohttpd) on `listen`: the status page (/),
+ * one alert (/alerts/{Sid}), the JSON API (/api/status, /api/alerts),
+ * Prometheus metrics (/metrics), the health check (/healthz) and the
+ * Debugger webhook receiver (POST /twilio/debugger). It runs in threads of
+ * its own beside the poller and never uses the poller's store connection:
+ * its readers have their own read-only connections, and the webhook one
+ * read-write connection for its insert.
+ */
+#ifndef ALERTD_HTTP_H
+#define ALERTD_HTTP_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/* Threads serving requests (each with its own read-only connection). */
+#define HTTP_THREADS 2
+/* Open connections at once; more wait in the listen backlog. */
+#define HTTP_CONNECTIONS_MAX 512
+/* Seconds an idle or slow connection is kept. */
+#define HTTP_TIMEOUT_S 30
+/* Bytes per connection for the request line and headers (larger: 431/414). */
+#define HTTP_HEADERS_MAX (32 * 1024)
+/* Bytes of a webhook body; more is refused with 413. */
+#define HTTP_WEBHOOK_BODY_MAX (256 * 1024)
+/* Bytes of any response page (a capped buffer; the pages stay far below). */
+#define HTTP_RESPONSE_MAX (8 * 1024 * 1024)
+/* Rows on the status page's latest-alerts table, and the API's default page. */
+#define HTTP_LATEST_ROWS 50
+/* An account is unhealthy after this many intervals without a successful poll. */
+#define HTTP_HEALTH_INTERVALS 3
+
+struct http_server;
+
+/*
+ * http_start - listen on cfg->listen and serve until http_stop. @cfg is
+ * borrowed until http_set_config replaces it or http_stop. The database
+ * must exist (the caller opened it read-write first, so it is migrated).
+ * Returns 0 and *@out, -EADDRINUSE / -EACCES / -EADDRNOTAVAIL when it
+ * cannot listen (logged with the address), or -errno.
+ */
+int http_start(const struct config *cfg, struct http_server **out);
+
+/* http_stop - stop serving, wait for the threads, free; NULL is fine. */
+void http_stop(struct http_server *srv);
+
+/*
+ * http_set_config - serve with @cfg from now on (after a reload; the old
+ * configuration may be freed once this returns). `listen` is not changed.
+ */
+void http_set_config(struct http_server *srv, const struct config *cfg);
+
+/* http_note_cycle - a poll cycle ended: refresh the page's aggregates now. NULL is fine. */
+void http_note_cycle(struct http_server *srv);
+
+/*
+ * http_take_pushes - whether webhook pushes were stored since the last
+ * call (the poller then evaluates the triggers). NULL gives false.
+ */
+bool http_take_pushes(struct http_server *srv);
+
+#endif

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The HTTP server's queries: statement slots STORE_X_HTTP_FIRST.. of
+ * store-private.h. Reads only, but for the push insert. Time windows compare
+ * date_created as text with normalised dates, so they use its index.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store-http.h"
+#include "store-private.h"
+#include "util.h"
+
+enum {
+	Q_ALERTS = STORE_X_HTTP_FIRST,
+	Q_ALERT_GET,
+	Q_GROUPS,
+	Q_GROUPS_NEW,
+	Q_ACCOUNT_ROWS,
+	Q_MAX_ROWID,
+	Q_BEGIN,
+	Q_END,
+	Q_SYNC,
+	Q_TABLES,
+	Q_TRIGGERS,
+	Q_OUTBOX,
+	Q_FIRING,
+	Q_PUSH,
+	Q__END
+};
+_Static_assert(Q__END <= STORE_X_HTTP_FIRST + 32, "store-http.c has 32 statement slots");
+
+const char *const store_http_col_names[SH_COLS] = {
+	"sid", "account_sid", "error_code", "log_level", "alert_text", "more_info",
+	"request_method", "request_url", "resource_sid", "service_sid", "api_version", "url",
+	"date_created", "date_generated", "date_updated", "first_seen", "msg", "http_response",
+	"request_host", "source", "request_variables", "response_body", "response_headers",
+	"request_headers",
+};
+
+#define LIST_COLS                                                                          \
+	"sid, account_sid, error_code, log_level, alert_text, more_info, request_method,"  \
+	" request_url, resource_sid, service_sid, api_version, url, date_created,"         \
+	" date_generated, date_updated, first_seen, msg, http_response, request_host, source"
+
+/*
+ * The bounds are always bound (with sentinels: "" sorts before every date, "~"
+ * after), so SQLite seeks the date_created index to the range and walks it
+ * backwards, stopping at the limit; a cursor page costs the same at any depth.
+ * The other filters are "?N IS NULL OR ...": one statement serves them all.
+ */
+static const char alerts_sql[] =
+	"SELECT " LIST_COLS " FROM alerts"
+	" WHERE date_created >= ?1 AND date_created <= ?2 AND date_created < ?3"
+	" AND (date_created < ?2 OR sid < ?4)"
+	" AND (?5 IS NULL OR error_code = ?5) AND (?6 IS NULL OR log_level = ?6)"
+	" AND (?7 IS NULL OR account_sid = ?7)"
+	" ORDER BY date_created DESC, sid DESC LIMIT ?8";
+
+static const char alert_get_sql[] =
+	"SELECT " LIST_COLS ", request_variables, response_body, response_headers,"
+	" request_headers FROM alerts WHERE sid = ?1";
+
+/* Bare msg and http_response come from the row that gave max(date_created). */
+#define GROUPS_SQL(where)                                                                  \
+	"SELECT substr(date_created, 1, 13), account_sid, log_level, error_code,"         \
+	" request_host, count(*), max(date_created), msg, http_response, max(rowid)"      \
+	" FROM alerts WHERE " where " GROUP BY 1, 2, 3, 4, 5"
+
+/* A time range uses the date_created index; new rows are a rowid range. */
+static const char groups_by_date_sql[] =
+	GROUPS_SQL("date_created >= ?1 AND date_created < ?2 AND rowid > ?3");
+static const char groups_by_rowid_sql[] = GROUPS_SQL("rowid > ?3");
+
+static const char push_sql[] =
+	"INSERT INTO alerts (sid, account_sid, error_code, log_level, alert_text, more_info,"
+	" request_method, request_url, resource_sid, service_sid, api_version, url,"
+	" date_created, date_generated, date_updated, first_seen, msg, http_response,"
+	" request_host, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	" ?14, ?15, ?16, ?17, ?18, ?19, 'push') ON CONFLICT (sid) DO NOTHING";
+
+static int prep(struct store *s, int id, const char *sql, sqlite3_stmt **st)
+{
+	return store_prepare_extra(s, (enum store_extra_id)id, sql, st);
+}
+
+static void row_of(sqlite3_stmt *st, int ncols, struct store_http_alert *row)
+{
+	memset(row, 0, sizeof(*row));
+	for (int i = 0; i < ncols; i++)
+		row->col[i] = (const char *)sqlite3_column_text(st, i);
+}
+
+int store_http_alerts(struct store *s, const struct store_http_filter *f,
+		      int (*fn)(const struct store_http_alert *row, void *arg), void *arg)
+{
+	struct store_http_alert row;
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if (f->limit < 1 || f->limit > STORE_HTTP_LIMIT_MAX)
+		return -EINVAL;
+	r = prep(s, Q_ALERTS, alerts_sql, &st);
+	if (r < 0)
+		return r;
+	store_bind_text(st, 1, f->since ? f->since : "");
+	store_bind_text(st, 2, f->after_date ? f->after_date : "~");
+	store_bind_text(st, 3, f->until ? f->until : "~");
+	store_bind_text(st, 4, f->after_sid ? f->after_sid : "");
+	store_bind_int(st, 5, f->has_error_code, f->error_code);
+	store_bind_opt(st, 6, f->log_level);
+	store_bind_opt(st, 7, f->account_sid);
+	sqlite3_bind_int(st, 8, f->limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row_of(st, SH_LIST_COLS, &row);
+		r = fn(&row, arg);
+		if (r)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc, "alerts list");
+out:
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_http_alert_get(struct store *s, const char *sid,
+			 int (*fn)(const struct store_http_alert *row, void *arg), void *arg)
+{
+	struct store_http_alert row;
+	sqlite3_stmt *st;
+	int rc, r;
+
+	r = prep(s, Q_ALERT_GET, alert_get_sql, &st);
+	if (r < 0)
+		return r;
+	store_bind_text(st, 1, sid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		row_of(st, SH_COLS, &row);
+		r = fn(&row, arg);
+	} else if (rc == SQLITE_DONE) {
+		r = -ENOENT;
+	} else {
+		r = store_fail(s, rc, "alert");
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_http_groups(struct store *s, const char *since, const char *until, int64_t after_rowid,
+		      int (*fn)(const struct store_http_group *g, void *arg), void *arg)
+{
+	struct store_http_group g;
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if (since || until)
+		r = prep(s, Q_GROUPS, groups_by_date_sql, &st);
+	else
+		r = prep(s, Q_GROUPS_NEW, groups_by_rowid_sql, &st);
+	if (r < 0)
+		return r;
+	if (since || until) {
+		store_bind_text(st, 1, since ? since : "");
+		store_bind_text(st, 2, until ? until : "~");
+	}
+	sqlite3_bind_int64(st, 3, after_rowid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&g, 0, sizeof(g));
+		g.hour = (const char *)sqlite3_column_text(st, 0);
+		g.account_sid = (const char *)sqlite3_column_text(st, 1);
+		g.log_level = (const char *)sqlite3_column_text(st, 2);
+		g.has_error_code = sqlite3_column_type(st, 3) == SQLITE_INTEGER;
+		g.error_code = sqlite3_column_int64(st, 3);
+		g.request_host = (const char *)sqlite3_column_text(st, 4);
+		g.count = sqlite3_column_int64(st, 5);
+		g.last_seen = (const char *)sqlite3_column_text(st, 6);
+		g.msg = (const char *)sqlite3_column_text(st, 7);
+		g.has_http_response = sqlite3_column_type(st, 8) == SQLITE_INTEGER;
+		g.http_response = sqlite3_column_int64(st, 8);
+		g.max_rowid = sqlite3_column_int64(st, 9);
+		r = fn(&g, arg);
+		if (r)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc, "alert groups");
+out:
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_http_account_rows(struct store *s,
+			    int (*fn)(const char *account_sid, int64_t rows, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	r = prep(s, Q_ACCOUNT_ROWS, "SELECT account_sid, count(*) FROM alerts GROUP BY 1", &st);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r = fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), arg);
+		if (r)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc, "account rows");
+out:
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_http_max_rowid(struct store *s, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	r = prep(s, Q_MAX_ROWID, "SELECT coalesce(max(rowid), 0) FROM alerts", &st);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		r = store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "max rowid");
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_http_read_begin(struct store *s)
+{
+	sqlite3_stmt *st;
+	int r = prep(s, Q_BEGIN, "BEGIN", &st);
+
+	return r < 0 ? r : store_step_done(s, st, "begin read");
+}
+
+void store_http_read_end(struct store *s)
+{
+	sqlite3_stmt *st;
+
+	if (!s || sqlite3_get_autocommit(s->db))
+		return;
+	if (prep(s, Q_END, "COMMIT", &st) == 0)
+		store_step_done(s, st, "end read");
+}
+
+int store_http_sync_list(struct store *s, struct store_http_sync *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	*n = 0;
+	r = prep(s, Q_SYNC,
+		 "SELECT account, account_sid, watermark, last_success, last_attempt, last_error,"
+		 " last_error_time FROM sync_state ORDER BY account",
+		 &st);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		struct store_http_sync *y = &out[(*n)++];
+
+		memset(y, 0, sizeof(*y));
+		store_column_copy(st, 0, y->account, sizeof(y->account));
+		store_column_copy(st, 1, y->st.account_sid, sizeof(y->st.account_sid));
+		y->st.watermark = store_column_time(st, 2, &y->st.has_watermark);
+		y->st.last_success = store_column_time(st, 3, NULL);
+		y->st.last_attempt = store_column_time(st, 4, NULL);
+		store_column_copy(st, 5, y->st.last_error, sizeof(y->st.last_error));
+		y->st.last_error_time = store_column_time(st, 6, NULL);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = store_fail(s, rc, "sync state");
+	sqlite3_reset(st);
+	return r;
+}
+
+/*
+ * TRIGGERS: the trigger state and outbox tables come with the triggers
+ * migration (schema/0002-triggers.sql, another module). Until a database has
+ * both, these report "not available"; the queries below name their tables.
+ */
+static int has_trigger_tables(struct store *s, bool *yes)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	*yes = false;
+	r = prep(s, Q_TABLES,
+		 "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+		 " AND name IN ('trigger_state', 'outbox')",
+		 &st);
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*yes = sqlite3_column_int(st, 0) == 2;
+	else
+		r = store_fail(s, rc, "schema");
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_http_triggers(struct store *s, struct store_http_triggers *out)
+{
+	sqlite3_stmt *st;
+	bool yes;
+	int rc, r;
+
+	memset(out, 0, sizeof(*out));
+	r = has_trigger_tables(s, &yes);
+	if (r < 0 || !yes)
+		return r;
+	r = prep(s, Q_TRIGGERS, "SELECT count(*) FROM trigger_state WHERE state = 'firing'", &st);
+	if (r < 0)
+		return 0;	/* another layout than this file knows: show nothing */
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		out->firing = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	r = prep(s, Q_OUTBOX,
+		 "SELECT count(*), min(created), count(*) FILTER (WHERE attempts > 0)"
+		 " FROM outbox WHERE delivered IS NULL",
+		 &st);
+	if (r < 0)
+		return 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		out->pending = sqlite3_column_int64(st, 0);
+		out->oldest_pending = store_column_time(st, 1, NULL);
+		out->failed = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	out->available = true;
+	return 0;
+}
+
+int store_http_firing_list(struct store *s, int max,
+			   int (*fn)(const struct store_http_firing *f, void *arg), void *arg)
+{
+	struct store_http_firing f;
+	sqlite3_stmt *st;
+	bool yes;
+	int rc, r;
+
+	r = has_trigger_tables(s, &yes);
+	if (r < 0 || !yes)
+		return r;
+	if (prep(s, Q_FIRING,
+		 "SELECT trigger_name, group_value, since, count FROM trigger_state"
+		 " WHERE state = 'firing' ORDER BY since DESC LIMIT ?1",
+		 &st) < 0)
+		return 0;
+	sqlite3_bind_int(st, 1, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		f.trigger = (const char *)sqlite3_column_text(st, 0);
+		f.group = (const char *)sqlite3_column_text(st, 1);
+		f.since = (const char *)sqlite3_column_text(st, 2);
+		f.count = sqlite3_column_int64(st, 3);
+		r = fn(&f, arg);
+		if (r)
+			break;
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_http_insert_push(struct store *s, const struct alert *a, int64_t now, bool *inserted)
+{
+	char seen[UTIL_TIME_LEN];
+	sqlite3_stmt *st;
+	int r;
+
+	if (!a->sid || !*a->sid || !a->date_created[0])
+		return -EINVAL;
+	r = prep(s, Q_PUSH, push_sql, &st);
+	if (r < 0)
+		return r;
+	util_format_time(now, seen);
+	store_bind_text(st, 1, a->sid);
+	store_bind_text(st, 2, a->account_sid);
+	store_bind_int(st, 3, a->has_error_code, a->error_code);
+	store_bind_text(st, 4, a->log_level);
+	store_bind_text(st, 5, a->alert_text);
+	store_bind_text(st, 6, a->more_info);
+	store_bind_text(st, 7, a->request_method);
+	store_bind_text(st, 8, a->request_url);
+	store_bind_text(st, 9, a->resource_sid);
+	store_bind_text(st, 10, a->service_sid);
+	store_bind_text(st, 11, a->api_version);
+	store_bind_text(st, 12, a->url);
+	store_bind_text(st, 13, a->date_created);
+	store_bind_opt(st, 14, a->date_generated);
+	store_bind_opt(st, 15, a->date_updated);
+	store_bind_text(st, 16, seen);
+	store_bind_text(st, 17, a->msg);
+	store_bind_int(st, 18, a->has_http_response, a->http_response);
+	store_bind_opt(st, 19, a->request_host);
+	r = store_step_done(s, st, "push insert");
+	if (r == 0 && inserted)
+		*inserted = sqlite3_changes(s->db) > 0;
+	return r;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `where` sandbox (store-where.c), for the store-*.c files only: it
+ * needs <sqlite3.h>. store_trigger_check_where, the check at load, is
+ * declared in store-trigger.h.
+ */
+#ifndef ALERTD_STORE_WHERE_H
+#define ALERTD_STORE_WHERE_H
+
+#include "store-private.h"
+
+/* The statement slot whose presence says a connection has the functions and authorizer. */
+#define STORE_WHERE_SLOT (STORE_X_TRIGGER_FIRST + 31)
+
+/*
+ * store_where_init - once per connection: register regexp() and install the
+ * authorizer (which allows everything except while store_where_prepare
+ * runs). Returns 0 or -errno.
+ */
+int store_where_init(struct store *s);
+
+/*
+ * store_where_prepare - prepare "@base AND (@where)@suffix" into *@out under
+ * the strict policy (reads of alerts and functions only); the caller
+ * finalizes it. @where must have passed store_trigger_check_where.
+ * Returns 0 or -errno (store_errmsg says why).
+ */
+int store_where_prepare(struct store *s, const char *base, const char *where, const char *suffix,
+                        sqlite3_stmt **out);
+
+#endif

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for the HTTP server's pieces that need no socket: form.c, the
+ * HTML escaping of page.c, webhook_receive against a temporary store, and
+ * the counters' Prometheus text (metrics.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "form.h"
+#include "metrics.h"
+#include "page.h"
+#include "sign.h"
+#include "store-http.h"
+#include "store.h"
+#include "test.h"
+#include "webhook.h"
+
+#define URL "https://alerts.example.com/twilio/debugger"
+#define ACCT "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SID "NO0123456789abcdef0123456789abcdef"
+
+static void test_form(void)
+{
+	struct form f = {0};
+	const char *t = "a=1&b=x+y%21&&c&d=%zz&a=2";
+
+	CHECK_INT(form_parse(t, strlen(t), &f), 0);
+	CHECK_INT(f.n, 5);
+	CHECK_STR(form_get(&f, "a"), "1");
+	CHECK_STR(form_get(&f, "b"), "x y!");
+	CHECK_STR(form_get(&f, "c"), "");
+	CHECK_STR(form_get(&f, "d"), "%zz");
+	CHECK(form_get(&f, "e") == NULL);
+	form_finish(&f);
+	CHECK_INT(form_parse("a=%00", 5, &f), -EILSEQ);
+	form_finish(&f);
+}
+
+static int row_html(struct strbuf *sb, const char *msg)
+{
+	struct store_http_alert row = {0};
+
+	row.col[SH_SID] = SID;
+	row.col[SH_MSG] = msg;
+	row.col[SH_REQUEST_URL] = "https://x/\"><script>";
+	row.col[SH_LOG_LEVEL] = "error";
+	return page_alert_row(&row, &(struct page_rows){.sb = sb});
+}
+
+static void test_escaping(void)
+{
+	struct strbuf sb;
+
+	strbuf_init(&sb, 1 << 20);
+	CHECK_INT(row_html(&sb, "<script>alert('x')</script>&"), 0);
+	CHECK(strstr(sb.buf, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;") != NULL);
+	CHECK(strstr(sb.buf, "&quot;&gt;&lt;script&gt;") != NULL);
+	CHECK(strstr(sb.buf, "<script") == NULL);
+	strbuf_finish(&sb);
+}
+
+/* A form body and its signature under @token over URL. */
+static void signed_body(const char *token, const char *payload, char *body, size_t size,
+			char sig[SIGN_SHA1_B64_LEN])
+{
+	struct sign_param p[] = {
+		{"Sid", SID}, {"AccountSid", ACCT}, {"Timestamp", "2026-01-02T03:04:05Z"},
+		{"Level", "Warning"}, {"PayloadType", "application/json"}, {"Payload", payload},
+	};
+	struct strbuf sb;
+
+	strbuf_init(&sb, size);
+	for (size_t i = 0; i < 6; i++) {
+		strbuf_append(&sb, i ? "&" : "", i ? 1 : 0);
+		strbuf_append(&sb, p[i].name, strlen(p[i].name));
+		strbuf_append(&sb, "=", 1);
+		for (const char *c = p[i].value; *c; c++) {
+			char esc[4];
+
+			snprintf(esc, sizeof(esc), "%%%02X", (unsigned char)*c);
+			strbuf_append(&sb, esc, 3);
+		}
+	}
+	snprintf(body, size, "%s", sb.buf);
+	strbuf_finish(&sb);
+	sign_twilio_compute(token, URL, p, 6, sig);
+}
+
+static void test_webhook(void)
+{
+	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
+	struct config_account acct = {.name = (char *)"main", .account_sid = (char *)ACCT,
+				      .webhook = true, .public_url = (char *)URL,
+				      .webhook_token = (char *)"tok"};
+	struct config cfg = {.accounts = &acct, .n_accounts = 1, .interval = 60};
+	const char *form_type = "application/x-www-form-urlencoded";
+	struct webhook_result res;
+	struct store *s = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(db, sizeof(db), "%s/a.db", dir);
+	CHECK_INT(store_open(db, false, &s), 0);
+	if (!s)
+		return;
+	signed_body("tok", "{\"error_code\": 11200, \"resource_sid\": \"CA1\"}", body,
+		    sizeof(body), sig);
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
+	CHECK_INT(res.status, 200);
+	CHECK(res.stored);
+	CHECK_STR(res.account, "main");
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
+	CHECK_INT(res.status, 200);
+	CHECK(!res.stored);
+	/* Bad signature, no signature, a changed body, an unknown account: 403. */
+	webhook_receive(&cfg, s, form_type, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", body, strlen(body), 1,
+			&res);
+	CHECK_INT(res.status, 403);
+	webhook_receive(&cfg, s, form_type, NULL, body, strlen(body), 1, &res);
+	CHECK_INT(res.status, 403);
+	body[strlen(body) - 1] = 'A';
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1, &res);
+	CHECK_INT(res.status, 403);
+	acct.webhook = false;
+	signed_body("tok", "{}", body, sizeof(body), sig);
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1, &res);
+	CHECK_INT(res.status, 403);
+	acct.webhook = true;
+	/* Signed but malformed: 400 with the reason. */
+	signed_body("tok", "{\"error_code\": ", body, sizeof(body), sig);
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1, &res);
+	CHECK_INT(res.status, 400);
+	CHECK(strstr(res.reason, "Payload is not JSON") != NULL);
+	webhook_receive(&cfg, s, "application/json", sig, body, strlen(body), 1, &res);
+	CHECK_INT(res.status, 400);
+	store_close(s);
+	unlink(db);
+	rmdir(dir);
+}
+
+static void test_metrics(void)
+{
+	struct monitor_stats st = {.requests = 3, .http_errors = 1, .status_2xx = 2,
+				   .status_5xx = 1};
+	struct strbuf sb;
+
+	metrics_reset();
+	metrics_note_poll("main", 0, &st, 5, 1);
+	metrics_note_poll("main", -EAGAIN, NULL, 0, 0);
+	metrics_note_push("main", 200, true);
+	metrics_note_notification("mail", false);
+	strbuf_init(&sb, 1 << 20);
+	CHECK_INT(metrics_render(&sb), 0);
+	CHECK(strstr(sb.buf, "twilio_alertd_polls_total{account=\"main\",outcome=\"ok\"} 1\n"));
+	CHECK(strstr(sb.buf, "{account=\"main\",outcome=\"unavailable\"} 1\n"));
+	CHECK(strstr(sb.buf, "{account=\"main\",status_class=\"5xx\"} 1\n"));
+	CHECK(strstr(sb.buf, "twilio_alertd_alerts_ingested_total{account=\"main\",source=\"push\"} 1"));
+	CHECK(strstr(sb.buf, "twilio_alertd_notifications_failed_total{channel=\"mail\"} 1\n"));
+	CHECK(strstr(sb.buf, "# TYPE twilio_alertd_polls_total counter\n"));
+	strbuf_finish(&sb);
+}
+
+/* Load @text as a config file; the number of problems, and the first in @first. */
+static size_t load(const char *dir, const char *text, struct config **cfg, char *first,
+		   size_t size)
+{
+	struct config_problems pr = {0};
+	char path[128];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/c.conf", dir);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	chmod(path, 0600);
+	*cfg = NULL;
+	config_load(path, cfg, &pr);
+	n = pr.n;
+	snprintf(first, size, "%s", n ? pr.lines[0] : "");
+	config_problems_finish(&pr);
+	return n;
+}
+
+static void test_config_keys(void)
+{
+	char dir[] = "/tmp/test-http-XXXXXX", text[2048], why[512], tok[128];
+	struct config *cfg;
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(tok, sizeof(tok), "%s/tok", dir);
+	f = fopen(tok, "w");
+	fputs("s3cret\n", f);
+	fclose(f);
+	chmod(tok, 0600);
+#define ACCOUNT_SECTION "[account a]\naccount_sid = " ACCT "\nauth_token_file = %s\n"
+	/* The receiver takes the auth token of the account, and its public URL. */
+	snprintf(text, sizeof(text), ACCOUNT_SECTION "webhook = yes\npublic_url = " URL "\n", tok);
+	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 0);
+	if (cfg) {
+		CHECK(cfg->accounts[0].webhook);
+		CHECK_STR(cfg->accounts[0].public_url, URL);
+		CHECK_STR(cfg->accounts[0].webhook_token, "s3cret");
+		config_free(cfg);
+	}
+	snprintf(text, sizeof(text), ACCOUNT_SECTION "webhook = yes\n", tok);
+	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 1);
+	CHECK(strstr(why, "webhook = yes needs public_url") != NULL);
+	snprintf(text, sizeof(text),
+		 "[account a]\naccount_sid = " ACCT "\napi_key_sid = SK%032d\n"
+		 "api_key_secret_file = %s\nwebhook = yes\npublic_url = " URL "\n", 0, tok);
+	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 1);
+	CHECK(strstr(why, "webhook_auth_token_file") != NULL);
+	snprintf(text, sizeof(text), ACCOUNT_SECTION "public_url = ftp://x\n", tok);
+	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 1);
+	/* Listening beyond loopback needs Basic auth; loopback does not. */
+	snprintf(text, sizeof(text), "[agent]\nlisten = 0.0.0.0:8790\n" ACCOUNT_SECTION, tok);
+	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 1);
+	CHECK(strstr(why, "not a loopback address") != NULL);
+	snprintf(text, sizeof(text), "[agent]\nlisten = [::1]:8790\n" ACCOUNT_SECTION, tok);
+	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 0);
+	config_free(cfg);
+	snprintf(text, sizeof(text),
+		 "[agent]\nlisten = 0.0.0.0:8790\nlisten_user = oncall\nlisten_password_file = %s\n"
+		 ACCOUNT_SECTION, tok, tok);
+	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 0);
+	if (cfg) {
+		CHECK_STR(cfg->listen_user, "oncall");
+		CHECK_STR(cfg->listen_password, "s3cret");
+		config_free(cfg);
+	}
+	snprintf(text, sizeof(text), "[agent]\nlisten_user = oncall\n" ACCOUNT_SECTION, tok);
+	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 1);
+	CHECK(strstr(why, "go together") != NULL);
+	snprintf(text, sizeof(text), "%s/c.conf", dir);
+	unlink(text);
+	unlink(tok);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_config_keys();
+	test_form();
+	test_escaping();
+	test_webhook();
+	test_metrics();
+	return test_done();
+}
