@@ -15,6 +15,7 @@
 #include "alert.h"
 #include "log.h"
 #include "poll.h"
+#include "sdnotify.h"
 #include "scan.h"
 #include "util.h"
 
@@ -299,6 +300,8 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t *count,
 		if (r < 0)
 			goto out;
 		y->res->pages++;
+		/* A long backfill is progress too: keep systemd's watchdog fed. */
+		sdnotify_watchdog();
 		if (pg.json)
 			r = store_page(y, pg.json, count, newest);
 		else
@@ -449,13 +452,15 @@ int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
 	} else {
 		y.watermark = st.watermark;
 		start = st.watermark - cfg->overlap;
-		if (start < oldest) {
+		if (st.watermark < oldest) {
+			/* Down for longer than the window: what Twilio dropped meanwhile is gone. */
 			log_warnx("account %s: last synced more than the retention window ago; "
 				  "alerts older than %lld days are gone from Twilio",
 				  acct->name, (long long)((y.now - oldest) / 86400));
-			start = oldest;
 			backfill = true;
 		}
+		if (start < oldest)
+			start = oldest;
 	}
 	r = sync_window(&y, start, backfill, cap);
 out:

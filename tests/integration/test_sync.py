@@ -109,6 +109,16 @@ class SyncTest(AgentTest):
             self.assertEqual([r["inserted"] for r in runs], [1200, 0, 4])
             self.assertTrue(all(r["outcome"] == "ok" for r in runs))
 
+    def test_overlap_as_long_as_the_window_is_quiet(self):
+        with Sim() as sim:
+            sim.generate(SIM_ACCOUNT, 200, days=3, seed=6)
+            agent = self.agent(sim, agent_keys={"overlap": "30d"})
+            self.assertOk(agent.once())
+            p = agent.once()
+            self.assertOk(p)
+            self.assertEqual(p.stderr, "", "no warning about a missed window")
+            self.assertEqual(agent.count(), 200)
+
     def test_query_cap_is_split(self):
         with Sim() as sim:
             # A burst denser than the cap inside one backfill slice ...
