@@ -72,7 +72,8 @@ enum { AG_DATABASE, AG_INTERVAL, AG_RETENTION, AG_OVERLAP, AG_LISTEN, AG_HTTP_TI
 #define AG(f) offsetof(struct config, f)
 static const struct key agent_keys[] = {
 	[AG_DATABASE] = {"database", K_STR, AG(database)},
-	[AG_INTERVAL] = {"interval", K_DUR, AG(interval), .min = 10},
+	[AG_INTERVAL] = {"interval", K_DUR, AG(interval), .min = 10, .max = DAY,
+			 .hint = "poll at least daily, well inside Twilio's 30 days"},
 	[AG_RETENTION] = {"retention", K_DUR, AG(retention), .min = DAY, .max = 30 * DAY,
 			  .hint = "Twilio keeps alerts for 30 days only"},
 	[AG_OVERLAP] = {"overlap", K_DUR, AG(overlap)},

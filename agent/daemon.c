@@ -100,8 +100,11 @@ static int exit_code_of(int r)
 
 int daemon_open_store(const struct config *cfg, struct store **out)
 {
-	int r = store_open(cfg->database, false, out);
+	return daemon_store_status(store_open(cfg->database, false, out));
+}
 
+int daemon_store_status(int r)
+{
 	if (r == 0)
 		return 0;
 	/* store_open said why in one line. */
@@ -178,29 +181,6 @@ static int cycle(const struct config *cfg, struct store *s)
 	return status;
 }
 
-int daemon_once(const char *path)
-{
-	struct config *cfg = daemon_load_config(path);
-	struct store *s = NULL;
-	int lock = -1, status;
-
-	if (!cfg)
-		return EXIT_CONFIG;
-	status = daemon_require_accounts(cfg) ? take_lock(cfg, &lock) : EXIT_CONFIG;
-	if (status)
-		goto out;
-	status = daemon_open_store(cfg, &s);
-	if (status)
-		goto out;
-	status = cycle(cfg, s);
-out:
-	store_close(s);
-	if (lock >= 0)
-		close(lock);
-	config_free(cfg);
-	return status;
-}
-
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -212,6 +192,55 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * What `once` and `run` do before their first cycle: load @path, refuse a
+ * configuration without accounts, take the run lock, open the store, then
+ * catch SIGTERM/SIGINT (finish the current transaction, exit 0) and SIGHUP.
+ * Returns 0 with *@cfg, *@lock and *@s set, or an exit status; whatever was
+ * set up is in the out parameters either way, for finish() to release.
+ */
+static int start(const char *path, struct config **cfg, int *lock, struct store **s)
+{
+	int status;
+
+	*cfg = daemon_load_config(path);
+	if (!*cfg) {
+		sdnotify_status("the configuration has problems; see the log");
+		return EXIT_CONFIG;
+	}
+	if (!daemon_require_accounts(*cfg)) {
+		sdnotify_status("no account configured: add an [account NAME] section");
+		return EXIT_CONFIG;
+	}
+	status = take_lock(*cfg, lock);
+	if (status == 0)
+		status = daemon_open_store(*cfg, s);
+	if (status == 0)
+		install_signals();
+	return status;
+}
+
+static void finish(struct config *cfg, int lock, struct store *s)
+{
+	store_close(s);
+	if (lock >= 0)
+		close(lock);
+	config_free(cfg);
+}
+
+int daemon_once(const char *path)
+{
+	struct config *cfg = NULL;
+	struct store *s = NULL;
+	int lock = -1, status;
+
+	status = start(path, &cfg, &lock, &s);
+	if (status == 0)
+		status = cycle(cfg, s);
+	finish(cfg, lock, s);
+	return status;
 }
 
 /* SIGHUP: a configuration that does not load keeps the old one running. */
@@ -286,27 +315,14 @@ static void notify_cycle(const struct config *cfg, struct store *s, int64_t star
 int daemon_run(const char *path)
 {
 	bool notify = sdnotify_init();
-	struct config *cfg = daemon_load_config(path);
+	struct config *cfg = NULL;
 	struct http_server *srv = NULL;
 	struct store *s = NULL;
 	int lock = -1, status, r;
 
-	if (!cfg) {
-		sdnotify_status("the configuration has problems; see the log");
-		return EXIT_CONFIG;
-	}
-	if (!daemon_require_accounts(cfg)) {
-		sdnotify_status("no account configured: add an [account NAME] section");
-		status = EXIT_CONFIG;
-		goto out;
-	}
-	status = take_lock(cfg, &lock);
+	status = start(path, &cfg, &lock, &s);
 	if (status)
 		goto out;
-	status = daemon_open_store(cfg, &s);
-	if (status)
-		goto out;
-	install_signals();
 	if (cfg->listen && (r = http_start(cfg, &srv)) < 0) {
 		status = r == -EADDRINUSE ? EXIT_TEMPFAIL : EXIT_CONFIG;
 		goto out;
@@ -343,10 +359,7 @@ int daemon_run(const char *path)
 	status = 0;
 out:
 	http_stop(srv);
-	store_close(s);
-	if (lock >= 0)
-		close(lock);
-	config_free(cfg);
+	finish(cfg, lock, s);
 	return status;
 }
 

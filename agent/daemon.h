@@ -36,7 +36,16 @@ bool daemon_require_accounts(const struct config *cfg);
  */
 int daemon_open_store(const struct config *cfg, struct store **out);
 
-/* daemon_once - one cycle of every account, then prune. Returns an exit status. */
+/*
+ * daemon_store_status - the exit status for @r, what store_open returned
+ * (0 for 0). Opens nothing: `status` maps its read-only failures with it.
+ */
+int daemon_store_status(int r);
+
+/*
+ * daemon_once - one cycle of every account, then prune; SIGTERM or SIGINT
+ * ends it after the current transaction, with exit 0. Returns an exit status.
+ */
 int daemon_once(const char *path);
 
 /*

@@ -160,9 +160,70 @@ static json_t *json_time(int64_t t)
 	return json_string(buf);
 }
 
+/* The length of the valid UTF-8 sequence at @p (RFC 3629), or 0. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		lo = p[0] == 0xe0 ? 0xa0 : lo;	/* no overlong forms */
+		hi = p[0] == 0xed ? 0x9f : hi;	/* no surrogates */
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		lo = p[0] == 0xf0 ? 0x90 : lo;
+		hi = p[0] == 0xf4 ? 0x8f : hi;	/* nothing past U+10FFFF */
+	} else
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * @s as a JSON string, null for NULL. Jansson refuses text that is not
+ * UTF-8, and such text does come: a percent-decoded field of alert_text, or
+ * a value cut at a byte cap inside a character. Every byte that starts no
+ * valid sequence becomes U+FFFD, so the value is shown rather than dropped.
+ */
 static json_t *json_str(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	const unsigned char *p = (const unsigned char *)s;
+	json_t *j;
+	char *fixed, *w;
+
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	fixed = malloc(3 * strlen(s) + 1);
+	if (!fixed)
+		return NULL;
+	for (w = fixed; *p;) {
+		size_t n = utf8_seq(p);
+
+		if (n) {
+			memcpy(w, p, n);
+			w += n;
+			p += n;
+		} else {
+			memcpy(w, "\xef\xbf\xbd", 3);
+			w += 3;
+			p++;
+		}
+	}
+	*w = '\0';
+	j = json_string(fixed);
+	free(fixed);
+	return j;
 }
 
 /* A whole decimal number of at most 9 digits (error codes, limits). */
@@ -174,6 +235,13 @@ static bool parse_small(const char *v, int64_t *out)
 		return false;
 	*out = strtoll(v, NULL, 10);
 	return true;
+}
+
+/* Whether @v is one of the log levels the filters take. */
+static bool valid_level(const char *v)
+{
+	return strcmp(v, "error") == 0 || strcmp(v, "warning") == 0 || strcmp(v, "notice") == 0 ||
+	       strcmp(v, "debug") == 0;
 }
 
 static bool valid_sid(const char *v)
@@ -266,8 +334,7 @@ static void page_filters(struct MHD_Connection *c, const struct config *cfg,
 		p->f_error = "error code must be a number";
 	else
 		f->has_error_code = p->f_code != NULL;
-	if (p->f_level && strcmp(p->f_level, "error") && strcmp(p->f_level, "warning") &&
-	    strcmp(p->f_level, "notice") && strcmp(p->f_level, "debug"))
+	if (p->f_level && !valid_level(p->f_level))
 		p->f_error = "level must be error, warning, notice or debug";
 	else
 		f->log_level = p->f_level;
@@ -415,13 +482,13 @@ static json_t *accounts_json(const struct config *cfg, const struct store_http_s
 		if (st && st->last_attempt)
 			state = st->last_error_time && st->last_error_time >= st->last_success
 					? "failing" : "ok";
-		o = json_pack("{s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:s?, s:o, s:o, s:I, s:o, s:b}",
+		o = json_pack("{s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:b}",
 			      "account", a->name, "account_sid", a->account_sid, "state", state,
 			      "last_success", json_time(st ? st->last_success : 0), "last_attempt",
 			      json_time(st ? st->last_attempt : 0), "watermark",
 			      json_time(st && st->has_watermark ? st->watermark : 0),
 			      "last_error_time", json_time(st ? st->last_error_time : 0),
-			      "last_error", st && st->last_error[0] ? st->last_error : NULL,
+			      "last_error", json_str(st && st->last_error[0] ? st->last_error : NULL),
 			      "lag_seconds",
 			      st && st->has_watermark ? json_integer(now - st->watermark) : json_null(),
 			      "alerts", windows_json(sa ? sa->n : zero), "rows",
@@ -441,10 +508,10 @@ static json_t *triggers_json(struct store *s, const struct store_http_triggers *
 	if (tr->available)
 		store_http_firing_list(s, PAGE_FIRING_MAX, collect_firing, &p);
 	for (size_t i = 0; groups && i < p.n_firing; i++)
-		json_array_append_new(groups, json_pack("{s:s, s:s, s:s, s:I}", "trigger",
-							firing[i].trigger, "group", firing[i].group,
-							"since", firing[i].since,
-							(json_int_t)firing[i].count));
+		json_array_append_new(groups, json_pack("{s:o, s:o, s:s, s:I}", "trigger",
+							json_str(firing[i].trigger), "group",
+							json_str(firing[i].group), "since",
+							firing[i].since, (json_int_t)firing[i].count));
 	o = json_pack("{s:b, s:I, s:I, s:I, s:o, s:o}", "available", tr->available, "firing",
 		      (json_int_t)tr->firing, "outbox_pending", (json_int_t)tr->pending,
 		      "outbox_failed", (json_int_t)tr->failed, "outbox_oldest",
@@ -464,17 +531,17 @@ static json_t *summary_json(const struct summary_view *v)
 		if (c->has_code)
 			page_docs_url(c->code, docs, sizeof(docs));
 		json_array_append_new(codes,
-				      json_pack("{s:o, s:s?, s:o, s:s, s:s}", "error_code",
+				      json_pack("{s:o, s:s?, s:o, s:s, s:o}", "error_code",
 						c->has_code ? json_integer(c->code) : json_null(),
 						"docs_url", docs[0] ? docs : NULL, "alerts",
 						windows_json(c->n), "last_seen", c->last_seen, "msg",
-						c->msg));
+						json_str(c->msg)));
 	}
 	for (size_t i = 0; i < v->n_hosts; i++) {
 		const struct summary_host *h = &v->hosts[i];
 
-		json_array_append_new(hosts, json_pack("{s:s, s:o, s:s, s:o}", "request_host",
-						       h->host, "alerts", windows_json(h->n),
+		json_array_append_new(hosts, json_pack("{s:o, s:o, s:s, s:o}", "request_host",
+						       json_str(h->host), "alerts", windows_json(h->n),
 						       "last_seen", h->last_seen, "last_http_response",
 						       h->has_http_response
 							       ? json_integer(h->http_response)
@@ -518,9 +585,9 @@ static void api_status(struct http_server *srv, const struct config *cfg, struct
 	if (r == 0)
 		r = store_http_triggers(s, &tr);
 	if (r == 0)
-		doc = json_pack("{s:s, s:o, s:b, s:s?, s:o, s:o, s:o}", "version", ALERTD_VERSION,
+		doc = json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o}", "version", ALERTD_VERSION,
 				"now", json_time(now), "healthy", !problem[0], "problem",
-				problem[0] ? problem : NULL, "accounts",
+				json_str(problem[0] ? problem : NULL), "accounts",
 				accounts_json(cfg, sync, n_sync, v, now), "summary", summary_json(v),
 				"triggers", triggers_json(s, &tr));
 	free(v);
@@ -579,7 +646,7 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 		bad = "error_code is not a number";
 	else if (limit && (!parse_small(limit, &n) || n < 1 || n > STORE_HTTP_LIMIT_MAX))
 		bad = "limit is not 1..1000";
-	else if (arg(c, "log_level") && !strstr("|error|warning|notice|debug|", arg(c, "log_level")))
+	else if (arg(c, "log_level") && !valid_level(arg(c, "log_level")))
 		bad = "log_level is not error, warning, notice or debug";
 	else if (acct && !a && (strncmp(acct, "AC", 2) != 0 || strlen(acct) != 34 || !valid_sid(acct)))
 		bad = "account is neither an [account] name nor an account SID";
@@ -654,7 +721,7 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 	struct store_http_triggers tr;
 	struct strbuf *sb = &rp->body;
 	int64_t now = util_now();
-	char problem[600];
+	char problem[600], label[METRICS_LABEL_MAX];
 	size_t n_sync = 0;
 	int r = v ? metrics_render(sb) : -ENOMEM, q;
 
@@ -672,23 +739,27 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 		for (size_t j = 0; j < n_sync; j++)
 			if (strcmp(sync[j].account, cfg->accounts[i].name) == 0)
 				t = sync[j].st.last_success;
+		metrics_label(cfg->accounts[i].name, label, sizeof(label));
 		gauge(sb, &r, "twilio_alertd_last_success_timestamp_seconds{account=\"%s\"} %lld\n",
-		      cfg->accounts[i].name, (long long)t);
+		      label, (long long)t);
 	}
 	HELP(sb, &r, "sync_lag_seconds",
 	     "Age of the newest alert the account's last complete query returned.");
 	for (size_t i = 0; q == 0 && i < n_sync; i++)
-		if (sync[i].st.has_watermark && config_find_account(cfg, sync[i].account))
-			gauge(sb, &r, "twilio_alertd_sync_lag_seconds{account=\"%s\"} %lld\n",
-			      sync[i].account, (long long)(now - sync[i].st.watermark));
+		if (sync[i].st.has_watermark && config_find_account(cfg, sync[i].account)) {
+			metrics_label(sync[i].account, label, sizeof(label));
+			gauge(sb, &r, "twilio_alertd_sync_lag_seconds{account=\"%s\"} %lld\n", label,
+			      (long long)(now - sync[i].st.watermark));
+		}
 	q = q ? q : summary_view(srv->sm, s, now, 5000, v);
 	if (q == 0) {
 		HELP(sb, &r, "alerts_stored", "Alert rows in the database, by account SID.");
-		for (size_t i = 0; i < v->n_accounts; i++)
-			gauge(sb, &r, "twilio_alertd_alerts_stored{account_sid=\"%s\"} %lld\n",
-			      valid_sid(v->accounts[i].account_sid) ? v->accounts[i].account_sid
-								    : "none",
+		/* Each stored account_sid has its own series, escaped as it is. */
+		for (size_t i = 0; i < v->n_accounts; i++) {
+			metrics_label(v->accounts[i].account_sid, label, sizeof(label));
+			gauge(sb, &r, "twilio_alertd_alerts_stored{account_sid=\"%s\"} %lld\n", label,
 			      (long long)v->accounts[i].rows);
+		}
 		HELP(sb, &r, "alerts_recent", "Alerts created in the last hour, day or week, by level.");
 		for (int k = 0; k < SUMMARY_WINDOWS; k++)
 			for (int l = 0; l < SUMMARY_LEVELS; l++)

@@ -150,18 +150,42 @@ static void head(struct strbuf *out, int *r, const char *name, const char *help)
 	    name);
 }
 
-/* Section names are [A-Za-z0-9._-] (config.c), so they need no label escaping. */
+void metrics_label(const char *in, char *out, size_t size)
+{
+	size_t at = 0;
+
+	for (; in && *in; in++) {
+		const char *e = *in == '\\' ? "\\\\" : *in == '"' ? "\\\"" : *in == '\n' ? "\\n" : NULL;
+		size_t n = e ? 2 : 1;
+
+		if (at + n >= size)
+			break;
+		memcpy(out + at, e ? e : in, n);
+		at += n;
+	}
+	if (size)
+		out[at] = '\0';
+}
+
+/*
+ * Section names are [A-Za-z0-9._-] today (config.c), but the counters take
+ * any name, so every label value is escaped: one bad name must not make the
+ * whole exposition unreadable.
+ */
 int metrics_render(struct strbuf *out)
 {
 	static const char *const classes[] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+	char names[METRICS_ACCOUNTS_MAX + 1][METRICS_LABEL_MAX];
 	int r = 0;
 
 	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < n_accts; i++)
+		metrics_label(accts[i].name, names[i], sizeof(names[i]));
 	head(out, &r, "polls_total", "Polls of the Monitor API, by account and outcome.");
 	for (size_t i = 0; i < n_accts; i++)
 		for (int o = 0; o < OUT__COUNT; o++)
 			add(out, &r, "twilio_alertd_polls_total{account=\"%s\",outcome=\"%s\"} %lld\n",
-			    accts[i].name, outcomes[o], (long long)accts[i].polls[o]);
+			    names[i], outcomes[o], (long long)accts[i].polls[o]);
 	head(out, &r, "api_requests_total",
 	     "HTTP requests to the Monitor API, retries included, by account and status class "
 	     "(failed: no HTTP answer).");
@@ -174,24 +198,24 @@ int metrics_render(struct strbuf *out)
 			add(out, &r,
 			    "twilio_alertd_api_requests_total{account=\"%s\",status_class=\"%s\"} "
 			    "%lld\n",
-			    a->name, k[j], (long long)v[j]);
+			    names[i], k[j], (long long)v[j]);
 	}
 	head(out, &r, "api_retries_total", "Monitor API requests retried, by account.");
 	for (size_t i = 0; i < n_accts; i++)
 		add(out, &r, "twilio_alertd_api_retries_total{account=\"%s\"} %lld\n",
-		    accts[i].name, (long long)accts[i].retries);
+		    names[i], (long long)accts[i].retries);
 	head(out, &r, "alerts_ingested_total",
 	     "Alerts stored for the first time, by account and source (poll or push).");
 	for (size_t i = 0; i < n_accts; i++) {
 		add(out, &r, "twilio_alertd_alerts_ingested_total{account=\"%s\",source=\"poll\"} %lld\n",
-		    accts[i].name, (long long)accts[i].polled);
+		    names[i], (long long)accts[i].polled);
 		add(out, &r, "twilio_alertd_alerts_ingested_total{account=\"%s\",source=\"push\"} %lld\n",
-		    accts[i].name, (long long)accts[i].pushed);
+		    names[i], (long long)accts[i].pushed);
 	}
 	head(out, &r, "alerts_updated_total", "Stored alerts that a later poll found changed.");
 	for (size_t i = 0; i < n_accts; i++)
 		add(out, &r, "twilio_alertd_alerts_updated_total{account=\"%s\"} %lld\n",
-		    accts[i].name, (long long)accts[i].updated);
+		    names[i], (long long)accts[i].updated);
 	head(out, &r, "webhook_requests_total",
 	     "Requests to the Debugger webhook receiver, by status class of the answer.");
 	for (int c = 2; c <= 5; c++)
@@ -202,17 +226,19 @@ int metrics_render(struct strbuf *out)
 	for (int c = 2; c <= 5; c++)
 		add(out, &r, "twilio_alertd_http_requests_total{status_class=\"%s\"} %lld\n",
 		    classes[c], (long long)http_by_class[c]);
+	for (size_t i = 0; i < n_channels; i++)
+		metrics_label(channels[i].name, names[i], sizeof(names[i]));
 	head(out, &r, "notifications_sent_total", "Notifications delivered, by channel.");
 	for (size_t i = 0; i < n_channels; i++)
 		add(out, &r, "twilio_alertd_notifications_sent_total{channel=\"%s\"} %lld\n",
-		    channels[i].name, (long long)channels[i].sent);
+		    names[i], (long long)channels[i].sent);
 	if (!n_channels)
 		add(out, &r, "twilio_alertd_notifications_sent_total 0\n");
 	head(out, &r, "notifications_failed_total",
 	     "Notification delivery attempts that failed (each is retried), by channel.");
 	for (size_t i = 0; i < n_channels; i++)
 		add(out, &r, "twilio_alertd_notifications_failed_total{channel=\"%s\"} %lld\n",
-		    channels[i].name, (long long)channels[i].failed);
+		    names[i], (long long)channels[i].failed);
 	if (!n_channels)
 		add(out, &r, "twilio_alertd_notifications_failed_total 0\n");
 	pthread_mutex_unlock(&lock);

@@ -43,6 +43,16 @@ void metrics_note_http(int status);
  */
 int metrics_render(struct strbuf *out);
 
+/* Bytes of a label value metrics_label writes, NUL included. */
+#define METRICS_LABEL_MAX 160
+
+/*
+ * metrics_label - @in (NULL: "") as the text between a label's quotes:
+ * backslash, double quote and newline escaped as the exposition format
+ * wants, cut short rather than mid-escape when @out (@size bytes) is full.
+ */
+void metrics_label(const char *in, char *out, size_t size);
+
 /* metrics_reset - zero everything (for tests). */
 void metrics_reset(void);
 

@@ -247,8 +247,12 @@ static void twilio_message(const struct xfer *x, char *out, size_t size)
 	code = json_integer_value(json_object_get(j, "code"));
 	if (!msg && !detail)
 		goto out;
-	snprintf(out, size, " (Twilio error %" JSON_INTEGER_FORMAT ": %.200s%s%.200s)", code,
-		 msg ? msg : "", msg && detail ? ": " : "", detail ? detail : "");
+	if (code)
+		snprintf(out, size, " (Twilio error %" JSON_INTEGER_FORMAT ": %.200s%s%.200s)",
+			 code, msg ? msg : "", msg && detail ? ": " : "", detail ? detail : "");
+	else	/* newer error shapes may carry no numeric code */
+		snprintf(out, size, " (%.200s%s%.200s)", msg ? msg : "", msg && detail ? ": " : "",
+			 detail ? detail : "");
 out:
 	json_decref(j);
 }

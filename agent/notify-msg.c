@@ -47,6 +47,22 @@ static const char *headline(json_t *note)
 	                                     : "FIRING";
 }
 
+/* A text cut by snprintf may end inside a UTF-8 character: drop that part. */
+static void trim_cut_char(char *s)
+{
+	size_t n = strlen(s), i = n;
+
+	while (i > 0 && n - i < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i > 0 && (unsigned char)s[i - 1] >= 0xc0) {
+		unsigned char lead = (unsigned char)s[i - 1];
+		size_t len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+
+		if (n - (i - 1) < len)
+			s[i - 1] = '\0';
+	}
+}
+
 /* " (error_code 11200)" or "" when the trigger has no group_by. */
 static void group_text(json_t *note, char *out, size_t size)
 {
@@ -67,11 +83,13 @@ static void group_text(json_t *note, char *out, size_t size)
 			if (strcmp(str(a, "account_sid"), group) == 0 &&
 			    json_string_value(json_object_get(a, "name"))) {
 				snprintf(out, size, " (account %s %s)", str(a, "name"), group);
+				trim_cut_char(out);
 				return;
 			}
 		}
 	}
 	snprintf(out, size, " (%s %s)", by, group);
+	trim_cut_char(out);
 }
 
 int notify_syslog_line(json_t *note, char *out, size_t size)
@@ -314,21 +332,26 @@ static void put_subject(struct strbuf *sb, int *r, const char *subject, const ch
 	 * 45 bytes give 60 base64 characters: 73 with " =?UTF-8?B?...?=" on a
 	 * continuation line; the first line also holds "Subject:", so 42 there.
 	 */
-	for (size_t max = 42; *p && !*r; max = 45) {
+	/* A character cut at the end (a subject cut to fit) is dropped, never read past. */
+	for (size_t max = 42, left = strlen(subject); left && !*r; max = 45) {
 		size_t n = 0;
 
-		while (p[n] && n < max) {
+		while (n < left && n < max) {
 			size_t len = p[n] < 0x80 ? 1 : p[n] >= 0xf0 ? 4 : p[n] >= 0xe0 ? 3 : 2;
 
-			if (n + len > max)
+			if (n + len > left)
+				left = n;
+			else if (n + len <= max)
+				n += len;
+			else
 				break;
-			n += len;
 		}
 		if (!n)
 			break;
 		base64(p, n, enc);
-		put(sb, r, " =?UTF-8?B?%s?=%s", enc, p[n] ? eol : "");
+		put(sb, r, " =?UTF-8?B?%s?=%s", enc, n < left ? eol : "");
 		p += n;
+		left -= n;
 	}
 	put(sb, r, "%s", eol);
 }
@@ -397,6 +420,7 @@ int notify_email(const struct config *cfg, const struct config_notify *n, json_t
 	         headline(note), str(note, "trigger"), group, num(note, "count"),
 	         strcmp(str(note, "kind"), "resolved") == 0 ? "<" : "\u2265",
 	         num(note, "threshold"), str(note, "window"));
+	trim_cut_char(subject);
 	put(out, &r, "Date: %s%s", date, eol);
 	put(out, &r, "From: %s%s", n->from, eol);
 	put_list_header(out, &r, "To", n->to, n->n_to, eol);

@@ -637,7 +637,8 @@ struct row {
 
 struct rows {
 	struct row *v;
-	size_t n;
+	size_t n, cap;
+	size_t in_channel; /* rows taken of the channel of v[n - 1] */
 };
 
 static int take_row(const struct store_outbox *o, void *arg)
@@ -645,8 +646,27 @@ static int take_row(const struct store_outbox *o, void *arg)
 	struct rows *rows = arg;
 	struct row *x;
 
-	if (rows->n == NOTIFY_BATCH)
-		return 1; /* the rest waits for the next round */
+	/*
+	 * A cap per channel, not in all: a channel with a long backlog (a mail
+	 * server down for a day) must not keep the channels after it from being
+	 * loaded at all. The rest of a channel waits for the next round.
+	 */
+	if (rows->n && strcmp(rows->v[rows->n - 1].channel, o->channel) == 0) {
+		if (rows->in_channel == NOTIFY_BATCH)
+			return 0;
+	} else {
+		rows->in_channel = 0;
+	}
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap ? rows->cap * 2 : 64;
+		struct row *more = realloc(rows->v, cap * sizeof(*more));
+
+		if (!more)
+			return -ENOMEM;
+		rows->v = more;
+		rows->cap = cap;
+	}
+	rows->in_channel++;
 	x = &rows->v[rows->n];
 	memset(x, 0, sizeof(*x));
 	x->id = o->id;
@@ -677,14 +697,7 @@ int notify_deliver(struct store *s, const struct config *cfg, int64_t now, volat
 	 * (libcurl is told not to touch signals); programs get SIG_DFL back.
 	 */
 	signal(SIGPIPE, SIG_IGN);
-	rows.v = calloc(NOTIFY_BATCH, sizeof(*rows.v));
-	if (!rows.v) {
-		r = -ENOMEM;
-		goto out;
-	}
 	r = store_outbox_pending(s, take_row, &rows);
-	if (r == 1)
-		r = 0;
 	if (r < 0)
 		goto out;
 	while (i < rows.n) {

@@ -28,7 +28,7 @@
 #define NOTIFY_MESSAGE_MAX (256 * 1024)
 /* A syslog line is cut to this many bytes. */
 #define NOTIFY_SYSLOG_MAX 1024
-/* Outbox rows loaded per delivery round. */
+/* Outbox rows loaded per channel and delivery round. */
 #define NOTIFY_BATCH 1000
 /* An error line of one attempt is cut to this many bytes. */
 #define NOTIFY_ERROR_MAX 256

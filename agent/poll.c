@@ -276,14 +276,16 @@ static void page_release(struct page *pg)
 }
 
 /*
- * Run one query [start, end] (end 0 = open) through all its pages.
+ * Run one query [start, end] (end 0 = open) through all its pages, or
+ * until @cap alerts came (the caller splits the query then).
  * *count gets the number of alerts returned, *newest the newest date_created.
  */
-static int run_query(struct sync *y, int64_t start, int64_t end, int64_t *count,
+static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, int64_t *count,
 		     int64_t *newest)
 {
 	char url[MONITOR_URL_MAX];
 	struct page pg = {.y = y};
+	int64_t pages = 0;
 	int r;
 
 	*count = 0;
@@ -317,8 +319,20 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t *count,
 		next = pg.json ? json_string_value(json_object_get(
 					 json_object_get(pg.json, "meta"), "next_page_url"))
 			       : pg.next;
-		if (!next || !*next)
+		if (!next || !*next || *count >= cap)
 			break;
+		/*
+		 * A server that keeps naming a next page must not page forever: the
+		 * same URL again, or more pages than the cap has alerts, is nonsense.
+		 */
+		if (strcmp(next, url) == 0 || ++pages >= cap) {
+			snprintf(y->res->error, sizeof(y->res->error),
+				 "account %s: the API's next_page_url %s", y->acct->name,
+				 strcmp(next, url) == 0 ? "repeats the page just fetched"
+							: "keeps paging past the query cap");
+			r = -EPROTO;
+			goto out;
+		}
 		/* Followed verbatim: the token in it keeps paging stable. */
 		if (snprintf(url, sizeof(url), "%s", next) >= (int)sizeof(url)) {
 			snprintf(y->res->error, sizeof(y->res->error),
@@ -341,8 +355,15 @@ out:
 /* The slice is done: move the watermark with the slice's last rows. */
 static int finish_slice(struct sync *y, int64_t mark)
 {
+	int64_t now = util_now();
 	int r = 0;
 
+	/*
+	 * Never past now: an alert dated in the future (a bogus date, a skewed
+	 * clock) would otherwise start every later query after alerts not yet made.
+	 */
+	if (mark > now)
+		mark = now;
 	if (mark > y->watermark) {
 		r = txn_begin(y);
 		if (r < 0)
@@ -372,7 +393,7 @@ static int sync_window(struct sync *y, int64_t start, bool backfill, int64_t cap
 		int64_t b = len ? a + len : 0, count, newest;
 		bool open = !len || b >= y->now;
 
-		r = run_query(y, a, open ? 0 : b, &count, &newest);
+		r = run_query(y, a, open ? 0 : b, cap, &count, &newest);
 		if (r < 0)
 			return r;
 		if (count >= cap) {

@@ -110,7 +110,8 @@ int status_print(const char *path, bool json)
 		goto out;
 	}
 	if (r < 0) {
-		status = daemon_open_store(cfg, &s);
+		/* store_open said why; `status` never creates or migrates the file. */
+		status = daemon_store_status(r);
 		goto out;
 	}
 	if (json)

@@ -61,7 +61,14 @@ _Static_assert(X__COUNT <= STORE_WHERE_SLOT - STORE_X_TRIGGER_FIRST,
 
 #define ALERT_COLS                                                                                 \
 	"sid, date_created, error_code, log_level, account_sid, alert_text, request_host,"         \
-	" resource_sid, msg, request_method, request_url, source"
+	" resource_sid, msg, request_method, request_url, source, rowid"
+/*
+ * Scans deliver rows in one total order (ties on date_created by rowid), the same with or
+ * without a `where`, so a scan whose `where` failed on a row can resume after the last row
+ * it delivered (see scan_where).
+ */
+#define SCAN_ORDER " ORDER BY date_created, rowid"
+#define NEW_ORDER " ORDER BY rowid"
 #define SCAN_SQL "SELECT " ALERT_COLS " FROM alerts WHERE date_created > ?1 AND date_created <= ?2"
 #define NEW_SQL "SELECT " ALERT_COLS " FROM alerts WHERE rowid > ?1"
 #define SID_SQL "SELECT " ALERT_COLS " FROM alerts WHERE sid = ?1"
@@ -85,8 +92,8 @@ _Static_assert(X__COUNT <= STORE_WHERE_SLOT - STORE_X_TRIGGER_FIRST,
 	"group_value, state, since, started, last_notified, repeats, last_resolved, count, updated"
 
 static const char *const sql[X__COUNT] = {
-	[X_SCAN] = SCAN_SQL " ORDER BY date_created",
-	[X_SCAN_NEW] = NEW_SQL,
+	[X_SCAN] = SCAN_SQL SCAN_ORDER,
+	[X_SCAN_NEW] = NEW_SQL NEW_ORDER,
 	[X_CURSOR_GET] = "SELECT last_rowid, last_sid, (SELECT max(rowid) FROM alerts)"
 			 " FROM trigger_cursor WHERE id = 1",
 	[X_CURSOR_CHECK] = "SELECT sid FROM alerts WHERE rowid = ?1",
@@ -205,14 +212,99 @@ static int each_alert(struct store *s, sqlite3_stmt *st, store_alert_fn fn, void
 		a.request_method = col(st, 9);
 		a.request_url = col(st, 10);
 		a.source = col(st, 11);
+		a.rowid = sqlite3_column_int64(st, 12);
 		r = fn(&a, arg);
 		if (r != 0)
 			break;
 	}
-	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		r = store_fail(s, rc, "trigger scan");
+		/* An error of the statement (a `where` failing on a row), not of the store. */
+		if ((rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_TOOBIG)
+			r = -EDOM;
+	}
 	sqlite3_reset(st);
 	return r;
+}
+
+/* Where a scan with a `where` got to: the last row it gave to the callback. */
+struct resume {
+	store_alert_fn fn;
+	void *arg;
+	bool by_date; /* the order: (date_created, rowid), else rowid */
+	bool started; /* a row was given */
+	int64_t rowid;
+	char date_created[64];
+};
+
+static int resume_note(const struct store_trigger_alert *a, void *arg)
+{
+	struct resume *rs = arg;
+
+	rs->started = true;
+	rs->rowid = a->rowid;
+	snprintf(rs->date_created, sizeof(rs->date_created), "%s", a->date_created);
+	return rs->fn(a, rs->arg);
+}
+
+struct one_by_one {
+	struct resume *rs;
+	sqlite3_stmt *one; /* the `where` for one rowid */
+	struct store *s;
+	int64_t failed;
+};
+
+/* The fallback's rows: those after the resume point that pass the `where` on their own. */
+static int one_row(const struct store_trigger_alert *a, void *arg)
+{
+	struct one_by_one *ob = arg;
+	struct resume *rs = ob->rs;
+	int rc, c;
+
+	if (rs->started) {
+		c = rs->by_date ? strcmp(a->date_created, rs->date_created) : 0;
+		if (c < 0 || (c == 0 && a->rowid <= rs->rowid))
+			return 0;
+	}
+	sqlite3_bind_int64(ob->one, 1, a->rowid);
+	rc = sqlite3_step(ob->one);
+	sqlite3_reset(ob->one);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW) {
+		if ((rc & 0xff) != SQLITE_ERROR && (rc & 0xff) != SQLITE_TOOBIG)
+			return store_fail(ob->s, rc, "trigger where");
+		ob->failed++;
+		return 0;
+	}
+	return rs->fn(a, rs->arg);
+}
+
+/*
+ * Run @st (a `where` statement, bound, in the order of @rs) and, if the
+ * expression fails on a row (malformed JSON, a bad pattern, a blob too big),
+ * go on from the last row given with @base (the same scan without the
+ * `where`), testing the expression row by row: a row it fails on does not
+ * match, and one bad alert cannot stop every trigger at every evaluation.
+ */
+static int scan_where(struct store *s, sqlite3_stmt *st, sqlite3_stmt *base, const char *where,
+                      struct resume *rs)
+{
+	struct one_by_one ob = {.rs = rs, .s = s};
+	char msg[sizeof(s->errmsg)];
+	int r = each_alert(s, st, resume_note, rs);
+
+	if (r != -EDOM)
+		return r;
+	snprintf(msg, sizeof(msg), "%s", s->errmsg);
+	r = store_where_prepare(s, "SELECT 1 FROM alerts WHERE rowid = ?1", where, "", &ob.one);
+	if (r == 0)
+		r = each_alert(s, base, one_row, &ob);
+	sqlite3_finalize(ob.one);
+	if (r == 0)
+		log_warnx("trigger where (%s): %s; %lld alert%s it fails on do not match", where,
+		          msg, (long long)ob.failed, ob.failed == 1 ? "" : "s");
+	return r == -EDOM ? -EIO : r;
 }
 
 int store_trigger_scan(struct store *s, const char *where, int64_t from, int64_t to, bool ordered,
@@ -221,18 +313,23 @@ int store_trigger_scan(struct store *s, const char *where, int64_t from, int64_t
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if (where)
-		r = store_where_prepare(s, SCAN_SQL, where, ordered ? " ORDER BY date_created" : "",
-		                        &st);
-	else
-		r = get(s, X_SCAN, &st);
+	struct resume rs = {.fn = fn, .arg = arg, .by_date = true};
+	sqlite3_stmt *base = NULL;
+
+	(void)ordered; /* always in date_created order */
+	r = get(s, X_SCAN, &base);
+	if (r == 0 && where)
+		r = store_where_prepare(s, SCAN_SQL, where, SCAN_ORDER, &st);
 	if (r < 0)
 		return r;
+	bind_when(base, 1, from);
+	bind_when(base, 2, to > 0 ? to : INT64_MAX);
+	if (!where)
+		return each_alert(s, base, fn, arg);
 	bind_when(st, 1, from);
 	bind_when(st, 2, to > 0 ? to : INT64_MAX);
-	r = each_alert(s, st, fn, arg);
-	if (where)
-		sqlite3_finalize(st);
+	r = scan_where(s, st, base, where, &rs);
+	sqlite3_finalize(st);
 	return r;
 }
 
@@ -242,16 +339,20 @@ int store_trigger_scan_new(struct store *s, const char *where, int64_t after, st
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if (where)
-		r = store_where_prepare(s, NEW_SQL, where, "", &st);
-	else
-		r = get(s, X_SCAN_NEW, &st);
+	struct resume rs = {.fn = fn, .arg = arg};
+	sqlite3_stmt *base = NULL;
+
+	r = get(s, X_SCAN_NEW, &base);
+	if (r == 0 && where)
+		r = store_where_prepare(s, NEW_SQL, where, NEW_ORDER, &st);
 	if (r < 0)
 		return r;
+	sqlite3_bind_int64(base, 1, after);
+	if (!where)
+		return each_alert(s, base, fn, arg);
 	sqlite3_bind_int64(st, 1, after);
-	r = each_alert(s, st, fn, arg);
-	if (where)
-		sqlite3_finalize(st);
+	r = scan_where(s, st, base, where, &rs);
+	sqlite3_finalize(st);
 	return r;
 }
 
@@ -296,16 +397,20 @@ int store_trigger_scan_sid(struct store *s, const char *where, const char *sid, 
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if (where)
+	struct resume rs = {.fn = fn, .arg = arg};
+	sqlite3_stmt *base = NULL;
+
+	r = get(s, X_SCAN_SID, &base);
+	if (r == 0 && where)
 		r = store_where_prepare(s, SID_SQL, where, "", &st);
-	else
-		r = get(s, X_SCAN_SID, &st);
 	if (r < 0)
 		return r;
+	store_bind_text(base, 1, sid);
+	if (!where)
+		return each_alert(s, base, fn, arg);
 	store_bind_text(st, 1, sid);
-	r = each_alert(s, st, fn, arg);
-	if (where)
-		sqlite3_finalize(st);
+	r = scan_where(s, st, base, where, &rs);
+	sqlite3_finalize(st);
 	return r;
 }
 

@@ -35,6 +35,7 @@ struct store_trigger_alert {
 	const char *request_method;
 	const char *request_url;
 	const char *source; /* "poll" or "push" */
+	int64_t rowid;      /* of the alerts table (0 from store_trigger_hits_alerts) */
 };
 
 /*
@@ -63,6 +64,9 @@ int store_trigger_check_where(const char *where, char *why, size_t size);
  * @ordered, restricted by @where (NULL = none; an expression that passed
  * store_trigger_check_where) which runs under the read-only authorizer.
  * Works on a read-only store. Returns 0, @fn's non-zero value, or -errno.
+ * An alert on which @where fails at run time (malformed JSON, a bad REGEXP
+ * pattern) does not match; the scan goes on (logged once per scan), here
+ * and in the two functions below.
  */
 int store_trigger_scan(struct store *s, const char *where, int64_t from, int64_t to, bool ordered,
                        store_alert_fn fn, void *arg);

@@ -30,6 +30,20 @@ static const char *const group_by_names[] = {
 
 static const char *const severity_names[] = {"info", "warning", "critical"};
 
+/* A cut UTF-8 character would make the JSON invalid: jansson refuses it. */
+void trigger_copy_text(char *out, size_t size, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
 int trigger_details_add(const struct store_trigger_alert *a, void *arg)
 {
 	struct trigger_details *d = arg;
@@ -77,11 +91,11 @@ int trigger_details_add(const struct store_trigger_alert *a, void *arg)
 	snprintf(x->log_level, sizeof(x->log_level), "%s", a->log_level ? a->log_level : "");
 	snprintf(x->account_sid, sizeof(x->account_sid), "%s",
 	         a->account_sid ? a->account_sid : "");
-	snprintf(x->msg, sizeof(x->msg), "%s", a->msg ? a->msg : "");
-	snprintf(x->request_method, sizeof(x->request_method), "%s",
-	         a->request_method ? a->request_method : "");
-	snprintf(x->request_url, sizeof(x->request_url), "%s",
-	         a->request_url ? a->request_url : "");
+	trigger_copy_text(x->msg, sizeof(x->msg), a->msg ? a->msg : "");
+	trigger_copy_text(x->request_method, sizeof(x->request_method),
+	                  a->request_method ? a->request_method : "");
+	trigger_copy_text(x->request_url, sizeof(x->request_url),
+	                  a->request_url ? a->request_url : "");
 	return 0;
 }
 

@@ -240,7 +240,7 @@ void trigger_group(const struct trigger_compiled *c, const struct store_trigger_
 		v = a->resource_sid;
 		break;
 	}
-	snprintf(out, STORE_GROUP_MAX, "%s", v && *v ? v : "-");
+	trigger_copy_text(out, STORE_GROUP_MAX, v && *v ? v : "-");
 }
 
 int trigger_check_config(const struct config *cfg)

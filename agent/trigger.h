@@ -95,6 +95,12 @@ void trigger_group(const struct trigger_compiled *c, const struct store_trigger_
                    char out[STORE_GROUP_MAX]);
 
 /*
+ * trigger_copy_text - @v into @out (@size > 0), cut if need be at a UTF-8
+ * character boundary, never inside a character.
+ */
+void trigger_copy_text(char *out, size_t size, const char *v);
+
+/*
  * trigger_check_config - check what the config loader leaves to the store:
  * each `where` (store_trigger_check_where). Logs one line per problem,
  * "FILE:LINE: [trigger NAME] where is refused: REASON". 0 or -EINVAL.

@@ -35,21 +35,18 @@ __attribute__((format(printf, 3, 4))) static void answer(struct webhook_result *
 	va_end(ap);
 }
 
-/* The account whose webhook this is: the alert's own, else its parent's. */
-static const struct config_account *find_account(const struct config *cfg, const struct form *f)
+/* The account with the webhook on whose SID is the form's @field, or NULL. */
+static const struct config_account *find_account(const struct config *cfg, const struct form *f,
+						 const char *field)
 {
-	const char *names[] = {"AccountSid", "ParentAccountSid"};
+	const char *sid = form_get(f, field);
 
-	for (size_t k = 0; k < 2; k++) {
-		const char *sid = form_get(f, names[k]);
+	for (size_t i = 0; sid && i < cfg->n_accounts; i++) {
+		const struct config_account *a = &cfg->accounts[i];
 
-		for (size_t i = 0; sid && i < cfg->n_accounts; i++) {
-			const struct config_account *a = &cfg->accounts[i];
-
-			if (a->webhook && a->public_url && a->webhook_token &&
-			    a->account_sid && strcmp(a->account_sid, sid) == 0)
-				return a;
-		}
+		if (a->webhook && a->public_url && a->webhook_token && a->account_sid &&
+		    strcmp(a->account_sid, sid) == 0)
+			return a;
 	}
 	return NULL;
 }
@@ -186,7 +183,8 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 		     const char *signature, const char *body, size_t len, int64_t now,
 		     struct webhook_result *res)
 {
-	const struct config_account *acct;
+	static const char *const fields[] = {"AccountSid", "ParentAccountSid"};
+	const struct config_account *acct = NULL, *known = NULL;
 	struct sign_param *params = NULL;
 	struct form f = {0};
 	json_t *payload = NULL, *obj = NULL;
@@ -206,12 +204,6 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 		       r == -E2BIG ? "too many parameters" : r == -EILSEQ ? "a NUL byte" : strerror(-r));
 		goto out;
 	}
-	acct = find_account(cfg, &f);
-	if (!acct) {
-		answer(res, 403, "unknown account, or webhook = yes not set for it");
-		goto out;
-	}
-	snprintf(res->account, sizeof(res->account), "%s", acct->name);
 	params = calloc(f.n + 1, sizeof(*params));
 	if (!params) {
 		answer(res, 503, "out of memory");
@@ -221,11 +213,29 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 		params[i].name = f.fields[i].name;
 		params[i].value = f.fields[i].value;
 	}
+	/*
+	 * The alert's own account, else its parent's: a subaccount's event sent to
+	 * the parent's webhook is signed with the parent's token, also when the
+	 * subaccount has a webhook of its own here.
+	 */
+	for (size_t k = 0; k < 2 && !acct; k++) {
+		const struct config_account *c = find_account(cfg, &f, fields[k]);
+
+		known = known ? known : c;
+		if (c && signature && sign_twilio_valid(c->webhook_token, c->public_url, params, f.n,
+							signature))
+			acct = c;
+	}
+	if (!known) {
+		answer(res, 403, "unknown account, or webhook = yes not set for it");
+		goto out;
+	}
+	snprintf(res->account, sizeof(res->account), "%s", (acct ? acct : known)->name);
 	if (!signature || !*signature) {
 		answer(res, 403, "no X-Twilio-Signature");
 		goto out;
 	}
-	if (!sign_twilio_valid(acct->webhook_token, acct->public_url, params, f.n, signature)) {
+	if (!acct) {
 		answer(res, 403, "X-Twilio-Signature does not match (check public_url: it must be the "
 			    "exact URL set in Twilio's Console)");
 		goto out;

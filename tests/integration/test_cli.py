@@ -225,6 +225,63 @@ class CliTest(AgentTest):
             self.assertNotEqual(p.returncode, 0)
             self.assertIn("no database", p.stderr)
 
+    def test_status_leaves_an_old_schema_alone(self):
+        with Sim() as sim:
+            agent = self.agent(sim)
+            self.assertOk(agent.once())
+            # The file as an older agent left it: schema version 1.
+            con = agent.db(rw=True)
+            for t in ("trigger_defs", "trigger_hits", "trigger_counts", "trigger_cursor",
+                      "trigger_recheck", "trigger_state", "outbox"):
+                con.execute(f"DROP TABLE {t}")
+            con.execute("PRAGMA user_version = 1")
+            con.commit()
+            con.close()
+            p = agent.cmd("status")
+            self.assertNotEqual(p.returncode, 0, p.stdout)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+            self.assertIn("run the agent once to migrate", p.stderr)
+            self.assertEqual(agent.query("PRAGMA user_version")[0][0], 1,
+                             "status is read-only: it does not migrate")
+
+    def test_next_page_url_that_repeats_ends_the_query(self):
+        import http.server
+
+        class Loop(http.server.BaseHTTPRequestHandler):
+            hits = 0
+
+            def do_GET(self):
+                Loop.hits += 1
+                port = self.server.server_address[1]
+                body = json.dumps({"alerts": [{"sid": "NO" + "c" * 32,
+                                               "date_created": time.strftime(
+                                                   "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}],
+                                   "meta": {"key": "alerts", "next_page_url":
+                                            f"http://127.0.0.1:{port}/v1/Alerts?Page=1"}})
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Loop)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        try:
+            agent = Agent(self.folder, [{"name": "loop", "api_base":
+                                         f"http://127.0.0.1:{srv.server_address[1]}"}])
+            p = agent.once(timeout=60)
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        self.assertEqual(p.returncode, 69, p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+        self.assertIn("next_page_url", p.stderr)
+        self.assertLess(Loop.hits, 10)
+        self.assertEqual(agent.query("SELECT watermark FROM sync_state")[0][0], None)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -131,7 +131,8 @@ class HttpTest_(HttpTest):
         self.assertTrue(all(a["date_created"] >= since for a in doc["alerts"]))
         self.assertGreaterEqual(doc["count"], 11)
         for bad in ("since=yesterday", "limit=0", "limit=1001", "error_code=x",
-                    "log_level=fatal", "cursor=bogus", "account=nobody"):
+                    "log_level=fatal", "log_level=rror", "log_level=error|warning",
+                    "cursor=bogus", "account=nobody"):
             status, doc = get_json(self.port, "/api/alerts?" + bad)
             self.assertEqual(status, 400, bad)
             self.assertIn("error", doc)
@@ -169,6 +170,35 @@ class HttpTest_(HttpTest):
         status = request(self.port, "GET", "/", headers={"X-Big": "a" * 40000})[0]
         self.assertIn(status, (413, 431))
         self.assertEqual(get(self.port, "/healthz")[0], 200)
+
+
+class Utf8Test(HttpTest):
+    """Text from Twilio that is not valid UTF-8 once decoded (a percent-escaped Msg), or
+    that a length cap cut inside a character, still reaches the JSON, as U+FFFD."""
+
+    def test_invalid_utf8_in_json(self):
+        with Sim() as sim:
+            bad, long_ = sim.add_alerts(SIM_ACCOUNT, [
+                {"age": 60, "error_code": "11200", "log_level": "error",
+                 "alert_text": "Msg=caf%E9+%FF%C3&httpResponse=502"},
+                {"age": 120, "error_code": "12100", "log_level": "warning",
+                 "alert_text": "Msg=" + "%C3%A9" * 120}])
+            agent = self.start_http(sim)
+            wait_for(lambda: agent.count() == 2, timeout=60, what="first poll")
+            wait_for(lambda: get_json(self.port, "/api/status")[1]["summary"]["rows"] == 2,
+                     timeout=30, what="the summary")
+            status, one = get_json(self.port, "/api/alerts/" + bad)
+            self.assertEqual(status, 200)
+            self.assertEqual(one["msg"], "caf\ufffd \ufffd\ufffd")
+            status, doc = get_json(self.port, "/api/alerts")
+            self.assertEqual(status, 200)
+            self.assertTrue(all("msg" in a for a in doc["alerts"]), doc)
+            status, doc = get_json(self.port, "/api/status")
+            self.assertEqual(status, 200)
+            codes = {c["error_code"]: c["msg"] for c in doc["summary"]["top_error_codes"]}
+            self.assertEqual(set(codes), {11200, 12100})
+            self.assertEqual(codes[11200], "caf\ufffd \ufffd\ufffd")
+            self.assertTrue(codes[12100].startswith("\u00e9" * 70), codes[12100])
 
 
 class AuthTest(HttpTest):

@@ -9,7 +9,7 @@ import subprocess
 import time
 import unittest
 
-from harness import ALERTD, SIM_ACCOUNT, AgentTest, Sim
+from harness import ALERTD, SIM_ACCOUNT, AgentTest, Sim, wait_for
 
 KILLS = 8
 
@@ -45,6 +45,25 @@ class KillTest(AgentTest):
             sim.clear_requests()
             self.assertOk(agent.once())
             self.assertEqual(len([r for r in sim.requests() if r["path"].startswith("/v1/")]), 1)
+
+    def test_sigterm_during_once_finishes_and_exits_0(self):
+        with Sim() as sim:
+            sim.generate(SIM_ACCOUNT, 20000, days=29, seed=22)
+            # Slow pages, so the signal lands in the middle of the backfill.
+            sim.faults([{"type": "slow", "ms": 300}] * 40)
+            agent = self.agent(sim)
+            proc = subprocess.Popen([ALERTD, "-c", agent.conf, "once"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            wait_for(lambda: len([r for r in sim.requests() if r["path"].startswith("/v1/")]) >= 3,
+                     timeout=60, what="a few pages")
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+            self.assertEqual(proc.returncode, 0, err)
+            self.assertEqual(agent.query("PRAGMA integrity_check", rw=True)[0][0], "ok")
+            self.assertLess(agent.count(), 20000, "stopped before the end")
+            sim.clear_faults()
+            self.assertOk(agent.once(timeout=300))
+            self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
 
 
 if __name__ == "__main__":

@@ -134,6 +134,20 @@ class SyncTest(AgentTest):
             self.assertEqual(agent.count(), 23500)
             self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
 
+    def test_alert_dated_in_the_future_does_not_stall_the_sync(self):
+        with Sim() as sim:
+            sim.generate(SIM_ACCOUNT, 50, days=1, seed=9)
+            # A bogus date a year ahead must not carry the watermark past now ...
+            sim.add_alerts(SIM_ACCOUNT, [{"age": -365 * 86400}])
+            agent = self.agent(sim)
+            self.assertOk(agent.once())
+            self.assertEqual(agent.count(), 51)
+            # ... or every later query would start after the alerts still to come.
+            new = sim.add_alerts(SIM_ACCOUNT, [{"age": 0}, {"age": 5}])
+            self.assertOk(agent.once())
+            self.assertTrue(set(new) <= agent.sids(), "new alerts after a future-dated one")
+            self.assertEqual(agent.count(), 53)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -512,6 +512,9 @@ static void test_problems(void)
 
 	/* Values. */
 	EXPECT(5, "interval '5x' is not a duration", ACCOUNT "[agent]\ninterval = 5x\n", tok);
+	/* Unbounded, interval * 1000 (the run loop's milliseconds) overflowed. */
+	EXPECT(5, "interval 100000000000000d is more than the maximum 1d",
+	       ACCOUNT "[agent]\ninterval = 100000000000000d\n", tok);
 	EXPECT(5, "interval 5s is less than the minimum 10s", ACCOUNT "[agent]\ninterval = 5s\n",
 	       tok);
 	EXPECT(6, "30 days", ACCOUNT "[agent]\n\nretention = 31d\n", tok);

@@ -24,6 +24,7 @@
 #define URL "https://alerts.example.com/twilio/debugger"
 #define ACCT "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SID "NO0123456789abcdef0123456789abcdef"
+#define SUB "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 
 static void test_form(void)
 {
@@ -65,18 +66,14 @@ static void test_escaping(void)
 	strbuf_finish(&sb);
 }
 
-/* A form body and its signature under @token over URL. */
-static void signed_body(const char *token, const char *payload, char *body, size_t size,
-			char sig[SIGN_SHA1_B64_LEN])
+/* The form of @n params @p and its signature under @token over URL. */
+static void signed_form(const char *token, const struct sign_param *p, size_t n, char *body,
+			size_t size, char sig[SIGN_SHA1_B64_LEN])
 {
-	struct sign_param p[] = {
-		{"Sid", SID}, {"AccountSid", ACCT}, {"Timestamp", "2026-01-02T03:04:05Z"},
-		{"Level", "Warning"}, {"PayloadType", "application/json"}, {"Payload", payload},
-	};
 	struct strbuf sb;
 
 	strbuf_init(&sb, size);
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < n; i++) {
 		strbuf_append(&sb, i ? "&" : "", i ? 1 : 0);
 		strbuf_append(&sb, p[i].name, strlen(p[i].name));
 		strbuf_append(&sb, "=", 1);
@@ -89,7 +86,61 @@ static void signed_body(const char *token, const char *payload, char *body, size
 	}
 	snprintf(body, size, "%s", sb.buf);
 	strbuf_finish(&sb);
-	sign_twilio_compute(token, URL, p, 6, sig);
+	sign_twilio_compute(token, URL, p, n, sig);
+}
+
+/* A push of @payload for ACCT and its signature under @token over URL. */
+static void signed_body(const char *token, const char *payload, char *body, size_t size,
+			char sig[SIGN_SHA1_B64_LEN])
+{
+	struct sign_param p[] = {
+		{"Sid", SID}, {"AccountSid", ACCT}, {"Timestamp", "2026-01-02T03:04:05Z"},
+		{"Level", "Warning"}, {"PayloadType", "application/json"}, {"Payload", payload},
+	};
+
+	signed_form(token, p, 6, body, size, sig);
+}
+
+/*
+ * A subaccount's event sent to the parent's webhook is signed with the
+ * parent's token: accepted for the parent also when the subaccount has a
+ * webhook of its own; a signature under neither token is refused.
+ */
+static void test_webhook_parent(void)
+{
+	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
+	struct config_account accts[] = {
+		{.name = (char *)"main", .account_sid = (char *)ACCT, .webhook = true,
+		 .public_url = (char *)URL, .webhook_token = (char *)"tok"},
+		{.name = (char *)"sub", .account_sid = (char *)SUB, .webhook = true,
+		 .public_url = (char *)URL "/sub", .webhook_token = (char *)"subtok"},
+	};
+	struct config cfg = {.accounts = accts, .n_accounts = 2, .interval = 60};
+	struct sign_param p[] = {
+		{"Sid", SID}, {"AccountSid", SUB}, {"ParentAccountSid", ACCT},
+		{"Level", "Error"}, {"Payload", "{\"error_code\": 11200}"},
+	};
+	const char *form_type = "application/x-www-form-urlencoded";
+	struct webhook_result res;
+	struct store *s = NULL;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(db, sizeof(db), "%s/a.db", dir);
+	CHECK_INT(store_open(db, false, &s), 0);
+	if (!s)
+		return;
+	signed_form("other", p, 5, body, sizeof(body), sig);
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
+	CHECK_INT(res.status, 403);
+	CHECK(!res.stored);
+	signed_form("tok", p, 5, body, sizeof(body), sig);
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
+	CHECK_INT(res.status, 200);
+	CHECK(res.stored);
+	CHECK_STR(res.account, "main");
+	store_close(s);
+	unlink(db);
+	rmdir(dir);
 }
 
 static void test_webhook(void)
@@ -163,6 +214,26 @@ static void test_metrics(void)
 	CHECK(strstr(sb.buf, "twilio_alertd_notifications_failed_total{channel=\"mail\"} 1\n"));
 	CHECK(strstr(sb.buf, "# TYPE twilio_alertd_polls_total counter\n"));
 	strbuf_finish(&sb);
+}
+
+/* Label values are escaped: a quote, backslash or newline cannot break a line. */
+static void test_metrics_labels(void)
+{
+	struct strbuf sb;
+	char label[8];
+
+	metrics_reset();
+	metrics_note_poll("we\"ird\\na\nme", 0, NULL, 1, 0);
+	metrics_note_notification("ch\"an", true);
+	strbuf_init(&sb, 1 << 20);
+	CHECK_INT(metrics_render(&sb), 0);
+	CHECK(strstr(sb.buf, "{account=\"we\\\"ird\\\\na\\nme\",outcome=\"ok\"} 1\n"));
+	CHECK(strstr(sb.buf, "_sent_total{channel=\"ch\\\"an\"} 1\n"));
+	strbuf_finish(&sb);
+	metrics_label("ab\"cdef", label, sizeof(label));
+	CHECK_STR(label, "ab\\\"cde");
+	metrics_label("abcdef\"", label, sizeof(label));
+	CHECK_STR(label, "abcdef");
 }
 
 /* Load @text as a config file; the number of problems, and the first in @first. */
@@ -250,6 +321,8 @@ int main(void)
 	test_form();
 	test_escaping();
 	test_webhook();
+	test_webhook_parent();
 	test_metrics();
+	test_metrics_labels();
 	return test_done();
 }

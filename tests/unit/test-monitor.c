@@ -245,7 +245,14 @@ int main(void)
 		CHECK(raw.body && raw.body[0] == '\0');
 		/* Statuses are judged before the parser runs. */
 		raw.calls = 0;
-		set_script((struct reply[]){{404, "{}", NULL}}, 1);
+		/* An error body without a numeric code: the message, no "error 0". */
+	set_script((struct reply[]){{400, "{\"title\": \"Bad Request\", \"detail\": \"PageSize\"}",
+				     NULL}},
+		   1);
+	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
+	CHECK(strstr(monitor_error(m), "(Bad Request: PageSize)"));
+	CHECK(strstr(monitor_error(m), "error 0") == NULL);
+	set_script((struct reply[]){{404, "{}", NULL}}, 1);
 		CHECK_INT(monitor_get(m, url, parse_raw, &raw), -ENOENT);
 		CHECK_INT(raw.calls, 0);
 	}
@@ -269,6 +276,13 @@ int main(void)
 	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
 	CHECK_INT(requests, 1);
 	CHECK(strstr(monitor_error(m), "Invalid PageSize"));
+	/* An error body without a numeric code: the message, no "error 0". */
+	set_script((struct reply[]){{400, "{\"title\": \"Bad Request\", \"detail\": \"PageSize\"}",
+				     NULL}},
+		   1);
+	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
+	CHECK(strstr(monitor_error(m), "(Bad Request: PageSize)"));
+	CHECK(strstr(monitor_error(m), "error 0") == NULL);
 	set_script((struct reply[]){{404, "{}", NULL}}, 1);
 	CHECK_INT(monitor_get_json(m, url, &j), -ENOENT);
 

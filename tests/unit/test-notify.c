@@ -307,6 +307,52 @@ static void test_email(void)
 	config_free(cfg);
 }
 
+/*
+ * A subject cut to fit (a long group of multi-byte characters) may end inside
+ * a character: the encoder must stop there, not read past the end, and the
+ * headers must go on after the Subject (no blank line inside them).
+ */
+static void test_long_subject(void)
+{
+	char conf[256], group[1300], decoded[2048], *text, *hdr_end;
+	struct config *cfg;
+	struct strbuf msg;
+	json_t *note;
+
+	snprintf(conf, sizeof(conf),
+	         "[notify mail]\ntype = email\nurl = smtp://127.0.0.1:1\n"
+	         "from = alerts@example.com\nto = ops@example.com\n");
+	cfg = load(conf);
+	for (int odd = 0; odd < 2; odd++) {
+		size_t n = 0, c3 = 0, a9 = 0;
+
+		if (odd)
+			group[n++] = 'x';
+		for (int i = 0; i < 600; i++, n += 2)
+			memcpy(group + n, "\xc3\xa9", 2);
+		group[n] = '\0';
+		text = note_text("fired", group, "m", NULL);
+		note = json_loads(text, 0, NULL);
+		strbuf_init(&msg, NOTIFY_MESSAGE_MAX);
+		CHECK_INT(notify_email(cfg, &cfg->notifies[0], note, true, &msg), 0);
+		hdr_end = strstr(msg.buf, "\r\n\r\n");
+		CHECK(hdr_end != NULL);
+		CHECK(strstr(msg.buf, "\r\nMessage-ID: <") < hdr_end);
+		*hdr_end = '\0';
+		decode_subject(msg.buf, decoded, sizeof(decoded));
+		CHECK(strlen(decoded) > 500);
+		for (const char *p = decoded; *p; p++) {
+			c3 += (unsigned char)*p == 0xc3;
+			a9 += (unsigned char)*p == 0xa9;
+		}
+		CHECK(c3 > 200 && c3 == a9); /* whole characters only */
+		strbuf_finish(&msg);
+		json_decref(note);
+		free(text);
+	}
+	config_free(cfg);
+}
+
 static void test_exec(void)
 {
 	char conf[2048], err[NOTIFY_ERROR_MAX], *got;
@@ -545,6 +591,38 @@ static void test_deliver(void)
 	config_free(cfg);
 }
 
+/*
+ * A channel with a backlog longer than a delivery round (a mail server down
+ * for a day) must not starve the channels after it in the outbox's order.
+ */
+static void test_backlog_does_not_starve(void)
+{
+	struct config *cfg = load("[notify a-down]\ntype = exec\ncommand = /bin/false\n"
+	                          "[notify b-up]\ntype = exec\ncommand = /bin/true\n");
+	struct notify_result res;
+	struct store *s = NULL;
+	int64_t now = util_now();
+	char key[32];
+
+	unlink(db_path);
+	CHECK_INT(store_open(db_path, false, &s), 0);
+	CHECK_INT(store_begin(s), 0);
+	for (int i = 0; i < NOTIFY_BATCH + 5; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		queue(s, key, "a-down", now - 100);
+	}
+	queue(s, "kb", "b-up", now - 50);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(notify_deliver(s, cfg, now, NULL, &res), 0);
+	CHECK_INT(res.failed, 1);
+	CHECK_INT(res.delivered, 1);
+	CHECK_INT(q_int("SELECT count(*) FROM outbox WHERE channel = 'b-up'"
+	                " AND delivered IS NOT NULL"),
+	          1);
+	store_close(s);
+	config_free(cfg);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -553,11 +631,13 @@ int main(void)
 	test_backoff_and_address();
 	test_syslog_line();
 	test_email();
+	test_long_subject();
 	test_exec();
 	test_sendmail();
 	test_syslog_socket();
 	test_refused();
 	test_deliver();
+	test_backlog_does_not_starve();
 	if (!getenv("KEEP_TEST_DIRS")) {
 		char cmd[160];
 

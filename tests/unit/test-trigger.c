@@ -291,6 +291,40 @@ static void test_where_check(void)
 	}
 }
 
+/*
+ * Text cut to fit (an example's msg, a long group) must stay valid UTF-8, or
+ * the notification JSON cannot be built: the example would be lost, and a
+ * group would fail the whole evaluation at every cycle.
+ */
+static void test_cut_text_stays_utf8(void)
+{
+	struct config *cfg = load("[trigger u]\ngroup_by = request_host\nnotify = n1\n");
+	struct trigger_details *d = calloc(1, sizeof(*d));
+	struct store_trigger_state st = {.state = STORE_TRIGGER_FIRING, .started = T0};
+	struct trigger_compiled c;
+	struct store_trigger_alert a;
+	char key[TRIGGER_KEY_MAX], group[STORE_GROUP_MAX], msg[601];
+	json_t *note;
+
+	for (int i = 0; i < 300; i++)
+		memcpy(msg + 2 * i, "\xc3\xa9", 2); /* U+00E9, 2 bytes: cuts at odd sizes split it */
+	msg[600] = '\0';
+	CHECK_INT(trigger_compile(cfg, &cfg->triggers[0], &c), 0);
+	a = alert("NO1", 11200, "error", SID_A, msg, "Msg=x");
+	a.msg = msg;
+	a.request_url = msg;
+	trigger_group(&c, &a, group);
+	CHECK(strlen(group) % 2 == 0 && strlen(group) >= STORE_GROUP_MAX - 2);
+	CHECK_INT(trigger_details_add(&a, d), 0);
+	note = trigger_notification(cfg, &c, group, &st, TRIGGER_FIRED, 1, T0, d, key);
+	CHECK(note != NULL);
+	CHECK_INT(json_array_size(json_object_get(note, "examples")), 1);
+	json_decref(note);
+	trigger_compiled_finish(&c);
+	free(d);
+	config_free(cfg);
+}
+
 /* ---- on a database ---- */
 
 static void add(struct store *s, const char *sid, int64_t created, int64_t code,
@@ -559,6 +593,46 @@ static void test_rebuild_and_where(void)
 }
 
 /*
+ * A `where` that fails at run time on one alert (json_extract of text that is
+ * not JSON) must not stop the evaluation: that alert does not match, the
+ * others do, and the other triggers go on firing.
+ */
+static void test_where_runtime_error(void)
+{
+	struct config *cfg =
+	        load("[trigger j]\nthreshold = 2\nwindow = 10m\nnotify = n1\n"
+	             "where = CASE WHEN sid LIKE 'NOBAD%' THEN json_extract(alert_text, '$.x')"
+	             " ELSE 1 END = 1\n"
+	             "[trigger p]\nthreshold = 1\nwindow = 10m\nnotify = n1\n");
+	struct trigger_result res;
+	struct store *s = NULL;
+
+	fresh_db(&s);
+	add(s, "NOA1", T0 - 100, 5, SID_A, "x.example");
+	add(s, "NOBAD1", T0 - 90, 5, SID_A, "x.example");
+	add(s, "NOA3", T0 - 80, 5, SID_A, "x.example");
+	/* Rebuild: a scan of the window by date. */
+	eval(s, cfg, T0, &res);
+	CHECK_INT(res.rebuilt, 2);
+	CHECK_INT(res.fired, 2);
+	CHECK_INT(q_int("SELECT count(*) FROM trigger_hits WHERE trigger_name = 'j'"), 2);
+	CHECK_INT(q_int("SELECT count(*) FROM trigger_hits WHERE trigger_name = 'j'"
+	                " AND sid LIKE 'NOBAD%'"),
+	          0);
+	/* New rows: a scan by rowid. */
+	add(s, "NOA4", T0 + 1, 5, SID_A, "x.example");
+	add(s, "NOBAD2", T0 + 2, 5, SID_A, "x.example");
+	add(s, "NOA5", T0 + 3, 5, SID_A, "x.example");
+	eval(s, cfg, T0 + 5, &res);
+	CHECK_INT(q_int("SELECT count(*) FROM trigger_hits WHERE trigger_name = 'j'"), 4);
+	CHECK_INT(q_int("SELECT count(*) FROM trigger_hits WHERE trigger_name = 'p'"), 6);
+	CHECK_INT(q_int("SELECT last_rowid FROM trigger_cursor"),
+	          q_int("SELECT max(rowid) FROM alerts"));
+	store_close(s);
+	config_free(cfg);
+}
+
+/*
  * A pushed alert is stored with the push's Payload JSON as alert_text and no
  * host; the poll that completes it later is an UPDATE, which the rowid
  * cursor cannot see: the recheck list makes the triggers match it again.
@@ -746,9 +820,11 @@ int main(void)
 	test_step_repeat();
 	test_match_and_group();
 	test_where_check();
+	test_cut_text_stays_utf8();
 	test_fires_once_resolves_once();
 	test_grouping_and_cursor();
 	test_rebuild_and_where();
+	test_where_runtime_error();
 	test_outbox_same_transaction();
 	test_push_completed_by_poll();
 	test_backtest();
