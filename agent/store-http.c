@@ -380,21 +380,7 @@ int store_http_insert_push(struct store *s, const struct alert *a, int64_t now, 
 	if (r < 0)
 		return r;
 	util_format_time(now, seen);
-	store_bind_text(st, 1, a->sid);
-	store_bind_text(st, 2, a->account_sid);
-	store_bind_int(st, 3, a->has_error_code, a->error_code);
-	store_bind_text(st, 4, a->log_level);
-	store_bind_text(st, 5, a->alert_text);
-	store_bind_text(st, 6, a->more_info);
-	store_bind_text(st, 7, a->request_method);
-	store_bind_text(st, 8, a->request_url);
-	store_bind_text(st, 9, a->resource_sid);
-	store_bind_text(st, 10, a->service_sid);
-	store_bind_text(st, 11, a->api_version);
-	store_bind_text(st, 12, a->url);
-	store_bind_text(st, 13, a->date_created);
-	store_bind_opt(st, 14, a->date_generated);
-	store_bind_opt(st, 15, a->date_updated);
+	store_bind_list_fields(st, a);
 	store_bind_text(st, 16, seen);
 	store_bind_text(st, 17, a->msg);
 	store_bind_int(st, 18, a->has_http_response, a->http_response);

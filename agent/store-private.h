@@ -76,6 +76,11 @@ int store_bind_time(sqlite3_stmt *st, int i, int64_t t);
 int64_t store_column_time(sqlite3_stmt *st, int i, bool *has);
 /* store_column_copy - a text column into @out ("" for NULL), truncated to @size. */
 void store_column_copy(sqlite3_stmt *st, int i, char *out, size_t size);
+/*
+ * store_bind_list_fields - bind the alert's list fields as ?1..?15 in the
+ * order of the alerts table (sid .. date_updated); the caller binds the rest.
+ */
+void store_bind_list_fields(sqlite3_stmt *st, const struct alert *a);
 /* store_step_done - step @st to completion and reset it; 0 or -errno. */
 int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
 /* store_exec - run one or more statements without results; 0 or -errno. */

@@ -307,53 +307,70 @@ static int scan_where(struct store *s, sqlite3_stmt *st, sqlite3_stmt *base, con
 	return r == -EDOM ? -EIO : r;
 }
 
-int store_trigger_scan(struct store *s, const char *where, int64_t from, int64_t to, bool ordered,
-                       store_alert_fn fn, void *arg)
+/* What a scan binds: a date range (?1, ?2), a rowid (?1) or a sid (?1). */
+struct scan_args {
+	enum { SCAN_RANGE, SCAN_AFTER, SCAN_SID } kind;
+	int64_t from, to;
+	const char *sid;
+};
+
+static void bind_args(sqlite3_stmt *st, const struct scan_args *a)
 {
-	sqlite3_stmt *st = NULL;
+	switch (a->kind) {
+	case SCAN_RANGE:
+		bind_when(st, 1, a->from);
+		bind_when(st, 2, a->to > 0 ? a->to : INT64_MAX);
+		break;
+	case SCAN_AFTER:
+		sqlite3_bind_int64(st, 1, a->from);
+		break;
+	case SCAN_SID:
+		store_bind_text(st, 1, a->sid);
+		break;
+	}
+}
+
+/*
+ * One scan: the cached statement in @slot without a `where`, else @query with
+ * the expression (prepared for this scan), falling back row by row when the
+ * expression fails at run time (scan_where).
+ */
+static int scan(struct store *s, int slot, const char *query, const char *order, const char *where,
+		bool by_date, const struct scan_args *a, store_alert_fn fn, void *arg)
+{
+	struct resume rs = {.fn = fn, .arg = arg, .by_date = by_date};
+	sqlite3_stmt *base = NULL, *st = NULL;
 	int r;
 
-	struct resume rs = {.fn = fn, .arg = arg, .by_date = true};
-	sqlite3_stmt *base = NULL;
-
-	(void)ordered; /* always in date_created order */
-	r = get(s, X_SCAN, &base);
+	r = get(s, slot, &base);
 	if (r == 0 && where)
-		r = store_where_prepare(s, SCAN_SQL, where, SCAN_ORDER, &st);
+		r = store_where_prepare(s, query, where, order, &st);
 	if (r < 0)
 		return r;
-	bind_when(base, 1, from);
-	bind_when(base, 2, to > 0 ? to : INT64_MAX);
+	bind_args(base, a);
 	if (!where)
 		return each_alert(s, base, fn, arg);
-	bind_when(st, 1, from);
-	bind_when(st, 2, to > 0 ? to : INT64_MAX);
+	bind_args(st, a);
 	r = scan_where(s, st, base, where, &rs);
 	sqlite3_finalize(st);
 	return r;
 }
 
+int store_trigger_scan(struct store *s, const char *where, int64_t from, int64_t to, bool ordered,
+                       store_alert_fn fn, void *arg)
+{
+	struct scan_args a = {.kind = SCAN_RANGE, .from = from, .to = to};
+
+	(void)ordered; /* always in date_created order */
+	return scan(s, X_SCAN, SCAN_SQL, SCAN_ORDER, where, true, &a, fn, arg);
+}
+
 int store_trigger_scan_new(struct store *s, const char *where, int64_t after, store_alert_fn fn,
                            void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
+	struct scan_args a = {.kind = SCAN_AFTER, .from = after};
 
-	struct resume rs = {.fn = fn, .arg = arg};
-	sqlite3_stmt *base = NULL;
-
-	r = get(s, X_SCAN_NEW, &base);
-	if (r == 0 && where)
-		r = store_where_prepare(s, NEW_SQL, where, NEW_ORDER, &st);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(base, 1, after);
-	if (!where)
-		return each_alert(s, base, fn, arg);
-	sqlite3_bind_int64(st, 1, after);
-	r = scan_where(s, st, base, where, &rs);
-	sqlite3_finalize(st);
-	return r;
+	return scan(s, X_SCAN_NEW, NEW_SQL, NEW_ORDER, where, false, &a, fn, arg);
 }
 
 /* Take @n hits off @name/@group's count; a count that reaches 0 goes. */
@@ -394,24 +411,9 @@ bool store_trigger_incomplete(const struct store_trigger_alert *a)
 int store_trigger_scan_sid(struct store *s, const char *where, const char *sid, store_alert_fn fn,
                            void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
+	struct scan_args a = {.kind = SCAN_SID, .sid = sid};
 
-	struct resume rs = {.fn = fn, .arg = arg};
-	sqlite3_stmt *base = NULL;
-
-	r = get(s, X_SCAN_SID, &base);
-	if (r == 0 && where)
-		r = store_where_prepare(s, SID_SQL, where, "", &st);
-	if (r < 0)
-		return r;
-	store_bind_text(base, 1, sid);
-	if (!where)
-		return each_alert(s, base, fn, arg);
-	store_bind_text(st, 1, sid);
-	r = scan_where(s, st, base, where, &rs);
-	sqlite3_finalize(st);
-	return r;
+	return scan(s, X_SCAN_SID, SID_SQL, "", where, false, &a, fn, arg);
 }
 
 static int sid_op(struct store *s, int id, const char *sid, const char *what)

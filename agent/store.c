@@ -510,6 +510,25 @@ void store_set_busy_timeout(struct store *s, int ms)
 	sqlite3_busy_timeout(s->db, ms);
 }
 
+void store_bind_list_fields(sqlite3_stmt *st, const struct alert *a)
+{
+	store_bind_text(st, 1, a->sid);
+	store_bind_text(st, 2, a->account_sid);
+	store_bind_int(st, 3, a->has_error_code, a->error_code);
+	store_bind_text(st, 4, a->log_level);
+	store_bind_text(st, 5, a->alert_text);
+	store_bind_text(st, 6, a->more_info);
+	store_bind_text(st, 7, a->request_method);
+	store_bind_text(st, 8, a->request_url);
+	store_bind_text(st, 9, a->resource_sid);
+	store_bind_text(st, 10, a->service_sid);
+	store_bind_text(st, 11, a->api_version);
+	store_bind_text(st, 12, a->url);
+	store_bind_text(st, 13, a->date_created);
+	store_bind_opt(st, 14, a->date_generated);
+	store_bind_opt(st, 15, a->date_updated);
+}
+
 int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 		       enum store_upsert_result *result)
 {
@@ -527,21 +546,7 @@ int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 		s->seen_time = now;
 	}
 	/* Every parameter is bound on every call, so no stale pointer is ever used. */
-	store_bind_text(st, 1, a->sid);
-	store_bind_text(st, 2, a->account_sid);
-	store_bind_int(st, 3, a->has_error_code, a->error_code);
-	store_bind_text(st, 4, a->log_level);
-	store_bind_text(st, 5, a->alert_text);
-	store_bind_text(st, 6, a->more_info);
-	store_bind_text(st, 7, a->request_method);
-	store_bind_text(st, 8, a->request_url);
-	store_bind_text(st, 9, a->resource_sid);
-	store_bind_text(st, 10, a->service_sid);
-	store_bind_text(st, 11, a->api_version);
-	store_bind_text(st, 12, a->url);
-	store_bind_text(st, 13, a->date_created);
-	store_bind_opt(st, 14, a->date_generated);
-	store_bind_opt(st, 15, a->date_updated);
+	store_bind_list_fields(st, a);
 	store_bind_text(st, 16, a->request_variables);
 	store_bind_text(st, 17, a->response_body);
 	store_bind_text(st, 18, a->response_headers);
