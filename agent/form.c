@@ -9,17 +9,8 @@
 #include <string.h>
 
 #include "form.h"
+#include "util.h"
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decode @n bytes at @p into a new string; -EILSEQ if it would hold a NUL. */
 static int decode(const char *p, size_t n, char **out)
@@ -34,8 +25,8 @@ static int decode(const char *p, size_t n, char **out)
 		if (*p == '+') {
 			*w++ = ' ';
 			p++;
-		} else if (*p == '%' && end - p >= 3 && (hi = hexval(p[1])) >= 0 &&
-			   (lo = hexval(p[2])) >= 0) {
+		} else if (*p == '%' && end - p >= 3 && (hi = util_hexval(p[1])) >= 0 &&
+			   (lo = util_hexval(p[2])) >= 0) {
 			*w++ = (char)(hi * 16 + lo);
 			p += 3;
 		} else {

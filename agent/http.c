@@ -694,23 +694,9 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 
 /* --- metrics -------------------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static void gauge(struct strbuf *sb, int *r,
-							const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	if (*r)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	*r = n < 0 || n >= (int)sizeof(line) ? -EMSGSIZE : strbuf_append(sb, line, (size_t)n);
-}
 
 #define HELP(sb, r, name, help)                                                              \
-	gauge(sb, r, "# HELP twilio_alertd_%s %s\n# TYPE twilio_alertd_%s gauge\n", name, help, \
+	strbuf_addf(sb, r, "# HELP twilio_alertd_%s %s\n# TYPE twilio_alertd_%s gauge\n", name, help, \
 	      name)
 
 static void metrics(struct http_server *srv, const struct config *cfg, struct store *s,
@@ -728,9 +714,9 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 	health(srv, cfg, now, problem, sizeof(problem));
 	q = r ? r : store_http_sync_list(s, sync, SYNC_MAX, &n_sync);
 	HELP(sb, &r, "healthy", "1 when /healthz answers 200.");
-	gauge(sb, &r, "twilio_alertd_healthy %d\n", !problem[0]);
+	strbuf_addf(sb, &r, "twilio_alertd_healthy %d\n", !problem[0]);
 	HELP(sb, &r, "build_info", "The agent's version, as a label.");
-	gauge(sb, &r, "twilio_alertd_build_info{version=\"%s\"} 1\n", ALERTD_VERSION);
+	strbuf_addf(sb, &r, "twilio_alertd_build_info{version=\"%s\"} 1\n", ALERTD_VERSION);
 	HELP(sb, &r, "last_success_timestamp_seconds",
 	     "End of the last successful poll of the account (Unix time; 0 = never).");
 	for (size_t i = 0; q == 0 && i < cfg->n_accounts; i++) {
@@ -740,7 +726,7 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 			if (strcmp(sync[j].account, cfg->accounts[i].name) == 0)
 				t = sync[j].st.last_success;
 		metrics_label(cfg->accounts[i].name, label, sizeof(label));
-		gauge(sb, &r, "twilio_alertd_last_success_timestamp_seconds{account=\"%s\"} %lld\n",
+		strbuf_addf(sb, &r, "twilio_alertd_last_success_timestamp_seconds{account=\"%s\"} %lld\n",
 		      label, (long long)t);
 	}
 	HELP(sb, &r, "sync_lag_seconds",
@@ -748,7 +734,7 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 	for (size_t i = 0; q == 0 && i < n_sync; i++)
 		if (sync[i].st.has_watermark && config_find_account(cfg, sync[i].account)) {
 			metrics_label(sync[i].account, label, sizeof(label));
-			gauge(sb, &r, "twilio_alertd_sync_lag_seconds{account=\"%s\"} %lld\n", label,
+			strbuf_addf(sb, &r, "twilio_alertd_sync_lag_seconds{account=\"%s\"} %lld\n", label,
 			      (long long)(now - sync[i].st.watermark));
 		}
 	q = q ? q : summary_view(srv->sm, s, now, 5000, v);
@@ -757,13 +743,13 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 		/* Each stored account_sid has its own series, escaped as it is. */
 		for (size_t i = 0; i < v->n_accounts; i++) {
 			metrics_label(v->accounts[i].account_sid, label, sizeof(label));
-			gauge(sb, &r, "twilio_alertd_alerts_stored{account_sid=\"%s\"} %lld\n", label,
+			strbuf_addf(sb, &r, "twilio_alertd_alerts_stored{account_sid=\"%s\"} %lld\n", label,
 			      (long long)v->accounts[i].rows);
 		}
 		HELP(sb, &r, "alerts_recent", "Alerts created in the last hour, day or week, by level.");
 		for (int k = 0; k < SUMMARY_WINDOWS; k++)
 			for (int l = 0; l < SUMMARY_LEVELS; l++)
-				gauge(sb, &r,
+				strbuf_addf(sb, &r,
 				      "twilio_alertd_alerts_recent{window=\"%s\",log_level=\"%s\"} "
 				      "%lld\n",
 				      summary_window_names[k], summary_level_names[l],
@@ -772,12 +758,12 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 	q = q ? q : store_http_triggers(s, &tr);
 	if (q == 0 && tr.available) {
 		HELP(sb, &r, "triggers_firing", "Trigger groups in state firing.");
-		gauge(sb, &r, "twilio_alertd_triggers_firing %lld\n", (long long)tr.firing);
+		strbuf_addf(sb, &r, "twilio_alertd_triggers_firing %lld\n", (long long)tr.firing);
 		HELP(sb, &r, "outbox_backlog", "Notifications not delivered yet.");
-		gauge(sb, &r, "twilio_alertd_outbox_backlog %lld\n", (long long)tr.pending);
+		strbuf_addf(sb, &r, "twilio_alertd_outbox_backlog %lld\n", (long long)tr.pending);
 		HELP(sb, &r, "outbox_oldest_age_seconds",
 		     "How long the oldest undelivered notification has waited (0 = none).");
-		gauge(sb, &r, "twilio_alertd_outbox_oldest_age_seconds %lld\n",
+		strbuf_addf(sb, &r, "twilio_alertd_outbox_oldest_age_seconds %lld\n",
 		      (long long)(tr.pending ? now - tr.oldest_pending : 0));
 	}
 	free(v);

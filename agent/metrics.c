@@ -125,28 +125,10 @@ void metrics_note_http(int status)
 	pthread_mutex_unlock(&lock);
 }
 
-/* Append printf output; the first error sticks in *@r. */
-__attribute__((format(printf, 3, 4))) static void add(struct strbuf *out, int *r,
-						      const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	if (*r)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= (int)sizeof(line))
-		*r = -ENAMETOOLONG;
-	else
-		*r = strbuf_append(out, line, (size_t)n);
-}
 
 static void head(struct strbuf *out, int *r, const char *name, const char *help)
 {
-	add(out, r, "# HELP twilio_alertd_%s %s\n# TYPE twilio_alertd_%s counter\n", name, help,
+	strbuf_addf(out, r, "# HELP twilio_alertd_%s %s\n# TYPE twilio_alertd_%s counter\n", name, help,
 	    name);
 }
 
@@ -184,7 +166,7 @@ int metrics_render(struct strbuf *out)
 	head(out, &r, "polls_total", "Polls of the Monitor API, by account and outcome.");
 	for (size_t i = 0; i < n_accts; i++)
 		for (int o = 0; o < OUT__COUNT; o++)
-			add(out, &r, "twilio_alertd_polls_total{account=\"%s\",outcome=\"%s\"} %lld\n",
+			strbuf_addf(out, &r, "twilio_alertd_polls_total{account=\"%s\",outcome=\"%s\"} %lld\n",
 			    names[i], outcomes[o], (long long)accts[i].polls[o]);
 	head(out, &r, "api_requests_total",
 	     "HTTP requests to the Monitor API, retries included, by account and status class "
@@ -195,52 +177,52 @@ int metrics_render(struct strbuf *out)
 		const char *const k[] = {"2xx", "4xx", "5xx", "failed"};
 
 		for (int j = 0; j < 4; j++)
-			add(out, &r,
+			strbuf_addf(out, &r,
 			    "twilio_alertd_api_requests_total{account=\"%s\",status_class=\"%s\"} "
 			    "%lld\n",
 			    names[i], k[j], (long long)v[j]);
 	}
 	head(out, &r, "api_retries_total", "Monitor API requests retried, by account.");
 	for (size_t i = 0; i < n_accts; i++)
-		add(out, &r, "twilio_alertd_api_retries_total{account=\"%s\"} %lld\n",
+		strbuf_addf(out, &r, "twilio_alertd_api_retries_total{account=\"%s\"} %lld\n",
 		    names[i], (long long)accts[i].retries);
 	head(out, &r, "alerts_ingested_total",
 	     "Alerts stored for the first time, by account and source (poll or push).");
 	for (size_t i = 0; i < n_accts; i++) {
-		add(out, &r, "twilio_alertd_alerts_ingested_total{account=\"%s\",source=\"poll\"} %lld\n",
+		strbuf_addf(out, &r, "twilio_alertd_alerts_ingested_total{account=\"%s\",source=\"poll\"} %lld\n",
 		    names[i], (long long)accts[i].polled);
-		add(out, &r, "twilio_alertd_alerts_ingested_total{account=\"%s\",source=\"push\"} %lld\n",
+		strbuf_addf(out, &r, "twilio_alertd_alerts_ingested_total{account=\"%s\",source=\"push\"} %lld\n",
 		    names[i], (long long)accts[i].pushed);
 	}
 	head(out, &r, "alerts_updated_total", "Stored alerts that a later poll found changed.");
 	for (size_t i = 0; i < n_accts; i++)
-		add(out, &r, "twilio_alertd_alerts_updated_total{account=\"%s\"} %lld\n",
+		strbuf_addf(out, &r, "twilio_alertd_alerts_updated_total{account=\"%s\"} %lld\n",
 		    names[i], (long long)accts[i].updated);
 	head(out, &r, "webhook_requests_total",
 	     "Requests to the Debugger webhook receiver, by status class of the answer.");
 	for (int c = 2; c <= 5; c++)
-		add(out, &r, "twilio_alertd_webhook_requests_total{status_class=\"%s\"} %lld\n",
+		strbuf_addf(out, &r, "twilio_alertd_webhook_requests_total{status_class=\"%s\"} %lld\n",
 		    classes[c], (long long)push_by_class[c]);
 	head(out, &r, "http_requests_total",
 	     "Requests to the agent's own HTTP server, by status class of the answer.");
 	for (int c = 2; c <= 5; c++)
-		add(out, &r, "twilio_alertd_http_requests_total{status_class=\"%s\"} %lld\n",
+		strbuf_addf(out, &r, "twilio_alertd_http_requests_total{status_class=\"%s\"} %lld\n",
 		    classes[c], (long long)http_by_class[c]);
 	for (size_t i = 0; i < n_channels; i++)
 		metrics_label(channels[i].name, names[i], sizeof(names[i]));
 	head(out, &r, "notifications_sent_total", "Notifications delivered, by channel.");
 	for (size_t i = 0; i < n_channels; i++)
-		add(out, &r, "twilio_alertd_notifications_sent_total{channel=\"%s\"} %lld\n",
+		strbuf_addf(out, &r, "twilio_alertd_notifications_sent_total{channel=\"%s\"} %lld\n",
 		    names[i], (long long)channels[i].sent);
 	if (!n_channels)
-		add(out, &r, "twilio_alertd_notifications_sent_total 0\n");
+		strbuf_addf(out, &r, "twilio_alertd_notifications_sent_total 0\n");
 	head(out, &r, "notifications_failed_total",
 	     "Notification delivery attempts that failed (each is retried), by channel.");
 	for (size_t i = 0; i < n_channels; i++)
-		add(out, &r, "twilio_alertd_notifications_failed_total{channel=\"%s\"} %lld\n",
+		strbuf_addf(out, &r, "twilio_alertd_notifications_failed_total{channel=\"%s\"} %lld\n",
 		    names[i], (long long)channels[i].failed);
 	if (!n_channels)
-		add(out, &r, "twilio_alertd_notifications_failed_total 0\n");
+		strbuf_addf(out, &r, "twilio_alertd_notifications_failed_total 0\n");
 	pthread_mutex_unlock(&lock);
 	return r;
 }

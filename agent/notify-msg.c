@@ -139,48 +139,17 @@ int notify_address(const char *v, char *out, size_t size)
 	return 0;
 }
 
-/* printf into a capped buffer; the first error sticks in *@r. */
-__attribute__((format(printf, 3, 4))) static void put(struct strbuf *sb, int *r, const char *fmt,
-                                                      ...);
-
-static void put(struct strbuf *sb, int *r, const char *fmt, ...)
-{
-	char line[2048], *big = NULL;
-	va_list ap;
-	int n;
-
-	if (*r)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		*r = -EINVAL;
-		return;
-	}
-	if ((size_t)n >= sizeof(line)) {
-		va_start(ap, fmt);
-		n = vasprintf(&big, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			*r = -ENOMEM;
-			return;
-		}
-	}
-	*r = strbuf_append(sb, big ? big : line, (size_t)n);
-	free(big);
-}
 
 /* Quote @v for a POSIX shell's double quotes. */
 static void put_shell_quoted(struct strbuf *sb, int *r, const char *v)
 {
-	put(sb, r, "\"");
+	strbuf_addf(sb, r, "\"");
 	for (const char *p = v; *p && !*r; p++) {
 		if (strchr("\\\"$`", *p))
-			put(sb, r, "\\");
-		put(sb, r, "%c", *p);
+			strbuf_addf(sb, r, "\\");
+		strbuf_addf(sb, r, "%c", *p);
 	}
-	put(sb, r, "\"");
+	strbuf_addf(sb, r, "\"");
 }
 
 int notify_email_body(const struct config *cfg, json_t *note, struct strbuf *out)
@@ -195,50 +164,50 @@ int notify_email_body(const struct config *cfg, json_t *note, struct strbuf *out
 
 	group_text(note, group, sizeof(group));
 	if (strcmp(kind, "resolved") == 0) {
-		put(out, &r, "Trigger %s%s has RESOLVED at %s.\n\n", str(note, "trigger"), group,
+		strbuf_addf(out, &r, "Trigger %s%s has RESOLVED at %s.\n\n", str(note, "trigger"), group,
 		    str(note, "at"));
-		put(out, &r,
+		strbuf_addf(out, &r,
 		    "%lld matching alert%s in the last %s, under the threshold of %lld.\n"
 		    "It was firing since %s.\n",
 		    count, count == 1 ? "" : "s", str(note, "window"), threshold,
 		    str(note, "started"));
 	} else {
-		put(out, &r, "Trigger %s%s is %s (severity %s) at %s.\n\n", str(note, "trigger"),
+		strbuf_addf(out, &r, "Trigger %s%s is %s (severity %s) at %s.\n\n", str(note, "trigger"),
 		    group, strcmp(kind, "repeat") == 0 ? "STILL FIRING" : "FIRING",
 		    str(note, "severity"), str(note, "at"));
-		put(out, &r,
+		strbuf_addf(out, &r,
 		    "%lld matching alert%s in the last %s: the threshold is %lld.\n"
 		    "Firing since %s%s.\n",
 		    count, count == 1 ? "" : "s", str(note, "window"), threshold,
 		    str(note, "started"), strcmp(kind, "repeat") == 0 ? " (reminder)" : "");
 	}
 	if (json_array_size(json_object_get(note, "accounts"))) {
-		put(out, &r, "Account%s:",
+		strbuf_addf(out, &r, "Account%s:",
 		    json_array_size(json_object_get(note, "accounts")) > 1 ? "s" : "");
 		json_array_foreach(json_object_get(note, "accounts"), i, v)
 		{
 			if (json_string_value(json_object_get(v, "name")))
-				put(out, &r, " %s (%s)", str(v, "name"), str(v, "account_sid"));
+				strbuf_addf(out, &r, " %s (%s)", str(v, "name"), str(v, "account_sid"));
 			else
-				put(out, &r, " %s", str(v, "account_sid"));
+				strbuf_addf(out, &r, " %s", str(v, "account_sid"));
 		}
-		put(out, &r, "\n");
+		strbuf_addf(out, &r, "\n");
 	}
 	if (json_array_size(codes)) {
-		put(out, &r, "\nTop error codes:\n");
+		strbuf_addf(out, &r, "\nTop error codes:\n");
 		json_array_foreach(codes, i, v)
 		{
 			if (json_is_integer(json_object_get(v, "code")))
-				put(out, &r, "  %-6lld %6lld alert%s  %s\n", num(v, "code"),
+				strbuf_addf(out, &r, "  %-6lld %6lld alert%s  %s\n", num(v, "code"),
 				    num(v, "count"), num(v, "count") == 1 ? " " : "s",
 				    str(v, "url"));
 			else
-				put(out, &r, "  (none) %6lld alert%s\n", num(v, "count"),
+				strbuf_addf(out, &r, "  (none) %6lld alert%s\n", num(v, "count"),
 				    num(v, "count") == 1 ? " " : "s");
 		}
 	}
 	if (json_array_size(examples)) {
-		put(out, &r, "\n%s alerts (%zu of %lld):\n",
+		strbuf_addf(out, &r, "\n%s alerts (%zu of %lld):\n",
 		    strcmp(kind, "resolved") == 0 ? "Remaining" : "Latest",
 		    json_array_size(examples), count);
 		json_array_foreach(examples, i, v)
@@ -249,22 +218,22 @@ int notify_email_body(const struct config *cfg, json_t *note, struct strbuf *out
 			if (json_is_integer(code))
 				snprintf(code_text, sizeof(code_text), "%lld",
 				         (long long)json_integer_value(code));
-			put(out, &r, "  %s  %s  %s\n", str(v, "date_created"), code_text,
+			strbuf_addf(out, &r, "  %s  %s  %s\n", str(v, "date_created"), code_text,
 			    str(v, "msg"));
 			if (*str(v, "request_url"))
-				put(out, &r, "      %s %s\n", str(v, "request_method"),
+				strbuf_addf(out, &r, "      %s %s\n", str(v, "request_method"),
 				    str(v, "request_url"));
-			put(out, &r, "      %s\n", str(v, "sid"));
+			strbuf_addf(out, &r, "      %s\n", str(v, "sid"));
 		}
 	}
-	put(out, &r, "\nEvery alert of this window, newest first:\n  sqlite3 -readonly -box ");
+	strbuf_addf(out, &r, "\nEvery alert of this window, newest first:\n  sqlite3 -readonly -box ");
 	put_shell_quoted(out, &r,
 	                 *str(note, "database") || !cfg ? str(note, "database") : cfg->database);
-	put(out, &r, " \\\n    ");
+	strbuf_addf(out, &r, " \\\n    ");
 	put_shell_quoted(out, &r, str(note, "query"));
-	put(out, &r, "\n\nThe state of every trigger: twilio-alertd triggers list\n");
-	put(out, &r, "Idempotency key: %s\n", str(note, "idempotency_key"));
-	put(out, &r, "\n-- \ntwilio-alertd %s on %s\n", str(note, "agent_version"),
+	strbuf_addf(out, &r, "\n\nThe state of every trigger: twilio-alertd triggers list\n");
+	strbuf_addf(out, &r, "Idempotency key: %s\n", str(note, "idempotency_key"));
+	strbuf_addf(out, &r, "\n-- \ntwilio-alertd %s on %s\n", str(note, "agent_version"),
 	    str(note, "host"));
 	return r;
 }
@@ -324,10 +293,10 @@ static void put_subject(struct strbuf *sb, int *r, const char *subject, const ch
 		if (*q < 0x20 || *q > 0x7e)
 			plain = false;
 	if (plain && strlen(subject) <= 900) {
-		put(sb, r, "Subject: %s%s", subject, eol);
+		strbuf_addf(sb, r, "Subject: %s%s", subject, eol);
 		return;
 	}
-	put(sb, r, "Subject:");
+	strbuf_addf(sb, r, "Subject:");
 	/*
 	 * 45 bytes give 60 base64 characters: 73 with " =?UTF-8?B?...?=" on a
 	 * continuation line; the first line also holds "Subject:", so 42 there.
@@ -349,11 +318,11 @@ static void put_subject(struct strbuf *sb, int *r, const char *subject, const ch
 		if (!n)
 			break;
 		base64(p, n, enc);
-		put(sb, r, " =?UTF-8?B?%s?=%s", enc, n < left ? eol : "");
+		strbuf_addf(sb, r, " =?UTF-8?B?%s?=%s", enc, n < left ? eol : "");
 		p += n;
 		left -= n;
 	}
-	put(sb, r, "%s", eol);
+	strbuf_addf(sb, r, "%s", eol);
 }
 
 /* Quoted-printable (RFC 2045) of @text, LF-separated lines, each output line <= 76. */
@@ -366,7 +335,7 @@ static void put_qp(struct strbuf *sb, int *r, const char *text, const char *eol)
 		bool line_end = p[1] == '\n' || p[1] == '\0';
 
 		if (*p == '\n') {
-			put(sb, r, "%s", eol);
+			strbuf_addf(sb, r, "%s", eol);
 			col = 0;
 			continue;
 		}
@@ -376,10 +345,10 @@ static void put_qp(struct strbuf *sb, int *r, const char *text, const char *eol)
 		else
 			snprintf(tok, sizeof(tok), "=%02X", *p);
 		if (col + strlen(tok) > 75) {
-			put(sb, r, "=%s", eol);
+			strbuf_addf(sb, r, "=%s", eol);
 			col = 0;
 		}
-		put(sb, r, "%s", tok);
+		strbuf_addf(sb, r, "%s", tok);
 		col += strlen(tok);
 	}
 }
@@ -389,10 +358,10 @@ static void put_list_header(struct strbuf *sb, int *r, const char *name, char **
 {
 	if (!n)
 		return;
-	put(sb, r, "%s: ", name);
+	strbuf_addf(sb, r, "%s: ", name);
 	for (size_t i = 0; i < n; i++)
-		put(sb, r, "%s%s", i ? "," : "", list[i]);
-	put(sb, r, "%s", eol);
+		strbuf_addf(sb, r, "%s%s", i ? "," : "", list[i]);
+	strbuf_addf(sb, r, "%s", eol);
 }
 
 int notify_email(const struct config *cfg, const struct config_notify *n, json_t *note, bool crlf,
@@ -421,21 +390,21 @@ int notify_email(const struct config *cfg, const struct config_notify *n, json_t
 	         strcmp(str(note, "kind"), "resolved") == 0 ? "<" : "\u2265",
 	         num(note, "threshold"), str(note, "window"));
 	trim_cut_char(subject);
-	put(out, &r, "Date: %s%s", date, eol);
-	put(out, &r, "From: %s%s", n->from, eol);
+	strbuf_addf(out, &r, "Date: %s%s", date, eol);
+	strbuf_addf(out, &r, "From: %s%s", n->from, eol);
 	put_list_header(out, &r, "To", n->to, n->n_to, eol);
 	put_list_header(out, &r, "Cc", n->cc, n->n_cc, eol);
 	put_subject(out, &r, subject, eol);
 	/* The same notification on the same channel keeps its Message-ID: mail readers merge
 	 * repeats. */
-	put(out, &r, "Message-ID: <%.32s.%s@%s>%s", hash, n->name, host[0] ? host : "localhost",
+	strbuf_addf(out, &r, "Message-ID: <%.32s.%s@%s>%s", hash, n->name, host[0] ? host : "localhost",
 	    eol);
-	put(out, &r, "MIME-Version: 1.0%s", eol);
-	put(out, &r, "Content-Type: text/plain; charset=UTF-8%s", eol);
-	put(out, &r, "Content-Transfer-Encoding: quoted-printable%s", eol);
-	put(out, &r, "Auto-Submitted: auto-generated%s", eol);
-	put(out, &r, "X-Alertd-Idempotency-Key: %s%s", key, eol);
-	put(out, &r, "%s", eol);
+	strbuf_addf(out, &r, "MIME-Version: 1.0%s", eol);
+	strbuf_addf(out, &r, "Content-Type: text/plain; charset=UTF-8%s", eol);
+	strbuf_addf(out, &r, "Content-Transfer-Encoding: quoted-printable%s", eol);
+	strbuf_addf(out, &r, "Auto-Submitted: auto-generated%s", eol);
+	strbuf_addf(out, &r, "X-Alertd-Idempotency-Key: %s%s", key, eol);
+	strbuf_addf(out, &r, "%s", eol);
 	if (r == 0)
 		r = notify_email_body(cfg, note, &body);
 	put_qp(out, &r, body.buf ? body.buf : "", eol);

@@ -97,24 +97,13 @@ static const char *fail(struct scanner *s, const char *p, const char *why)
 	return NULL;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at @p, or -1; reads nothing past the first non-digit (so not past the NUL). */
 static long hex4(const char *p)
 {
 	long v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int h = hex_value(p[i]);
+		int h = util_hexval(p[i]);
 
 		if (h < 0)
 			return -1;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,6 +341,36 @@ int strbuf_append(struct strbuf *sb, const void *data, size_t n)
 	return 0;
 }
 
+void strbuf_addf(struct strbuf *sb, int *err, const char *fmt, ...)
+{
+	char line[512], *big = NULL;
+	va_list ap;
+	int n;
+
+	if (*err)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		*err = -EINVAL;
+		return;
+	}
+	/* Most lines fit on the stack; a long one is formatted again at its size. */
+	if ((size_t)n >= sizeof(line)) {
+		big = malloc((size_t)n + 1);
+		if (!big) {
+			*err = -ENOMEM;
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	*err = strbuf_append(sb, big ? big : line, (size_t)n);
+	free(big);
+}
+
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;
@@ -356,7 +387,7 @@ void strbuf_finish(struct strbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
-static int hexval(char c)
+int util_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -388,8 +419,8 @@ int util_form_get(const char *form, const char *key, char **out)
 				if (*v == '+') {
 					*w++ = ' ';
 					v++;
-				} else if (*v == '%' && vend - v >= 3 && (hi = hexval(v[1])) >= 0 &&
-					   (lo = hexval(v[2])) >= 0) {
+				} else if (*v == '%' && vend - v >= 3 && (hi = util_hexval(v[1])) >= 0 &&
+					   (lo = util_hexval(v[2])) >= 0) {
 					*w++ = (char)(hi * 16 + lo);
 					v += 3;
 				} else {

@@ -61,6 +61,14 @@ void strbuf_init(struct strbuf *sb, size_t max);
  */
 int strbuf_append(struct strbuf *sb, const void *data, size_t n);
 
+/*
+ * strbuf_addf - append printf output of any length (within the cap) unless
+ * *@err is already set; a failure (-EMSGSIZE, -ENOMEM, -EINVAL) is stored
+ * in *@err, so a renderer can check once at the end.
+ */
+void strbuf_addf(struct strbuf *sb, int *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* strbuf_reset - drop the content, keep the allocation. */
 void strbuf_reset(struct strbuf *sb);
 
@@ -106,6 +114,9 @@ uint64_t util_random(uint64_t bound);
  * when *@stop becomes non-zero. @stop may be NULL.
  */
 bool util_sleep_ms(int64_t ms, volatile int *stop);
+
+/* util_hexval - the value of hex digit @c, or -1. */
+int util_hexval(char c);
 
 /* util_trim - strip leading and trailing ASCII whitespace in place. */
 char *util_trim(char *s);

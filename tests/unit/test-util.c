@@ -109,6 +109,29 @@ static void test_strbuf(void)
 	CHECK_STR(sb.buf, "");
 	strbuf_finish(&sb);
 	strbuf_finish(&sb);
+
+	/* Formatted appends: long lines, and the first error sticks. */
+	{
+		char big[2000];
+		int err = 0;
+
+		memset(big, 'x', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		strbuf_init(&sb, 2010);
+		strbuf_addf(&sb, &err, "%d:", 42);
+		strbuf_addf(&sb, &err, "%s", big);
+		CHECK_INT(err, 0);
+		CHECK_INT(sb.len, 3 + 1999);
+		strbuf_addf(&sb, &err, "%s", "0123456789");
+		CHECK_INT(err, -EMSGSIZE);
+		strbuf_addf(&sb, &err, "%s", "z");
+		CHECK_INT(err, -EMSGSIZE);
+		CHECK_INT(sb.len, 3 + 1999);
+		strbuf_finish(&sb);
+	}
+	CHECK_INT(util_hexval('a'), 10);
+	CHECK_INT(util_hexval('F'), 15);
+	CHECK_INT(util_hexval('g'), -1);
 }
 
 static void test_form(void)
