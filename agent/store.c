@@ -448,16 +448,20 @@ int store_open(const char *path, bool readonly, struct store **out)
 		}
 	} else {
 		/*
-		 * Create the file ourselves so it is born 0600: SQLite would use 0644,
-		 * and gives the -wal and -shm files the mode of the database file.
+		 * Create a new file ourselves so it is born 0600: SQLite would use 0644,
+		 * and gives the -wal and -shm files the mode of the database file. Never
+		 * open an existing file: closing any descriptor of it drops every POSIX
+		 * lock this process holds on it, and another process's connection could
+		 * then think it is the last one and delete the WAL under our feet.
 		 */
 		flags = SQLITE_OPEN_READWRITE;
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-		if (fd < 0) {
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd >= 0) {
+			close(fd);
+		} else if (errno != EEXIST || access(path, R_OK | W_OK) < 0) {
 			r = -errno;
 			goto out;
 		}
-		close(fd);
 	}
 	/* NOMUTEX: a connection is used by one thread at a time (see store.h). */
 	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;

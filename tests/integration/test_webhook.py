@@ -6,6 +6,8 @@ reason, an oversized body a 413; a push and then a poll of the same SID
 leave one row. Signatures come from twilio-python's own RequestValidator
 when it is installed, and from an independent hmac computation."""
 import json
+import os
+import signal
 import unittest
 
 from harness import SIM_ACCOUNT, SIM_TOKEN, Sim, wait_for
@@ -152,6 +154,34 @@ class WebhookTest(HttpTest):
         self.assertEqual(len(rows), 1)
         self.assertEqual(rows[0]["source"], "push")   # how the agent first got it
         self.assertEqual(rows[0]["alert_text"], "Msg=HTTP+retrieval+failure&httpResponse=502")
+
+
+    def test_read_write_readers_after_a_push_see_every_commit(self):
+        """The push opens the agent's second read-write connection. A user's
+        `sqlite3` (read-write by default) closing its connection must not take
+        the WAL from the agent: POSIX locks vanish when any descriptor of the
+        file is closed, so the agent must never open and close the database
+        file itself while SQLite has it open."""
+        status, body = self.post(push_params())
+        self.assertEqual(status, 200, body)
+        path = self.a.db_path
+        for round_ in range(2):
+            for _ in range(20):
+                self.a.query("SELECT count(*) FROM alerts", rw=True)
+            self.assertTrue(os.path.exists(path + "-wal"),
+                            "a reader's close removed the running agent's WAL")
+            new = self.sim.add_alerts(SIM_ACCOUNT, [{"age": 0}])
+            wait_for(lambda: self.a.query("SELECT count(*) FROM alerts WHERE sid = ?",
+                                          new[0], rw=True)[0][0] == 1,
+                     timeout=40, step=0.5, what="a poll's row seen by a read-write reader")
+        # A crash now loses nothing that was committed (the push itself, dated
+        # January, may already be pruned by the 30-day retention).
+        before = self.a.query("SELECT count(*) FROM alerts", rw=True)[0][0]
+        self.assertGreaterEqual(before, 2)
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.proc = None
+        self.assertEqual(self.a.query("SELECT count(*) FROM alerts", rw=True)[0][0], before)
 
 
 class PushTriggerTest(HttpTest):
