@@ -610,8 +610,9 @@ static void check_api_base(struct loader *ld, const char *v, int line, struct co
 	if (!http && strncmp(v, "https://", 8) != 0)
 		problem(ld, line,
 		        "api_base must start with https:// (or http:// to a local simulator)");
-	else if (strpbrk(v, "@ \t") || util_url_host(v, host, sizeof(host)) < 0)
-		problem(ld, line, "api_base must be https://HOST[:PORT], without '@' or blanks");
+	else if (strpbrk(v, "@?# \t") || util_url_host(v, host, sizeof(host)) < 0)
+		problem(ld, line,
+		        "api_base must be https://HOST[:PORT], without '@', '?', '#' or blanks");
 	else if (http && !is_loopback(host))
 		problem(ld, line,
 		        "api_base http://%s would send the credentials over the network "

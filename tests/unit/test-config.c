@@ -552,6 +552,8 @@ static void test_problems(void)
 	EXPECT(4, "in clear", ACCOUNT "api_base = http://monitor.example.com\n", tok);
 	EXPECT(4, "in clear", ACCOUNT "api_base = http://10.0.0.1:8080\n", tok);
 	EXPECT(4, "api_base must start with https://", ACCOUNT "api_base = ftp://x\n", tok);
+	EXPECT(4, "without '@', '?', '#'", ACCOUNT "api_base = https://m.example.com/?x=1\n", tok);
+	EXPECT(4, "without '@', '?', '#'", ACCOUNT "api_base = https://m.example.com#f\n", tok);
 	make_secret(bad, sizeof(bad), "bad.token", TOKEN "\n", 0644);
 	{
 		char want[400];
