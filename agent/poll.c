@@ -33,6 +33,8 @@ struct sync {
 	int64_t txn_rows;
 	int64_t txn_started;
 	int txn_error;		/* a commit that failed inside the wait hook */
+	/* Malformed items on the current page: the first is logged, the rest counted. */
+	int64_t page_skips;
 	/* Sids inserted by the current query, for fetch_details. */
 	char **fresh;
 	size_t n_fresh, cap_fresh;
@@ -183,6 +185,21 @@ static int store_alert(struct sync *y, const struct alert *a, int64_t *count, in
 	return 0;
 }
 
+/* One bad item must not cost the rest of the page, nor flood the log. */
+static void skip_item(struct sync *y, const char *why)
+{
+	if (y->page_skips++ == 0)
+		log_warnx("account %s: skipped an alert: %s", y->acct->name, why);
+}
+
+static void skips_done(struct sync *y)
+{
+	if (y->page_skips > 1)
+		log_warnx("account %s: skipped %lld more malformed alerts on the same page",
+			  y->acct->name, (long long)(y->page_skips - 1));
+	y->page_skips = 0;
+}
+
 /* Upsert the alerts of a scanned page. */
 static int store_scanned(struct sync *y, const struct page *pg, int64_t *count, int64_t *newest)
 {
@@ -195,15 +212,15 @@ static int store_scanned(struct sync *y, const struct page *pg, int64_t *count, 
 		const struct scan_item *it = &y->items[i];
 
 		if (it->skip) {
-			/* One bad item must not cost the rest of the page. */
-			log_warnx("account %s: skipped an alert: %s", y->acct->name, it->skip);
+			skip_item(y, it->skip);
 			continue;
 		}
 		r = store_alert(y, &it->alert, count, newest);
 		if (r < 0)
-			return r;
+			break;
 	}
-	return 0;
+	skips_done(y);
+	return r;
 }
 
 /* Upsert the alerts of a page jansson parsed (the fallback). */
@@ -229,17 +246,19 @@ static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *new
 
 		r = alert_from_json(&a, item, &why);
 		if (r == -ENOMEM)
-			return r;
+			break;
 		if (r < 0) {
-			log_warnx("account %s: skipped an alert: %s", y->acct->name, why);
+			skip_item(y, why);
+			r = 0;
 			continue;
 		}
 		r = store_alert(y, &a, count, newest);
 		alert_finish(&a);
 		if (r < 0)
-			return r;
+			break;
 	}
-	return 0;
+	skips_done(y);
+	return r;
 }
 
 /* monitor_get's parser for list pages: the scanner, else jansson on the same bytes. */

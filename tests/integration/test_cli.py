@@ -282,6 +282,56 @@ class CliTest(AgentTest):
         self.assertLess(Loop.hits, 10)
         self.assertEqual(agent.query("SELECT watermark FROM sync_state")[0][0], None)
 
+    def test_malformed_items_are_skipped_with_two_lines(self):
+        import http.server
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        good = {"sid": "NO" + "d" * 32, "date_created": now, "error_code": "11200"}
+        bad = [{"date_created": now}] * 40 + [{"sid": "NO" + "e" * 32, "date_created": "soon"}]
+        for pretty in (False, True):
+            class Page(http.server.BaseHTTPRequestHandler):
+                served = 0
+
+                def do_GET(self):
+                    # The first query gets the junk; the backfill's later slices are empty.
+                    Page.served += 1
+                    # Junk nested deeper than the scanner's cap hands the page to jansson.
+                    nested = []
+                    for _ in range(80):
+                        nested = [nested]
+                    extra = {"x": nested}
+                    items = bad + [good] if Page.served == 1 else []
+                    page = {"alerts": items, "meta": {"key": "alerts", "next_page_url": None}}
+                    if pretty:
+                        page.update(extra)
+                    body = json.dumps(page).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+
+                def log_message(self, *args):
+                    pass
+
+            srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+            try:
+                folder = os.path.join(self.folder, str(pretty))
+                os.mkdir(folder)
+                agent = Agent(folder, [{"name": "junk", "api_base":
+                                        f"http://127.0.0.1:{srv.server_address[1]}"}])
+                p = agent.once(timeout=60)
+            finally:
+                srv.shutdown()
+                srv.server_close()
+            with self.subTest(jansson_fallback=pretty):
+                self.assertEqual(p.returncode, 0, p.stderr)
+                lines = p.stderr.strip().splitlines()
+                self.assertEqual(len(lines), 2, p.stderr)
+                self.assertIn("skipped an alert", lines[0])
+                self.assertIn("skipped 40 more malformed alerts", lines[1])
+                self.assertEqual(agent.sids(), {good["sid"]})
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
