@@ -36,6 +36,11 @@ static void on_signal(int sig)
 		stop_flag = 1;
 }
 
+/* What one cycle tells systemd: how many accounts synced, the first failure. */
+struct cycle_result {
+	size_t ok;
+	char first_error[512];
+};
 
 struct config *daemon_load_config(const char *path)
 {
@@ -134,8 +139,11 @@ static int take_lock(const struct config *cfg, int *fd)
 	return 0;
 }
 
-/* One cycle: poll every account, evaluate triggers, deliver, prune. Returns an exit status. */
-static int cycle(const struct config *cfg, struct store *s)
+/*
+ * One cycle: poll every account, evaluate triggers, deliver, prune. Returns
+ * an exit status; *@out (may be NULL) gets the accounts' outcome.
+ */
+static int cycle(const struct config *cfg, struct store *s, struct cycle_result *out)
 {
 	int64_t deleted = 0;
 	int status = 0, r;
@@ -161,8 +169,12 @@ static int cycle(const struct config *cfg, struct store *s)
 		if (r < 0) {
 			log_warnx("%s", res.error);
 			status = worse(status, exit_code_of(r));
+			if (out && !out->first_error[0])
+				snprintf(out->first_error, sizeof(out->first_error), "%s", res.error);
 			continue;
 		}
+		if (out)
+			out->ok++;
 		log_info("account %s: %lld new, %lld updated, %lld pages", a->name,
 			 (long long)res.inserted, (long long)res.updated, (long long)res.pages);
 	}
@@ -238,7 +250,7 @@ int daemon_once(const char *path)
 
 	status = start(path, &cfg, &lock, &s);
 	if (status == 0)
-		status = cycle(cfg, s);
+		status = cycle(cfg, s, NULL);
 	finish(cfg, lock, s);
 	return status;
 }
@@ -287,29 +299,18 @@ static void after_pushes(const struct config *cfg, struct store *s)
 	trigger_cycle(s, cfg, &stop_flag);
 }
 
-/*
- * After a cycle under systemd: one STATUS= line for `systemctl status`,
- * from each account's sync state (ok when it succeeded in this cycle).
- */
-static void notify_cycle(const struct config *cfg, struct store *s, int64_t started)
+/* After a cycle under systemd: one STATUS= line for `systemctl status`. */
+static void notify_cycle(const struct config *cfg, const struct cycle_result *res)
 {
-	char when[UTIL_TIME_LEN], first[600] = "";
-	size_t ok = 0;
+	char when[UTIL_TIME_LEN];
 
-	for (size_t i = 0; i < cfg->n_accounts; i++) {
-		struct store_sync_state st = {0};
-
-		if (store_sync_get(s, cfg->accounts[i].name, &st) == 0 && st.last_success >= started)
-			ok++;
-		else if (!first[0])
-			snprintf(first, sizeof(first), "%s", st.last_error[0] ? st.last_error : "");
-	}
 	util_format_time(util_now(), when);
-	if (ok == cfg->n_accounts)
-		sdnotify_status("last poll %s: %zu account(s) ok", when, ok);
+	if (res->ok == cfg->n_accounts)
+		sdnotify_status("last poll %s: %zu account(s) ok", when, res->ok);
 	else
 		sdnotify_status("last poll %s: %zu of %zu account(s) failing%s%s", when,
-				cfg->n_accounts - ok, cfg->n_accounts, first[0] ? "; " : "", first);
+				cfg->n_accounts - res->ok, cfg->n_accounts,
+				res->first_error[0] ? "; " : "", res->first_error);
 }
 
 int daemon_run(const char *path)
@@ -331,12 +332,13 @@ int daemon_run(const char *path)
 	log_info("started: %zu account(s), polling every %llds", cfg->n_accounts,
 		 (long long)cfg->interval);
 	while (!stop_flag) {
-		int64_t wait, started = util_now();
+		struct cycle_result res = {0};
+		int64_t wait;
 
-		cycle(cfg, s);
+		cycle(cfg, s, &res);
 		http_note_cycle(srv);
 		if (notify && !stop_flag)
-			notify_cycle(cfg, s, started);
+			notify_cycle(cfg, &res);
 		/* +-10% jitter so many agents do not poll Twilio in lockstep. */
 		wait = cfg->interval * 1000;
 		wait += (int64_t)util_random((uint64_t)wait / 5 + 1) - wait / 10;
