@@ -127,6 +127,13 @@ static void age(char *buf, size_t size, int64_t now, int64_t t)
 }
 
 /* A date column shown as "YYYY-MM-DD HH:MM:SS" with the full value as title. */
+/* The 1 h, 24 h and 7 d counts of a row, as three numeric cells. */
+static void count_cells(struct out *o, const int64_t *n)
+{
+	put(o, "<td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>",
+	    (long long)n[SUMMARY_1H], (long long)n[SUMMARY_24H], (long long)n[SUMMARY_7D]);
+}
+
 static void date_cell(struct out *o, const char *d)
 {
 	raw(o, "<td class=\"t\">");
@@ -364,9 +371,8 @@ static void codes_section(struct out *o, const struct summary_view *v)
 			    (long long)c->code, (long long)c->code, docs);
 		}
 		escn(o, c->msg, 140);
-		put(o, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
-		       "</td>", (long long)c->n[SUMMARY_1H], (long long)c->n[SUMMARY_24H],
-		    (long long)c->n[SUMMARY_7D]);
+		raw(o, "</td>");
+		count_cells(o, c->n);
 		date_cell(o, c->last_seen);
 		raw(o, "</tr>\n");
 	}
@@ -389,9 +395,8 @@ static void hosts_section(struct out *o, const struct summary_view *v)
 		raw(o, "</td><td class=\"n\">");
 		if (h->has_http_response)
 			put(o, "%lld", (long long)h->http_response);
-		put(o, "</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n\">%lld"
-		       "</td>", (long long)h->n[SUMMARY_1H], (long long)h->n[SUMMARY_24H],
-		    (long long)h->n[SUMMARY_7D]);
+		raw(o, "</td>");
+		count_cells(o, h->n);
 		date_cell(o, h->last_seen);
 		raw(o, "</tr>\n");
 	}
