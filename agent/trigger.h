@@ -214,9 +214,11 @@ int trigger_status(struct store *s, json_t *doc);
 
 /*
  * trigger_command - `twilio-alertd [-c FILE] triggers list | test NAME |
- * backtest NAME [--days N]` with @argv the words after "triggers".
- * Prints to stdout. Returns an exit status.
+ * backtest NAME [--days N]` with @argv the operands after "triggers" (no
+ * options) and @days_text the value of --days (NULL when not given).
+ * Prints to stdout; a usage error is one line on stderr. Returns an exit
+ * status.
  */
-int trigger_command(const char *path, int argc, char **argv);
+int trigger_command(const char *path, int argc, char **argv, const char *days_text);
 
 #endif

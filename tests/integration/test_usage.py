@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: MIT
+"""The command line as a user types it: options before or after the command,
+`COMMAND --help` and `help [COMMAND]` (exit 0, that command's usage), one-line
+usage errors naming the offending word; and what is printed matching what is
+done: --help, the README usage block and twilio-alertd(8) list the same
+commands and options, the demo prints the sqlite3 command it runs."""
+import os
+import re
+import shlex
+import subprocess
+import unittest
+
+from harness import ALERTD, AgentTest
+
+SOURCE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+MAN8 = os.path.join(SOURCE_ROOT, "packaging", "man", "twilio-alertd.8.scd")
+README = os.path.join(SOURCE_ROOT, "README.md")
+COMMANDS = ["once", "run", "check-config", "status", "triggers", "demo", "help"]
+
+
+def run(*args, env=None, timeout=60):
+    return subprocess.run([ALERTD, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def help_commands(text):
+    """The command words of the commands: block of --help."""
+    block = text.split("commands:\n", 1)[1].split("\n\n", 1)[0]
+    return [m.group(1) for m in re.finditer(r"^  (\S+)", block, re.M)]
+
+
+def help_options(text):
+    """The long options of the options block of --help."""
+    block = text.split("options", 1)[1].split("\n\n", 1)[0]
+    return set(re.findall(r"(--[a-z][a-z-]*)", block))
+
+
+class UsageTest(AgentTest):
+    def write_conf(self, text):
+        conf = os.path.join(self.folder, "t.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        os.chmod(conf, 0o600)
+        return conf
+
+    def assertUsageError(self, p, word):
+        self.assertEqual(p.returncode, 64, p.stdout + p.stderr)
+        self.assertEqual(p.stdout, "")
+        lines = p.stderr.splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        self.assertIn(f"'{word}'", lines[0])
+        self.assertRegex(lines[0], r"^twilio-alertd: .*; try 'twilio-alertd( \S+)? --help'$")
+        self.assertNotIn(ALERTD if "/" in ALERTD else "\0", p.stderr, "the program name only")
+
+    def test_options_after_the_command(self):
+        conf = self.write_conf(f"[agent]\ndatabase = {self.folder}/a.db\nlisten =\n")
+        before = run("-c", conf, "check-config")
+        self.assertEqual(before.returncode, 0, before.stderr)
+        for args in (["check-config", "-c", conf], ["check-config", "--config", conf],
+                     ["check-config", f"--config={conf}"], ["-v", "check-config", "-c", conf]):
+            with self.subTest(args=args):
+                p = run(*args)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                self.assertEqual(p.stdout, before.stdout)
+        # status: the command's own option and the global ones, in any order.
+        p1 = run("status", "--json", "-c", conf)
+        p2 = run("-c", conf, "status", "--json")
+        self.assertEqual((p1.returncode, p1.stdout), (p2.returncode, p2.stdout))
+        # triggers: --days before the operands as well as after.
+        conf = self.write_conf(f"[agent]\ndatabase = {self.folder}/a.db\nlisten =\n"
+                               "[notify n]\ntype = syslog\n[trigger t]\nnotify = n\n")
+        p1 = run("triggers", "--days", "2", "backtest", "t", "-c", conf)
+        p2 = run("-c", conf, "triggers", "backtest", "t", "--days", "2")
+        self.assertEqual(p1.returncode, p2.returncode, p1.stderr + p2.stderr)
+        self.assertNotEqual(p1.returncode, 64, p1.stderr)
+        # "--" ends the options: what follows is an operand.
+        p = run("-c", conf, "triggers", "test", "--", "--days")
+        self.assertEqual(p.returncode, 64, p.stderr)
+        self.assertIn("no [trigger --days]", p.stderr)
+
+    def test_command_help_exits_0_with_that_commands_usage(self):
+        for cmd in COMMANDS:
+            for args in ([cmd, "--help"], [cmd, "-h"], ["help", cmd], ["--help", cmd]):
+                with self.subTest(args=args):
+                    p = run(*args)
+                    self.assertEqual(p.returncode, 0, p.stderr)
+                    self.assertEqual(p.stderr, "")
+                    first = p.stdout.splitlines()[0]
+                    self.assertTrue(first.startswith("usage: twilio-alertd ") and
+                                    f" {cmd}" in first, p.stdout)
+                    self.assertNotIn("commands:", p.stdout, "that command's usage only")
+                    self.assertLess(len(p.stdout.splitlines()), 15, p.stdout)
+        # The command's own options are in its usage.
+        self.assertIn("--json", run("status", "--help").stdout)
+        self.assertIn("--days N", run("triggers", "--help").stdout)
+        self.assertIn("--once", run("demo", "--help").stdout)
+        # --help on a whole triggers command line still only prints.
+        self.assertEqual(run("triggers", "backtest", "x", "--days", "3", "--help").returncode, 0)
+
+    def test_help_command_and_global_help(self):
+        full = run("--help")
+        self.assertEqual(full.returncode, 0)
+        for args in (["help"], ["-h"]):
+            p = run(*args)
+            self.assertEqual((p.returncode, p.stdout), (0, full.stdout))
+        self.assertEqual(help_commands(full.stdout), COMMANDS)
+        self.assertIn("-c, --config FILE", full.stdout)
+        self.assertEqual(help_options(full.stdout), {"--config", "--verbose", "--help",
+                                                     "--version"})
+        self.assertUsageError(run("help", "nope"), "nope")
+
+    def test_usage_errors_are_one_line_naming_the_word(self):
+        self.assertUsageError(run("frobnicate"), "frobnicate")
+        self.assertUsageError(run("status", "--jsn"), "--jsn")
+        self.assertUsageError(run("status", "--jsn=1"), "--jsn")
+        self.assertUsageError(run("-x", "once"), "-x")
+        self.assertUsageError(run("status", "-vx"), "-x")
+        self.assertUsageError(run("once", "extra"), "extra")
+        self.assertUsageError(run("check-config", "-c"), "-c")
+        self.assertUsageError(run("--config"), "--config")
+        self.assertUsageError(run("triggers", "list", "--days", "3"), "--days")
+        self.assertUsageError(run("triggers", "frob"), "frob")
+        self.assertUsageError(run("triggers", "list", "more"), "more")
+        self.assertUsageError(run("demo", "--twice"), "--twice")
+        p = run()
+        self.assertEqual(p.returncode, 64)
+        self.assertEqual(len(p.stderr.splitlines()), 1, p.stderr)
+        self.assertIn("try 'twilio-alertd --help'", p.stderr)
+        for args in (["-V"], ["status", "--version"]):
+            p = run(*args)
+            self.assertEqual(p.returncode, 0)
+            self.assertRegex(p.stdout, r"^twilio-alertd \S+\n$")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
