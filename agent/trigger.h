@@ -100,13 +100,6 @@ void trigger_group(const struct trigger_compiled *c, const struct store_trigger_
  */
 void trigger_copy_text(char *out, size_t size, const char *v);
 
-/*
- * trigger_check_config - check what the config loader leaves to the store:
- * each `where` (store_trigger_check_where). Logs one line per problem,
- * "FILE:LINE: [trigger NAME] where is refused: REASON". 0 or -EINVAL.
- */
-int trigger_check_config(const struct config *cfg);
-
 struct trigger_result {
 	int64_t evaluated; /* triggers */
 	int64_t fired;

@@ -137,5 +137,102 @@ class UsageTest(AgentTest):
             self.assertRegex(p.stdout, r"^twilio-alertd \S+\n$")
 
 
+class CheckConfigTest(AgentTest):
+    def test_every_problem_in_one_pass_with_its_line(self):
+        """Nine different problems: check-config names each with the line of the key at
+        fault (a `where` line, not its section's), whatever else is wrong."""
+        ok = os.path.join(self.folder, "ok.pass")
+        with open(ok, "w") as f:
+            f.write("p" * 16 + "\n")
+        os.chmod(ok, 0o600)
+        missing = os.path.join(self.folder, "missing.token")
+        lines = [
+            "[agent]",
+            "interval = 60",                          # 2: no unit
+            "retention = 90d",                        # 3: over 30d
+            "listen =",
+            "[account bad]",
+            "account_sid = ACnope",                   # 6
+            f"auth_token_file = {missing}",           # 7: behind a bad SID
+            "[account two]",
+            "account_sid = AC" + "a" * 32,
+            f"auth_token_file = {missing}2",          # 10
+            "[notify mail]",
+            "type = email",
+            "url = smtp://mail.example.com:587",
+            "starttls = no",                          # 14: password in clear
+            "from = a@example.com",
+            "to = b@example.com",
+            "username = me",
+            f"password_file = {ok}",
+            "[notify log]",
+            "type = syslog",
+            "[trigger t1]",
+            "notify = log",
+            "where = no_such_column = 1",             # 23
+            "[trigger t2]",
+            "notify = log",
+            "window = 300",                           # 26: no unit
+            "where = error_code = (",                 # 27
+            "[trigger t3]",
+            "notify = log",
+            "where = drop_table(1)",                  # 30
+        ]
+        conf = os.path.join(self.folder, "many.conf")
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(conf, 0o600)
+        want = {
+            2: "interval 60 has no unit",
+            3: "retention 90d is more than the maximum 30d",
+            6: "account_sid is not an account SID",
+            7: f"auth_token_file {missing}: cannot read",
+            10: f"auth_token_file {missing}2: cannot read",
+            14: "username with starttls = no could send the password in clear",
+            23: "where is refused: no such column: no_such_column",
+            26: "window 300 has no unit",
+            27: "where is refused",
+            30: "where is refused: no such function: drop_table",
+        }
+        p = subprocess.run([ALERTD, "-c", conf, "check-config"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(p.returncode, 78, p.stderr)
+        self.assertEqual(p.stdout, "")
+        got = p.stderr.splitlines()
+        for line, phrase in want.items():
+            self.assertTrue(any(g.startswith(f"twilio-alertd: {conf}:{line}: ") and phrase in g
+                                for g in got), f"line {line}: {phrase!r} not in:\n{p.stderr}")
+        self.assertEqual(len(got), len(want), p.stderr)
+        self.assertEqual([int(g.split(":")[2]) for g in got], sorted(want), "in file order")
+        self.assertNotIn("p" * 16, p.stderr)
+
+    def test_smtp_password_needs_tls(self):
+        def check(url, starttls):
+            conf = os.path.join(self.folder, "mail.conf")
+            pw = os.path.join(self.folder, "mail.pass")
+            with open(pw, "w") as f:
+                f.write("secret\n")
+            os.chmod(pw, 0o600)
+            with open(conf, "w") as f:
+                f.write(f"[agent]\ndatabase = {self.folder}/a.db\nlisten =\n"
+                        f"[notify mail]\ntype = email\nurl = {url}\n" +
+                        (f"starttls = {starttls}\n" if starttls else "") +
+                        f"from = a@example.com\nto = b@example.com\nusername = me\n"
+                        f"password_file = {pw}\n")
+            os.chmod(conf, 0o600)
+            return run("-c", conf, "check-config")
+        for starttls in ("no", "optional"):
+            p = check("smtp://mail.example.com:587", starttls)
+            self.assertEqual(p.returncode, 78, p.stderr)
+            self.assertIn(f":7: username with starttls = {starttls} could send the password "
+                          "in clear to mail.example.com", p.stderr)
+        for url, starttls in (("smtp://mail.example.com:587", "required"),
+                              ("smtp://mail.example.com:587", None),
+                              ("smtps://mail.example.com:465", None),
+                              ("smtp://127.0.0.1:25", "no")):
+            p = check(url, starttls)
+            self.assertEqual(p.returncode, 0, f"{url} {starttls}: {p.stderr}")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
