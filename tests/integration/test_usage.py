@@ -6,11 +6,13 @@ done: --help, the README usage block and twilio-alertd(8) list the same
 commands and options, the demo prints the sqlite3 command it runs."""
 import os
 import re
+import json
 import shlex
+import sqlite3
 import subprocess
 import unittest
 
-from harness import ALERTD, AgentTest
+from harness import ALERTD, SIM_ACCOUNT, AgentTest, Sim
 
 SOURCE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 MAN8 = os.path.join(SOURCE_ROOT, "packaging", "man", "twilio-alertd.8.scd")
@@ -232,6 +234,55 @@ class CheckConfigTest(AgentTest):
                               ("smtp://127.0.0.1:25", "no")):
             p = check(url, starttls)
             self.assertEqual(p.returncode, 0, f"{url} {starttls}: {p.stderr}")
+
+
+class TriggersTestOutputTest(AgentTest):
+    def test_what_triggers_test_prints_is_what_is_sent(self):
+        """The exec environment it lists is exactly the one the program gets, the JSON it
+        refers to is above, and the email shows its Subject decoded."""
+        inbox = os.path.join(self.folder, "inbox")
+        os.mkdir(inbox)
+        hook = os.path.join(os.path.dirname(os.path.abspath(__file__)), "trig_exec.py")
+        with Sim() as sim:
+            sim.add_alerts(SIM_ACCOUNT, [{"age": 30, "error_code": "11200",
+                                          "log_level": "error"}] * 3)
+            agent = self.agent(sim, extra=(
+                f"[notify hook]\ntype = exec\ncommand = /usr/bin/python3 {hook} {inbox}\n"
+                "[notify mail]\ntype = email\nurl = smtp://127.0.0.1:9\nstarttls = no\n"
+                "from = a@example.com\nto = b@example.com\ntimeout = 2s\n"
+                "[trigger t]\nthreshold = 2\nnotify = hook, mail\n"))
+            agent.once()
+            with open(os.path.join(inbox, "received.jsonl")) as f:
+                got = [json.loads(line) for line in f]
+            self.assertEqual(len(got), 1)
+            con = sqlite3.connect(agent.db_path)
+            con.execute("DELETE FROM outbox")
+            con.execute("DELETE FROM trigger_state")
+            con.commit()
+            con.close()
+            p = agent.cmd("triggers", "test", "t")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout
+        # The exec environment: one NAME=value per line under its heading.
+        block = out.split("with this environment and nothing else:\n", 1)[1]
+        listed = dict(m.groups() for m in re.finditer(r"^      ([A-Z_]+)=(.*)$", block, re.M))
+        received = dict(got[0]["env"])
+        self.assertEqual(set(listed) - {"PATH"}, set(received), out)
+        self.assertIn("PATH", listed)
+        for name in ("TWILIO_ALERTD_TRIGGER", "TWILIO_ALERTD_CHANNEL", "TWILIO_ALERTD_KIND",
+                     "TWILIO_ALERTD_COUNT", "TWILIO_ALERTD_THRESHOLD"):
+            self.assertEqual(listed[name], received[name], name)
+        # "the notification JSON above": the JSON comes before every reference to it.
+        self.assertIn("notification JSON above", out)
+        self.assertNotIn("below", out)
+        self.assertLess(out.index("notification JSON:\n{"), out.index("JSON above"))
+        # The email: its Subject as it reads (sent RFC 2047-encoded), the body decoded.
+        mail = out.split("---- message (Subject and body decoded) ----\n", 1)[1]
+        mail = mail.split("---- end of message ----", 1)[0]
+        subject = re.search(r"^Subject: (.*)$", mail, re.M).group(1)
+        self.assertNotIn("=?UTF-8?", mail)
+        self.assertIn("\u2265", subject)
+        self.assertIn("[twilio-alertd] FIRING: t", subject)
 
 
 if __name__ == "__main__":
