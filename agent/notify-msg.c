@@ -100,9 +100,10 @@ int notify_syslog_line(json_t *note, char *out, size_t size)
 
 	group_text(note, group, sizeof(group));
 	snprintf(out, size,
-	         "trigger %s%s %s: %lld alerts %s threshold %lld in %s (severity %s, since %s,"
+	         "trigger %s%s %s: %lld alert%s %s threshold %lld in %s (severity %s, since %s,"
 	         " key %s)",
 	         str(note, "trigger"), group, headline(note), num(note, "count"),
+	         num(note, "count") == 1 ? "" : "s",
 	         resolved ? "<" : ">=", num(note, "threshold"), str(note, "window"), sev,
 	         str(note, "started"), str(note, "idempotency_key"));
 	/* No control character may reach the log, whatever a group holds. */

@@ -598,9 +598,9 @@ static int cmd_backtest(const struct config *cfg, struct store *s, const struct 
 		          r == -ENOMEM ? "out of memory" : store_errmsg(s));
 		return EXIT_TEMPFAIL;
 	}
-	printf("%lld matching alerts; %lld fired, %lld repeat%s, %lld resolved; %lld still firing"
+	printf("%lld matching alert%s; %lld fired, %lld repeat%s, %lld resolved; %lld still firing"
 	       " at the end\n",
-	       (long long)matched, (long long)bt.fired, (long long)bt.repeats,
+	       (long long)matched, matched == 1 ? "" : "s", (long long)bt.fired, (long long)bt.repeats,
 	       bt.repeats == 1 ? "" : "s", (long long)bt.resolved, (long long)firing);
 	return 0;
 }

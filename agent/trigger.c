@@ -477,9 +477,9 @@ static int notify_group(struct eval *e, const struct trigger_compiled *c, const 
 			e->res.queued++;
 	}
 	if (r == 0)
-		log_info("trigger %s%s%s: %s (%lld alerts, threshold %lld)", t->name,
+		log_info("trigger %s%s%s: %s (%lld alert%s, threshold %lld)", t->name,
 		         *group ? " group " : "", group, trigger_event_name(ev), (long long)count,
-		         (long long)t->threshold);
+		         count == 1 ? "" : "s", (long long)t->threshold);
 	json_decref(note);
 	free(payload);
 	free(d);

@@ -285,5 +285,37 @@ class TriggersTestOutputTest(AgentTest):
         self.assertIn("[twilio-alertd] FIRING: t", subject)
 
 
+class DemoDriftTest(unittest.TestCase):
+    def test_demo_prints_what_it_runs(self):
+        env = dict(os.environ, TWILIO_ALERTD_SIM=os.environ["SIM_BIN"])
+        p = run("demo", "--once", env=env, timeout=240)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # The sqlite3 command shown is the one whose output follows: run it again.
+        m = re.search(r"^== (sqlite3 .*)\n((?:.+\n)+?)\n== done", p.stdout, re.M)
+        self.assertIsNotNone(m, p.stdout)
+        argv = shlex.split(m.group(1))
+        self.assertEqual(argv[0], "sqlite3")
+        again = subprocess.run(["/usr/bin/sqlite3", *argv[1:]], capture_output=True,
+                               text=True, timeout=30)
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(again.stdout, m.group(2))
+        self.assertIn("error_code", again.stdout)
+        # Counts agree with their noun: the incremental run reads one page.
+        both = p.stdout + p.stderr
+        self.assertRegex(both, r"account demo: 0 new, 0 updated, 1 page\n")
+        self.assertNotRegex(both, r"\b1 (pages|alerts|days)\b")
+
+    @unittest.skipUnless(os.geteuid() == 0, "the root warning needs root")
+    def test_one_wording_for_the_root_warning(self):
+        env = dict(os.environ, TWILIO_ALERTD_SIM=os.environ["SIM_BIN"])
+        demo = run("demo", "--once", env=env, timeout=240)
+        daemon = run("-c", "/nonexistent/twilio-alertd.conf", "run")
+        self.assertEqual(daemon.returncode, 78, daemon.stderr)
+        warnings = [[ln for ln in out.splitlines() if "root" in ln]
+                    for out in (demo.stdout + demo.stderr, daemon.stderr)]
+        self.assertEqual(len(warnings[0]), 1, demo.stderr)
+        self.assertEqual(warnings[0], warnings[1])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
