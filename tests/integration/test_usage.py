@@ -16,6 +16,7 @@ from harness import ALERTD, SIM_ACCOUNT, AgentTest, Sim
 
 SOURCE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 MAN8 = os.path.join(SOURCE_ROOT, "packaging", "man", "twilio-alertd.8.scd")
+MAN5 = os.path.join(SOURCE_ROOT, "packaging", "man", "twilio-alertd.conf.5.scd")
 README = os.path.join(SOURCE_ROOT, "README.md")
 COMMANDS = ["once", "run", "check-config", "status", "triggers", "demo", "help"]
 
@@ -115,6 +116,35 @@ class UsageTest(AgentTest):
         self.assertEqual(help_options(full.stdout), {"--config", "--verbose", "--help",
                                                      "--version"})
         self.assertUsageError(run("help", "nope"), "nope")
+
+    def test_readme_man_page_and_help_agree(self):
+        """The README usage block, the SYNOPSIS and COMMANDS of twilio-alertd(8) and --help
+        list the same commands, and the same options."""
+        full = run("--help").stdout
+        commands = set(help_commands(full))
+        readme = read(README).split("## Usage\n", 1)[1].split("\n## ", 1)[0]
+        usage_block = "\n".join(ln for ln in readme.splitlines() if ln.startswith("    "))
+        readme_cmds = set(re.findall(r"^    twilio-alertd (?:\[-c FILE\] )?(?:\[-v\] )?([a-z][a-z-]*)",
+                                     usage_block, re.M))
+        self.assertEqual(readme_cmds, commands, "README.md ## Usage")
+        man = read(MAN8)
+        synopsis = man.split("# SYNOPSIS", 1)[1].split("\n# ", 1)[0]
+        man_cmds = set(re.findall(r"^\*twilio-alertd\*(?: \[[^\]]*\])* \*([a-z][a-z-]*)\*", synopsis,
+                                  re.M))
+        self.assertEqual(man_cmds, commands, "twilio-alertd(8) SYNOPSIS")
+        section = man.split("# COMMANDS", 1)[1].split("\n# ", 1)[0]
+        self.assertEqual(set(re.findall(r"^\*([a-z-]+)[* ]", section, re.M)), commands,
+                         "twilio-alertd(8) COMMANDS")
+        options = help_options(full)
+        man_opts = man.split("# OPTIONS", 1)[1].split("\n# ", 1)[0]
+        self.assertEqual(set(re.findall(r"^\*-\w\*(?: _\w+_)?, \*(--[a-z-]+)\*", man_opts, re.M)), options,
+                         "twilio-alertd(8) OPTIONS")
+        self.assertEqual(set(re.findall(r"`-\w, (--[a-z-]+)", readme)), options, "README.md")
+        # Each command's own options appear in its synopsis everywhere.
+        for cmd, opt in (("status", "--json"), ("demo", "--once"), ("triggers", "--days")):
+            self.assertIn(opt, run(cmd, "--help").stdout.splitlines()[0])
+            self.assertRegex(usage_block, rf"twilio-alertd .*{cmd} .*{opt}")
+            self.assertRegex(synopsis, rf"\*{cmd}\*.*\*{opt}\*")
 
     def test_usage_errors_are_one_line_naming_the_word(self):
         self.assertUsageError(run("frobnicate"), "frobnicate")
@@ -269,6 +299,14 @@ class TriggersTestOutputTest(AgentTest):
         received = dict(got[0]["env"])
         self.assertEqual(set(listed) - {"PATH"}, set(received), out)
         self.assertIn("PATH", listed)
+        # The README and twilio-alertd.conf(5) list the same variables.
+        for doc, text in (("README.md", read(README).split("- **exec**", 1)[1].split("- **", 1)[0]),
+                          ("twilio-alertd.conf(5)", read(MAN5).split("*command* =", 1)[1]
+                           .split("Required.", 1)[0])):
+            names = {"TWILIO_ALERTD" + m for m in re.findall(r"(?:TWILIO_ALERTD)?(_[A-Z_]+)",
+                                                              text)}
+            self.assertEqual(names, set(received), doc)
+            self.assertIn("PATH", text, doc)
         for name in ("TWILIO_ALERTD_TRIGGER", "TWILIO_ALERTD_CHANNEL", "TWILIO_ALERTD_KIND",
                      "TWILIO_ALERTD_COUNT", "TWILIO_ALERTD_THRESHOLD"):
             self.assertEqual(listed[name], received[name], name)
