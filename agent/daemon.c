@@ -173,8 +173,8 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 		if (out)
 			out->ok++;
 		log_info("account %s: %lld new, %lld updated, %lld page%s", a->name,
-			 (long long)res.inserted, (long long)res.updated, (long long)res.pages,
-			 res.pages == 1 ? "" : "s");
+		         (long long)res.inserted, (long long)res.updated, (long long)res.pages,
+		         res.pages == 1 ? "" : "s");
 	}
 	/* On what is stored, even when a poll failed: alerting must not wait for Twilio. */
 	if (!stop_flag)
@@ -186,7 +186,7 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 			status = worse(status, EXIT_TEMPFAIL);
 		} else if (deleted) {
 			log_info("pruned %lld alert%s older than the retention", (long long)deleted,
-				 deleted == 1 ? "" : "s");
+			         deleted == 1 ? "" : "s");
 		}
 	}
 	return status;

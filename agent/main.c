@@ -32,9 +32,9 @@
 struct command {
 	const char *name;
 	int (*run)(const struct cli *c);
-	const char *opts; /* its long options, blank-separated; "name=" takes an argument */
-	int max_args;     /* operands it takes at most; -1 = it checks them itself */
-	const char *args; /* the synopsis after the name */
+	const char *opts;    /* its long options, blank-separated; "name=" takes an argument */
+	int max_args;        /* operands it takes at most; -1 = it checks them itself */
+	const char *args;    /* the synopsis after the name */
 	const char *summary; /* one line for --help */
 	const char *help;    /* COMMAND --help: what it does and its options */
 };
@@ -161,9 +161,10 @@ static int usage_error(const struct command *cmd, const char *fmt, ...)
 static void warn_if_root(void)
 {
 	if (geteuid() == 0)
-		log_warnx("running as root: the packaged service runs as user twilio-alertd, which "
-		          "cannot write a database root created; chown -R twilio-alertd: its folder "
-		          "before the service uses it");
+		log_warnx(
+		        "running as root: the packaged service runs as user twilio-alertd, which "
+		        "cannot write a database root created; chown -R twilio-alertd: its folder "
+		        "before the service uses it");
 }
 
 static int cmd_once(const struct cli *c)
@@ -316,8 +317,7 @@ int main(int argc, char **argv)
 
 	/* Phase one: the global options before the command word. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:c:vhV", global_longopts,
-	                        NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:c:vhV", global_longopts, NULL)) != -1) {
 		if (c == ':')
 			return usage_error(NULL, "option '%s' needs an argument",
 			                   bad_word(argv, word, sizeof(word)));
@@ -346,8 +346,7 @@ int main(int argc, char **argv)
 	if (status == 0 && p.help) {
 		command_usage(cmd);
 	} else if (status == 0 && cmd->max_args >= 0 && p.cli.argc > cmd->max_args) {
-		status = usage_error(cmd, "unexpected argument '%s'",
-		                     p.cli.argv[cmd->max_args]);
+		status = usage_error(cmd, "unexpected argument '%s'", p.cli.argv[cmd->max_args]);
 	} else if (status == 0) {
 		umask(077);
 		log_init(LOG_LEVEL_WARN + p.cli.verbose, 0);

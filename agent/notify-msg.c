@@ -103,9 +103,8 @@ int notify_syslog_line(json_t *note, char *out, size_t size)
 	         "trigger %s%s %s: %lld alert%s %s threshold %lld in %s (severity %s, since %s,"
 	         " key %s)",
 	         str(note, "trigger"), group, headline(note), num(note, "count"),
-	         num(note, "count") == 1 ? "" : "s",
-	         resolved ? "<" : ">=", num(note, "threshold"), str(note, "window"), sev,
-	         str(note, "started"), str(note, "idempotency_key"));
+	         num(note, "count") == 1 ? "" : "s", resolved ? "<" : ">=", num(note, "threshold"),
+	         str(note, "window"), sev, str(note, "started"), str(note, "idempotency_key"));
 	/* No control character may reach the log, whatever a group holds. */
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -473,7 +472,8 @@ int notify_describe(FILE *f, const struct config *cfg, const struct config_notif
 		fprintf(f, "    run");
 		for (char **a = n->argv; a && *a; a++)
 			fprintf(f, " %s", *a);
-		fprintf(f, " (timeout %llds), the notification JSON above on stdin,\n"
+		fprintf(f,
+		        " (timeout %llds), the notification JSON above on stdin,\n"
 		        "    with this environment and nothing else:\n",
 		        (long long)n->timeout);
 		r = notify_exec_env(n, note, env);
@@ -486,7 +486,8 @@ int notify_describe(FILE *f, const struct config *cfg, const struct config_notif
 	case CONFIG_NOTIFY_WEBHOOK:
 		fprintf(f,
 		        "    POST to the url of [notify %s] (timeout %llds), the notification JSON"
-		        " above as the body,\n    X-Alertd-Signature: HMAC-SHA256 of the body under secret_file,"
+		        " above as the body,\n    X-Alertd-Signature: HMAC-SHA256 of the body "
+		        "under secret_file,"
 		        "\n    X-Alertd-Idempotency-Key: %s\n",
 		        n->name, (long long)n->timeout, str(note, "idempotency_key"));
 		break;

@@ -600,8 +600,9 @@ static int cmd_backtest(const struct config *cfg, struct store *s, const struct 
 	}
 	printf("%lld matching alert%s; %lld fired, %lld repeat%s, %lld resolved; %lld still firing"
 	       " at the end\n",
-	       (long long)matched, matched == 1 ? "" : "s", (long long)bt.fired, (long long)bt.repeats,
-	       bt.repeats == 1 ? "" : "s", (long long)bt.resolved, (long long)firing);
+	       (long long)matched, matched == 1 ? "" : "s", (long long)bt.fired,
+	       (long long)bt.repeats, bt.repeats == 1 ? "" : "s", (long long)bt.resolved,
+	       (long long)firing);
 	return 0;
 }
 
@@ -633,7 +634,8 @@ int trigger_command(const char *path, int argc, char **argv, const char *days_te
 	if (!sub)
 		return usage_error("missing list, test NAME or backtest NAME");
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "test") != 0 && strcmp(sub, "backtest") != 0) {
-		snprintf(what, sizeof(what), "unknown command '%.64s' (list, test or backtest)", sub);
+		snprintf(what, sizeof(what), "unknown command '%.64s' (list, test or backtest)",
+		         sub);
 		return usage_error(what);
 	}
 	if (strcmp(sub, "list") != 0 && argc < 2) {
