@@ -802,7 +802,7 @@ static void build_trigger(struct loader *ld, struct config *cfg, struct section 
 		if (r == -ENOMEM)
 			ld->err = r;
 		else if (r < 0)
-			problem(ld, s->vline[TR_WHERE], "where is refused: %s", why);
+			problem(ld, s->vline[TR_WHERE], "%s where is refused: %s", s->label, why);
 	}
 	for (size_t i = 0; i < t->n_accounts; i++)
 		if (!config_find_account(cfg, t->accounts[i]))

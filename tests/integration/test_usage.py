@@ -221,10 +221,10 @@ class CheckConfigTest(AgentTest):
             7: f"auth_token_file {missing}: cannot read",
             10: f"auth_token_file {missing}2: cannot read",
             14: "username with starttls = no could send the password in clear",
-            23: "where is refused: no such column: no_such_column",
+            23: "[trigger t1] where is refused: no such column: no_such_column",
             26: "window 300 has no unit",
-            27: "where is refused",
-            30: "where is refused: no such function: drop_table",
+            27: "[trigger t2] where is refused",
+            30: "[trigger t3] where is refused: no such function: drop_table",
         }
         p = subprocess.run([ALERTD, "-c", conf, "check-config"], capture_output=True,
                            text=True, timeout=30)

@@ -766,8 +766,8 @@ static void test_every_problem_in_one_pass(void)
 	CHECK(has_problem(&p, path, 11, "more than one credential"));
 	snprintf(want, sizeof(want), "api_key_secret_file %s: cannot read", missing);
 	CHECK(has_problem(&p, path, 11, want));
-	CHECK(has_problem(&p, path, 16, "where is refused: no such column: bad"));
-	CHECK(has_problem(&p, path, 22, "where is refused: no such column: bad"));
+	CHECK(has_problem(&p, path, 16, "[trigger t1] where is refused: no such column: bad"));
+	CHECK(has_problem(&p, path, 22, "[trigger t3] where is refused: no such column: bad"));
 	CHECK_INT(p.n, 9);
 	config_problems_finish(&p);
 }
