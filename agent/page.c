@@ -190,10 +190,10 @@ static void head(struct out *o, const char *title, int refresh)
 	       "h3{font-size:13px;margin:12px 0 6px}\n"
 	       "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;"
 	       "border-bottom:1px solid #eceff1;vertical-align:top}\n"
-	       "td{overflow-wrap:anywhere}\n"
-	       "th{font-weight:600;color:#5f6368;font-size:12px}\n"
-	       "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}td.t{white-space:nowrap;"
-	       "font-variant-numeric:tabular-nums;overflow-wrap:normal}\n"
+	       "td{overflow-wrap:break-word}table.wide{min-width:960px}\n"
+	       "th{font-weight:600;color:#5f6368;font-size:12px;white-space:nowrap}\n"
+	       "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+	       "td.t,td.c{white-space:nowrap;font-variant-numeric:tabular-nums}\n"
 	       ".badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;"
 	       "overflow-wrap:anywhere}\n"
 	       ".ok{background:#e6f4ea;color:#137333}.bad{background:#fce8e6;color:#c5221f}"
@@ -203,7 +203,7 @@ static void head(struct out *o, const char *title, int refresh)
 	       ".card{background:#fff;border:1px solid #dadce0;border-radius:8px;padding:10px 16px}\n"
 	       ".card .big{font-size:28px;font-weight:600}.card .lv span{margin-right:12px}\n"
 	       ".cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}\n"
-	       ".msg{max-width:520px;overflow-wrap:anywhere}\n"
+	       ".msg{max-width:520px;overflow-wrap:anywhere}.u{overflow-wrap:anywhere}\n"
 	       "form.f{display:flex;gap:10px;align-items:end;flex-wrap:wrap;margin:0 0 8px}\n"
 	       "form.f label{display:flex;flex-direction:column;font-size:12px;color:#5f6368}\n"
 	       "form.f input{max-width:12em}\n"
@@ -403,13 +403,13 @@ static void code_links(struct out *o, bool has_code, int64_t code)
 static void codes_section(struct out *o, const struct summary_view *v)
 {
 	raw(o, "<section id=\"codes\"><h2>Top error codes <small>most alerts in the last 24 "
-	       "hours; click a code to filter</small></h2><table><tr><th>Code</th><th>Latest "
+	       "hours; click a code to filter</small></h2><table class=\"wide\"><tr><th>Code</th><th>Latest "
 	       "message</th><th class=\"n\">1 h</th><th class=\"n\">24 h</th><th class=\"n\">7 d"
 	       "</th><th>Last seen (UTC)</th></tr>\n");
 	for (size_t i = 0; i < v->n_codes; i++) {
 		const struct summary_code *c = &v->codes[i];
 
-		raw(o, "<tr><td>");
+		raw(o, "<tr><td class=\"c\">");
 		code_links(o, c->has_code, c->code);
 		raw(o, "</td><td class=\"msg\">");
 		escn(o, c->msg, 140);
@@ -428,17 +428,17 @@ static void hosts_section(struct out *o, const struct summary_view *v)
 {
 	raw(o, "<section id=\"hosts\"><h2>Failing webhooks <small>your URLs Twilio had trouble "
 	       "with: an error status, or an HTTP (11xxx) or TwiML (12xxx) error</small></h2>"
-	       "<table><tr><th>Host</th><th>Last failure</th><th class=\"n\">HTTP</th>"
+	       "<table class=\"wide\"><tr><th>Host</th><th>Last failure</th><th class=\"n\">HTTP</th>"
 	       "<th class=\"n\">1 h</th><th class=\"n\">24 h</th><th class=\"n\">7 d</th>"
 	       "<th>Last seen (UTC)</th></tr>\n");
 	for (size_t i = 0; i < v->n_hosts; i++) {
 		const struct summary_host *h = &v->hosts[i];
 
-		raw(o, "<tr><td class=\"msg\"><b>");
+		raw(o, "<tr><td><b>");
 		esc(o, h->host);
 		raw(o, "</b>");
 		if (h->url[0]) {
-			raw(o, "<br><span class=\"muted\">");
+			raw(o, "<br><span class=\"muted u\">");
 			escn(o, h->url, 120);
 			raw(o, "</span>");
 		}
@@ -464,13 +464,13 @@ static void hosts_section(struct out *o, const struct summary_view *v)
 static void api_section(struct out *o, const struct summary_view *v)
 {
 	raw(o, "<section id=\"api\"><h2>REST API errors <small>your calls to Twilio's API that "
-	       "it refused</small></h2><table><tr><th>Code</th><th>Latest message</th>"
+	       "it refused</small></h2><table class=\"wide\"><tr><th>Code</th><th>Latest message</th>"
 	       "<th>Latest request</th><th class=\"n\">1 h</th><th class=\"n\">24 h</th>"
 	       "<th class=\"n\">7 d</th><th>Last seen (UTC)</th></tr>\n");
 	for (size_t i = 0; i < v->n_api; i++) {
 		const struct summary_api *x = &v->api[i];
 
-		raw(o, "<tr><td>");
+		raw(o, "<tr><td class=\"c\">");
 		code_links(o, x->has_code, x->code);
 		raw(o, "</td><td class=\"msg\">");
 		escn(o, x->msg, 140);
@@ -597,10 +597,8 @@ int page_status_head(struct strbuf *sb, const struct page_status *p)
 	if (p->v) {
 		cards(&o, p->v);
 		chart(&o, p->v);
-		raw(&o, "<div class=\"cols\">");
 		codes_section(&o, p->v);
 		hosts_section(&o, p->v);
-		raw(&o, "</div>\n");
 		api_section(&o, p->v);
 	} else {
 		raw(&o, "<section><p class=\"muted\">Counting the stored alerts; reload in a few "
@@ -617,7 +615,7 @@ int page_status_head(struct strbuf *sb, const struct page_status *p)
 	}
 	raw(&o, "</small></h2>");
 	filter_form(&o, p);
-	raw(&o, "<table><tr><th>Created (UTC)</th><th>Account</th><th>Level</th><th>Code</th>"
+	raw(&o, "<table class=\"wide\"><tr><th>Created (UTC)</th><th>Account</th><th>Level</th><th>Code</th>"
 		"<th>Message</th><th>Request</th><th class=\"n\">HTTP</th><th>Origin</th></tr>\n");
 	return o.r;
 }
@@ -651,9 +649,9 @@ int page_alert_row(const struct store_http_alert *row, void *arg)
 		esc(&o, name);
 	else
 		escn(&o, c[SH_ACCOUNT_SID], 12);
-	raw(&o, "</td><td>");
+	raw(&o, "</td><td class=\"c\">");
 	level_span(&o, c[SH_LOG_LEVEL]);
-	raw(&o, "</td><td>");
+	raw(&o, "</td><td class=\"c\">");
 	esc(&o, c[SH_ERROR_CODE]);
 	raw(&o, "</td><td class=\"msg\"><a href=\"/alerts/");
 	url_enc(&o, c[SH_SID]);

@@ -55,7 +55,7 @@ class HttpTest_(HttpTest):
         self.assertIn(self.xss_sid, page)
         codes = self.agent_.query("SELECT DISTINCT error_code FROM alerts")
         self.assertGreater(len(codes), 1)
-        codes_listed = set(re.findall(r'<td>(\d+)</td><td class="msg"><a href="/alerts/',
+        codes_listed = set(re.findall(r'<td class="c">(\d+)</td><td class="msg"><a href="/alerts/',
                                       page))
         self.assertEqual(codes_listed, {"11200"})
 
