@@ -27,6 +27,8 @@
 
 static volatile int stop_flag;
 static volatile int reload_flag;
+/* The clock warning was given and holds until the clock agrees with Twilio's again. */
+static bool clock_warned;
 
 static void on_signal(int sig)
 {
@@ -139,13 +141,71 @@ static int take_lock(const struct config *cfg, int *fd)
 	return 0;
 }
 
+/* What the cycle's answers from Twilio said about the local clock. */
+struct cycle_clock {
+	bool heard;		/* a response had a valid Date header */
+	bool answered;		/* some HTTP response came at all */
+	int64_t skew;		/* Twilio's time minus ours (of the first Date heard) */
+};
+
+static void note_clock(struct cycle_clock *ck, const struct poll_result *res,
+		       const struct monitor_stats *ms)
+{
+	if (ms->status_2xx + ms->status_4xx + ms->status_5xx > 0)
+		ck->answered = true;
+	if (res->has_skew && !ck->heard) {
+		ck->heard = true;
+		ck->skew = res->skew;
+	}
+}
+
+/*
+ * The "now" pruning may go by, in *@now: the local clock when Twilio's Date
+ * agrees (or a server that answered sent none), Twilio's time when they
+ * disagree by more than POLL_CLOCK_SKEW_MAX (warned once, until they agree
+ * again). False when no server answered: nothing confirms the local clock,
+ * and a clock jumped ahead must not delete the store, so this cycle does not prune.
+ */
+static bool prune_now(const struct cycle_clock *ck, int64_t *now)
+{
+	char ours[UTIL_TIME_LEN], theirs[UTIL_TIME_LEN];
+	int64_t local = util_now();
+
+	if (!ck->heard) {
+		*now = local;
+		if (!ck->answered)
+			log_debug("no answer from Twilio to check the local clock by: not pruning");
+		return ck->answered;
+	}
+	if (llabs(ck->skew) <= POLL_CLOCK_SKEW_MAX) {
+		if (clock_warned)
+			log_info("the local clock agrees with Twilio's Date header again");
+		clock_warned = false;
+		*now = local;
+		return true;
+	}
+	*now = local + ck->skew;
+	if (!clock_warned) {
+		util_format_time(local, ours);
+		util_format_time(*now, theirs);
+		log_warnx("the local clock (%s) is %lld s (%.1f days) %s Twilio's (%s, its Date "
+			  "header): the watermark and pruning follow Twilio's time until the clock "
+			  "is corrected", ours, (long long)llabs(ck->skew),
+			  (double)llabs(ck->skew) / 86400, ck->skew < 0 ? "ahead of" : "behind",
+			  theirs);
+		clock_warned = true;
+	}
+	return true;
+}
+
 /*
  * One cycle: poll every account, evaluate triggers, deliver, prune. Returns
  * an exit status; *@out (may be NULL) gets the accounts' outcome.
  */
 static int cycle(const struct config *cfg, struct store *s, struct cycle_result *out)
 {
-	int64_t deleted = 0;
+	struct cycle_clock ck = {0};
+	int64_t deleted = 0, now;
 	int status = 0, r;
 
 	for (size_t i = 0; i < cfg->n_accounts && !stop_flag; i++) {
@@ -163,6 +223,7 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 		}
 		r = poll_account(s, m, cfg, a, POLL_QUERY_CAP, &stop_flag, &res);
 		metrics_note_poll(a->name, r, monitor_stats(m), res.inserted, res.updated);
+		note_clock(&ck, &res, monitor_stats(m));
 		monitor_destroy(m);
 		if (r == -EINTR)
 			break;
@@ -181,8 +242,8 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 	/* On what is stored, even when a poll failed: alerting must not wait for Twilio. */
 	if (!stop_flag)
 		status = worse(status, trigger_cycle(s, cfg, &stop_flag));
-	if (!stop_flag) {
-		r = store_prune(s, util_now() - cfg->retention, PRUNE_BATCH, &stop_flag, &deleted);
+	if (!stop_flag && prune_now(&ck, &now)) {
+		r = store_prune(s, now - cfg->retention, now, PRUNE_BATCH, &stop_flag, &deleted);
 		if (r < 0) {
 			log_warnx("pruning old alerts failed: %s", store_errmsg(s));
 			status = worse(status, EXIT_TEMPFAIL);

@@ -113,6 +113,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_PRUNE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
 		     " WHERE date_created < ?1 ORDER BY date_created LIMIT ?2)",
+	/*
+	 * An alert dated after now (a bogus date such as 9999-12-31) goes by when it
+	 * was first seen instead: it must not stay forever. The date_created index
+	 * finds the few rows dated in the future.
+	 */
+	[ST_PRUNE_FUTURE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
+			    " WHERE date_created > ?3 AND first_seen < ?1 LIMIT ?2)",
 	[ST_PRUNE_RUNS] = "DELETE FROM poll_runs WHERE started < ?1",
 	[ST_VACUUM] = "PRAGMA incremental_vacuum",
 	[ST_COUNT_ALL] = "SELECT count(*) FROM alerts",
@@ -722,44 +729,55 @@ out:
  * one short transaction, so the writer lock is never held for long and the WAL
  * stays small however much there is to prune.
  */
-int store_prune(struct store *s, int64_t cutoff, int batch, volatile int *stop,
+int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatile int *stop,
 		int64_t *deleted)
 {
-	char text[UTIL_TIME_LEN];
-	sqlite3_stmt *del, *vac, *runs;
+	char text[UTIL_TIME_LEN], now_text[UTIL_TIME_LEN];
+	sqlite3_stmt *del, *future, *vac, *runs;
 	int64_t total = 0, n;
 	int r;
 
 	if (batch <= 0)
 		return -EINVAL;
 	util_format_time(cutoff, text);
+	util_format_time(now, now_text);
 	r = prepare(s, ST_PRUNE, &del);
+	if (r == 0)
+		r = prepare(s, ST_PRUNE_FUTURE, &future);
 	if (r == 0)
 		r = prepare(s, ST_VACUUM, &vac);
 	if (r == 0)
 		r = prepare(s, ST_PRUNE_RUNS, &runs);
 	if (r < 0)
 		goto out;
-	do {
-		if (stop && *stop)
-			break;
-		r = store_begin(s);
-		if (r < 0)
-			goto out;
-		store_bind_text(del, 1, text);
-		sqlite3_bind_int(del, 2, batch);
-		r = store_step_done(s, del, "prune");
-		if (r < 0)
-			goto out;
-		n = sqlite3_changes64(s->db);
-		r = store_step_done(s, vac, "incremental vacuum");
-		if (r < 0)
-			goto out;
-		r = store_commit(s);
-		if (r < 0)
-			goto out;
-		total += n;
-	} while (n == batch);
+	/* Old alerts by date_created, then those dated in the future by first_seen. */
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_stmt *st = pass ? future : del;
+
+		do {
+			if (stop && *stop)
+				goto runs;
+			r = store_begin(s);
+			if (r < 0)
+				goto out;
+			store_bind_text(st, 1, text);
+			sqlite3_bind_int(st, 2, batch);
+			if (pass)
+				store_bind_text(st, 3, now_text);
+			r = store_step_done(s, st, "prune");
+			if (r < 0)
+				goto out;
+			n = sqlite3_changes64(s->db);
+			r = store_step_done(s, vac, "incremental vacuum");
+			if (r < 0)
+				goto out;
+			r = store_commit(s);
+			if (r < 0)
+				goto out;
+			total += n;
+		} while (n == batch);
+	}
+runs:
 	/* The run log is small (one row per poll); it keeps the same window. */
 	store_bind_text(runs, 1, text);
 	r = store_step_done(s, runs, "prune runs");

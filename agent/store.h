@@ -134,13 +134,14 @@ int store_sync_list(struct store *s,
 		    void *arg);
 
 /*
- * store_prune - delete alerts with date_created before @cutoff, at most
- * @batch rows per transaction, until none are left or *@stop is set;
- * then release free pages (incremental vacuum). poll_runs rows started
- * before @cutoff go too. *@deleted (may be NULL) gets the number of alerts
- * deleted. Returns 0, -EINVAL when @batch < 1, or -errno.
+ * store_prune - delete alerts with date_created before @cutoff, and alerts
+ * dated after @now (a bogus or far-future date) that were first seen before
+ * @cutoff, at most @batch rows per transaction, until none are left or
+ * *@stop is set; then release free pages (incremental vacuum). poll_runs
+ * rows started before @cutoff go too. *@deleted (may be NULL) gets the
+ * number of alerts deleted. Returns 0, -EINVAL when @batch < 1, or -errno.
  */
-int store_prune(struct store *s, int64_t cutoff, int batch, volatile int *stop,
+int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatile int *stop,
 		int64_t *deleted);
 
 /*
