@@ -77,7 +77,7 @@ bool daemon_require_accounts(const struct config *cfg)
 /* Worse outcomes win when several accounts fail in one cycle. */
 static int worse(int a, int b)
 {
-	static const int rank[] = {0, EXIT_TEMPFAIL, EXIT_UNAVAILABLE, EXIT_NOPERM};
+	static const int rank[] = {0, EXIT_TEMPFAIL, EXIT_UNAVAILABLE, EXIT_NOPERM, EXIT_DATAERR};
 	int ra = 0, rb = 0;
 
 	for (int i = 0; i < (int)ARRAY_SIZE(rank); i++) {
@@ -96,6 +96,8 @@ static int exit_code_of(int r)
 		return 0;
 	case -EACCES:
 		return EXIT_NOPERM;
+	case -EUCLEAN:
+		return EXIT_DATAERR;
 	case -EAGAIN:
 	case -EPROTO:
 	case -ENOENT:
@@ -119,6 +121,9 @@ int daemon_store_status(int r)
 		return EXIT_NOPERM;
 	if (r == -ENOENT)
 		return EXIT_CONFIG;
+	/* A damaged file is not temporary: cron must not retry it forever. */
+	if (r == -EUCLEAN)
+		return EXIT_DATAERR;
 	return EXIT_TEMPFAIL;
 }
 
@@ -246,7 +251,7 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 		r = store_prune(s, now - cfg->retention, now, PRUNE_BATCH, &stop_flag, &deleted);
 		if (r < 0) {
 			log_warnx("pruning old alerts failed: %s", store_errmsg(s));
-			status = worse(status, EXIT_TEMPFAIL);
+			status = worse(status, r == -EUCLEAN ? EXIT_DATAERR : EXIT_TEMPFAIL);
 		} else if (deleted) {
 			log_info("pruned %lld alerts older than the retention", (long long)deleted);
 		}

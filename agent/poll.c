@@ -553,7 +553,7 @@ out:
 		if (y.in_txn) {
 			/* Rows of finished pages are good: keep them, the watermark did not move. */
 			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM ||
-			    txn_commit(&y) < 0)
+			    r == -EUCLEAN || txn_commit(&y) < 0)
 				store_rollback(s);
 			y.in_txn = false;
 		}
@@ -562,7 +562,8 @@ out:
 
 			if (r == -EINTR)
 				why = "stopped before the sync finished";
-			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM)
+			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM ||
+			    r == -EUCLEAN)
 				snprintf(res->error, sizeof(res->error), "account %s: database %s: %s",
 					 acct->name, cfg->database, store_errmsg(s));
 			else

@@ -148,6 +148,10 @@ static int sql_errno(sqlite3 *db, int rc)
 		return -EROFS;
 	case SQLITE_NOMEM:
 		return -ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		/* Permanent: retrying cannot mend the file (store.h: -EUCLEAN). */
+		return -EUCLEAN;
 	case SQLITE_IOERR:
 		return sys == ENOSPC || sys == EDQUOT ? -ENOSPC : -EIO;
 	default:
@@ -437,10 +441,58 @@ static int check_version(struct store *s)
 	return 0;
 }
 
+/* Open @name (a path, or a URI with SQLITE_OPEN_URI) into s->db and set it up. */
+static int connect(struct store *s, const char *name, int flags, bool readonly)
+{
+	int rc, r;
+
+	rc = sqlite3_open_v2(name, &s->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "open");
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	r = configure(s, readonly);
+	if (r == 0 && readonly)
+		r = check_version(s);
+	return r;
+}
+
+static bool wal_exists(const char *path)
+{
+	char wal[4096];
+
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
+		return true;	/* cannot tell: do not take the immutable path */
+	return access(wal, F_OK) == 0 || errno != ENOENT;
+}
+
+/* "file:PATH?immutable=1", with the characters a URI path may not hold escaped. */
+static int immutable_uri(const char *path, char **out)
+{
+	struct strbuf sb;
+	int r = 0;
+
+	strbuf_init(&sb, 3 * strlen(path) + 32);
+	r = strbuf_append(&sb, "file:", 5);
+	for (const char *p = path; r == 0 && *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%' || (unsigned char)*p < 0x21)
+			strbuf_addf(&sb, &r, "%%%02X", (unsigned)(unsigned char)*p);
+		else
+			r = strbuf_append(&sb, p, 1);
+	}
+	if (r == 0)
+		r = strbuf_append(&sb, "?immutable=1", 12);
+	if (r < 0) {
+		strbuf_finish(&sb);
+		return -ENOMEM;
+	}
+	*out = sb.buf;
+	return 0;
+}
+
 int store_open(const char *path, bool readonly, struct store **out)
 {
 	struct store *s = NULL;
-	int flags, fd, rc, r;
+	int flags, fd, r;
 
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
@@ -472,22 +524,46 @@ int store_open(const char *path, bool readonly, struct store **out)
 	}
 	/* NOMUTEX: a connection is used by one thread at a time (see store.h). */
 	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		r = store_fail(s, rc, "open");
-		goto out;
+	r = connect(s, path, flags, readonly);
+	if (r < 0 && readonly && r != -ENOMEM && r != -EUCLEAN && r != -EPROTO &&
+	    access(path, R_OK) == 0 && !wal_exists(path)) {
+		char first[sizeof(s->errmsg)], *uri = NULL;
+
+		/*
+		 * A reader that may not create the -shm file (the directory is not
+		 * writable for it) cannot open a WAL database, unless there is no WAL to
+		 * read: then the file alone is the whole database, and opening it as
+		 * immutable is exact. With a -wal file a writer is at work: the first
+		 * error stands.
+		 */
+		snprintf(first, sizeof(first), "%s", s->errmsg);
+		r = immutable_uri(path, &uri);
+		if (r == 0) {
+			sqlite3_close(s->db);
+			s->db = NULL;
+			r = connect(s, uri, flags | SQLITE_OPEN_URI, readonly);
+		}
+		free(uri);
+		if (r < 0)
+			snprintf(s->errmsg, sizeof(s->errmsg), "%s", first);
+		else
+			log_debug("store: %s: opened as immutable (no WAL, -shm not creatable)",
+				  path);
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	r = configure(s, readonly);
-	if (r == 0 && readonly)
-		r = check_version(s);
+	/* The file is there: what is missing is a -wal or -shm file, not the database. */
+	if (r == -ENOENT && access(path, F_OK) == 0)
+		r = -EACCES;
 	if (r < 0)
 		goto out;
 	*out = s;
 	s = NULL;
 out:
 	/* One line for the user; a missing file for `status` is the caller's to explain. */
-	if (r < 0 && !(readonly && r == -ENOENT))
+	if (r == -EUCLEAN)
+		log_warnx("cannot open the database %s: it is damaged or not an SQLite database"
+			  " (%s); move it aside (a new one is then made and backfilled) or restore"
+			  " a backup", path, s && s->errmsg[0] ? s->errmsg : "corrupt");
+	else if (r < 0 && !(readonly && r == -ENOENT))
 		log_warnx("cannot open the database %s: %s", path,
 			  s && s->errmsg[0] ? s->errmsg : strerror(-r));
 	store_close(s);

@@ -33,6 +33,10 @@ enum store_upsert_result {
  * Returns 0 and *@out, or -errno (-ENOENT, -EACCES, -EBUSY, -ENOSPC, -EIO),
  * having logged one line with the reason (not for a read-only missing file). -EPROTO: the schema is
  * newer than this binary, or (@readonly) not the version it expects.
+ * -EUCLEAN: the file is damaged or not an SQLite database (permanent; every
+ * store function returns it when SQLite finds corruption later).
+ * @readonly: a reader that cannot create the -shm file (directory not
+ * writable for it) opens a WAL database without a -wal file as immutable.
  */
 int store_open(const char *path, bool readonly, struct store **out);
 
