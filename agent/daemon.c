@@ -295,8 +295,11 @@ static int start(const char *path, struct config **cfg, int *lock, struct store 
 	status = take_lock(*cfg, lock);
 	if (status == 0)
 		status = daemon_open_store(*cfg, s);
-	if (status == 0)
+	if (status == 0) {
+		/* A slow trigger `where` ends on SIGTERM/SIGINT too, not only the polls. */
+		store_set_stop(*s, &stop_flag);
 		install_signals();
+	}
 	return status;
 }
 

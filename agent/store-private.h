@@ -55,6 +55,12 @@ struct store {
 	char seen_text[UTIL_TIME_LEN];
 	/* SQLite's text for the last failure, kept across the rollback that follows it. */
 	char errmsg[256];
+	/* While a `where` runs (store-where.c): the stop flag, the steps left, why it stopped. */
+	volatile int *stop;
+	bool in_where;
+	int64_t where_ticks;	/* progress-handler calls left in the budget */
+	int where_stopped;	/* 0, -ETIME (budget) or -EINTR (stop flag) */
+	int saved_length;	/* SQLITE_LIMIT_LENGTH outside a `where` */
 };
 
 /* store_fail - keep SQLite's message for store_errmsg(), return -errno for @rc. */

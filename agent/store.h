@@ -40,6 +40,13 @@ enum store_upsert_result {
  */
 int store_open(const char *path, bool readonly, struct store **out);
 
+/*
+ * store_set_stop - statements that run a trigger's `where` on @s end with
+ * -EINTR once *@stop is non-zero (SIGTERM/SIGINT), checked every few
+ * thousand SQLite VM steps. @stop may be NULL (none); it must outlive @s.
+ */
+void store_set_stop(struct store *s, volatile int *stop);
+
 /* store_close - finish statements and close; NULL is fine. */
 void store_close(struct store *s);
 
@@ -58,6 +65,8 @@ const char *store_errmsg(struct store *s);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -errno. */
 int store_begin(struct store *s);
+/* store_begin_read - a deferred transaction: one snapshot for the reads that follow. */
+int store_begin_read(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
