@@ -60,7 +60,6 @@ struct store {
 	bool in_where;
 	int64_t where_ticks;	/* progress-handler calls left in the budget */
 	int where_stopped;	/* 0, -ETIME (budget) or -EINTR (stop flag) */
-	int saved_length;	/* SQLITE_LIMIT_LENGTH outside a `where` */
 };
 
 /* store_fail - keep SQLite's message for store_errmsg(), return -errno for @rc. */

@@ -639,6 +639,26 @@ int store_trigger_def_error(struct store *s, const char *name, char *error, size
 	return r;
 }
 
+int store_trigger_def_errors(struct store *s,
+                             int (*fn)(const char *name, const char *error, int64_t when,
+                                       void *arg),
+                             void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = adhoc(s,
+	                  "SELECT trigger_name, last_error, last_error_time FROM trigger_defs"
+	                  " WHERE last_error IS NOT NULL ORDER BY trigger_name",
+	                  &st);
+
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = fn(col(st, 0) ? col(st, 0) : "", col(st, 1) ? col(st, 1) : "",
+		       store_column_time(st, 2, NULL), arg);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_fail(s, rc, "trigger defs");
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* The hits about to leave the window, per group (few: those of one cycle). */
 static int take_leaving(struct store *s, const char *name, int64_t until, struct leaving *lv)
 {

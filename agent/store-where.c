@@ -136,7 +136,6 @@ void store_where_begin(struct store *s)
 	s->in_where = true;
 	s->where_ticks = STORE_WHERE_STEPS_MAX / WHERE_TICK;
 	s->where_stopped = 0;
-	s->saved_length = sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, STORE_WHERE_VALUE_MAX);
 	sqlite3_progress_handler(s->db, WHERE_TICK, where_progress, s);
 }
 
@@ -145,7 +144,6 @@ void store_where_end(struct store *s)
 	if (!s->in_where)
 		return;
 	sqlite3_progress_handler(s->db, 0, NULL, NULL);
-	sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, s->saved_length);
 	s->in_where = false;
 }
 
@@ -164,9 +162,8 @@ int store_where_failure(struct store *s, int rc)
 	case SQLITE_TOOBIG:
 	case SQLITE_NOMEM:
 		snprintf(s->errmsg, sizeof(s->errmsg),
-		         "its where needed more memory than allowed (%s; a value may hold %d MiB,"
-		         " SQLite %lld MiB in all)", sqlite3_errstr(rc),
-		         STORE_WHERE_VALUE_MAX / (1024 * 1024),
+		         "its where needed more memory than allowed (%s; SQLite may use %lld MiB"
+		         " in all)", sqlite3_errstr(rc),
 		         (long long)(sqlite3_hard_heap_limit64(-1) / (1024 * 1024)));
 		return -EFBIG;
 	default:

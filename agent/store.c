@@ -34,8 +34,7 @@ extern const char store_views_sql[];
 /* Checkpoint every ~4 MiB of WAL (4096-byte pages) and truncate it back to that size. */
 #define STORE_WAL_CHECKPOINT_PAGES 1000
 #define STORE_WAL_LIMIT_BYTES (4 * 1024 * 1024)
-/* sqlite3_hard_heap_limit64 for the whole process, in bytes (SQLite 3.31+; Debian 12 has 3.40). */
-#define STORE_HEAP_MAX ((sqlite3_int64)256 * 1024 * 1024)
+
 
 
 
@@ -531,11 +530,11 @@ int store_open(const char *path, bool readonly, struct store **out)
 	}
 	/*
 	 * All of SQLite's memory in this process, every connection together: a
-	 * `where` that builds huge values fails with "out of memory" at this line
-	 * instead of taking the machine's memory (per statement, store-where.c
-	 * also caps the length of one value). Setting it again is harmless.
+	 * `where` that builds a huge value fails with "out of memory" at this line
+	 * instead of taking the machine's memory (a lower SQLITE_LIMIT_LENGTH would
+	 * not do: printf() then returns NULL, no error). Setting it again is harmless.
 	 */
-	sqlite3_hard_heap_limit64(STORE_HEAP_MAX);
+	sqlite3_hard_heap_limit64((sqlite3_int64)STORE_HEAP_MAX);
 	/* NOMUTEX: a connection is used by one thread at a time (see store.h). */
 	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	r = connect(s, path, flags, readonly);

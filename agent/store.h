@@ -16,6 +16,13 @@
 
 struct store;
 
+/*
+ * SQLite's memory in the whole process, all connections together, in bytes
+ * (sqlite3_hard_heap_limit64, SQLite 3.31+; Debian 12 has 3.40.1): above
+ * it an allocation fails with "out of memory" instead of growing without end.
+ */
+#define STORE_HEAP_MAX (256LL * 1024 * 1024)
+
 /* How long a statement waits for another process's lock before -EBUSY. */
 #define STORE_BUSY_TIMEOUT_MS 10000
 

@@ -285,8 +285,7 @@ struct pre {
 	enum { PRE_NONE, PRE_NEW, PRE_REBUILD } mode;
 	struct hit *hits;
 	size_t n, cap;
-	int err; /* the scan's -ETIME / -EFBIG, 0 = none */
-	char why[256];
+	int err; /* the scan's -ETIME / -EFBIG (e->failed is set), 0 = none */
 };
 
 struct eval {
@@ -388,12 +387,12 @@ static int add_hits(const struct store_trigger_alert *a, void *arg)
  * the trigger is left out of this evaluation, said in one line, and
  * recorded (finish_failed); the others go on. Other results pass through.
  */
-static int where_outcome(struct eval *e, size_t i, int r, const char *why)
+static int where_outcome(struct eval *e, size_t i, int r)
 {
 	if (r != -ETIME && r != -EFBIG)
 		return r;
 	if (!e->failed[i]) {
-		snprintf(e->why[i], sizeof(e->why[i]), "%s", why ? why : store_errmsg(e->s));
+		snprintf(e->why[i], sizeof(e->why[i]), "%s", store_errmsg(e->s));
 		log_warnx("trigger %s: not evaluated: %s; its hits are rebuilt at the next "
 		          "evaluation", e->ct[i].t->name, e->why[i]);
 	}
@@ -408,7 +407,7 @@ static int replay(struct eval *e, size_t i)
 	int r = 0;
 
 	if (p->err)
-		return where_outcome(e, i, p->err, p->why);
+		return 0;	/* e->failed[i] is set */
 	for (size_t k = 0; r == 0 && k < p->n; k++) {
 		const struct hit *h = &p->hits[k];
 
@@ -440,7 +439,7 @@ static int match_new(struct eval *e, int64_t after)
 	e->only = SIZE_MAX;
 	r = store_trigger_scan_new(e->s, NULL, after, add_hits, e);
 	for (size_t i = 0; r == 0 && i < e->n; i++) {
-		if (!e->ct[i].t->where || e->rebuild[i])
+		if (!e->ct[i].t->where || e->rebuild[i] || e->failed[i])
 			continue;
 		e->only = i;
 		if (prepared(e, i, PRE_NEW)) {
@@ -448,7 +447,7 @@ static int match_new(struct eval *e, int64_t after)
 			continue;
 		}
 		r = store_trigger_scan_new(e->s, e->ct[i].t->where, after, add_hits, e);
-		r = where_outcome(e, i, r, NULL);
+		r = where_outcome(e, i, r);
 	}
 	return r;
 }
@@ -504,7 +503,7 @@ static int recheck(struct eval *e, int64_t longest)
 				continue;
 			e->only = i;
 			r = store_trigger_scan_sid(e->s, e->ct[i].t->where, sid, add_hits, e);
-			r = where_outcome(e, i, r, NULL);
+			r = where_outcome(e, i, r);
 		}
 	}
 	for (size_t k = 0; k < n; k++)
@@ -565,14 +564,14 @@ static int rebuild(struct eval *e)
 
 		if (!e->rebuild[i])
 			continue;
-		if (t->where) {
+		if (t->where && !e->failed[i]) {
 			e->only = i;
 			if (prepared(e, i, PRE_REBUILD)) {
 				r = replay(e, i);
 			} else {
 				r = store_trigger_scan(e->s, t->where, e->now - t->window, 0, false,
 				                       add_hits, e);
-				r = where_outcome(e, i, r, NULL);
+				r = where_outcome(e, i, r);
 			}
 		}
 		if (r == 0 && e->failed[i])
@@ -805,9 +804,9 @@ static int prepare_where(struct eval *e)
 		e->collect = NULL;
 		e->rebuild[i] = false;
 		if (r == -ETIME || r == -EFBIG) {
+			/* Said now, while the other triggers' scans are still to come. */
 			p->err = r;
-			snprintf(p->why, sizeof(p->why), "%s", store_errmsg(e->s));
-			r = 0;
+			r = where_outcome(e, i, r);
 		} else if (r < 0 && r != -EINTR) {
 			/* Left to the live scan, which reports it. */
 			pre_clear(p);

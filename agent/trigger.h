@@ -125,7 +125,7 @@ struct trigger_result {
  * threshold or not ok, write states and outbox rows, prune old states and
  * delivered rows. The `where` scans run first, in a read transaction, so a
  * slow `where` holds no write lock. A trigger whose `where` goes over its
- * budget (STORE_WHERE_STEPS_MAX, STORE_WHERE_VALUE_MAX) is left out, logged
+ * budget (STORE_WHERE_STEPS_MAX, STORE_HEAP_MAX) is left out, logged
  * in one line and recorded (store_trigger_def_fail); the others are
  * evaluated. *@res (may be NULL) gets the tally. Returns 0 or -errno
  * (nothing changed; store_errmsg says why); -EINTR when the store's stop
