@@ -163,7 +163,8 @@ int store_where_failure(struct store *s, int rc)
 	case SQLITE_NOMEM:
 		snprintf(s->errmsg, sizeof(s->errmsg),
 		         "its where needed more memory than allowed (%s; SQLite may use %lld MiB"
-		         " in all)", sqlite3_errstr(rc),
+		         " in all)",
+		         sqlite3_errstr(rc),
 		         (long long)(sqlite3_hard_heap_limit64(-1) / (1024 * 1024)));
 		return -EFBIG;
 	default:

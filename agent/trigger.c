@@ -299,8 +299,8 @@ struct eval {
 	char (*why)[256]; /* per trigger: why it failed */
 	bool rebuilding; /* which set a scan feeds: rebuilt triggers or all */
 	size_t only;     /* SIZE_MAX = every trigger without `where`, else this one */
-	struct pre *collect; /* non-NULL: add_hits appends here instead of writing */
-	struct pre *pre;     /* per trigger, from prepare_where; NULL = none */
+	struct pre *collect;       /* non-NULL: add_hits appends here instead of writing */
+	struct pre *pre;           /* per trigger, from prepare_where; NULL = none */
 	int64_t pre_last, pre_max; /* the cursor prepare_where saw */
 	struct trigger_result res;
 };
@@ -394,7 +394,8 @@ static int where_outcome(struct eval *e, size_t i, int r)
 	if (!e->failed[i]) {
 		snprintf(e->why[i], sizeof(e->why[i]), "%s", store_errmsg(e->s));
 		log_warnx("trigger %s: not evaluated: %s; its hits are rebuilt at the next "
-		          "evaluation", e->ct[i].t->name, e->why[i]);
+		          "evaluation",
+		          e->ct[i].t->name, e->why[i]);
 	}
 	e->failed[i] = true;
 	return 0;
@@ -407,7 +408,7 @@ static int replay(struct eval *e, size_t i)
 	int r = 0;
 
 	if (p->err)
-		return 0;	/* e->failed[i] is set */
+		return 0; /* e->failed[i] is set */
 	for (size_t k = 0; r == 0 && k < p->n; k++) {
 		const struct hit *h = &p->hits[k];
 
@@ -797,8 +798,8 @@ static int prepare_where(struct eval *e)
 		e->only = i;
 		e->collect = p;
 		if (rb)
-			r = store_trigger_scan(e->s, t->where, e->now - t->window, 0, false, add_hits,
-			                       e);
+			r = store_trigger_scan(e->s, t->where, e->now - t->window, 0, false,
+			                       add_hits, e);
 		else if (max > last)
 			r = store_trigger_scan_new(e->s, t->where, last, add_hits, e);
 		e->collect = NULL;
@@ -816,7 +817,7 @@ static int prepare_where(struct eval *e)
 		if (r == 0)
 			p->mode = rb ? PRE_REBUILD : PRE_NEW;
 	}
-	store_rollback(e->s);	/* the read transaction: nothing to keep */
+	store_rollback(e->s); /* the read transaction: nothing to keep */
 	e->pre_last = last;
 	e->pre_max = max;
 	if (r < 0) {
@@ -874,14 +875,18 @@ int trigger_evaluate(struct store *s, const struct config *cfg, int64_t now,
 		goto out;
 	begun = true;
 	r = store_trigger_cursor(s, &last, &max, &valid);
-	/* Only one evaluator at a time (the run lock): a moved cursor means the prepared hits are stale. */
+	/*
+	 * One evaluator at a time (the run lock): a cursor that moved since
+	 * prepare_where means its hits are stale; the live scans run instead.
+	 */
 	if (r == 0 && e.pre && (last != e.pre_last || max < e.pre_max)) {
 		for (size_t i = 0; i < e.n; i++)
 			pre_clear(&e.pre[i]);
 		free(e.pre);
 		e.pre = NULL;
 	}
-	/* The prepared `where` hits cover the rows up to the cursor they saw; the rest is next time's. */
+	/* The prepared `where` hits cover the rows up to the cursor they saw; the rest is next
+	 * time's. */
 	if (r == 0 && e.pre)
 		max = e.pre_max;
 	if (r == 0 && !valid)

@@ -646,11 +646,11 @@ static int count_rows(const struct store_trigger_alert *a, void *arg)
 
 static void test_where_budget(void)
 {
-	struct config *cfg = load(
-	        "[trigger join]\nthreshold = 1\nwindow = 1d\nnotify = n1\n"
-	        "where = (SELECT count(*) FROM alerts AS a, alerts AS b, alerts AS c,"
-	        " alerts AS d) > 0\n"
-	        "[trigger p]\nthreshold = 1\nwindow = 1d\nnotify = n1\n");
+	struct config *cfg =
+	        load("[trigger join]\nthreshold = 1\nwindow = 1d\nnotify = n1\n"
+	             "where = (SELECT count(*) FROM alerts AS a, alerts AS b, alerts AS c,"
+	             " alerts AS d) > 0\n"
+	             "[trigger p]\nthreshold = 1\nwindow = 1d\nnotify = n1\n");
 	struct trigger_result res;
 	struct store *s = NULL;
 	volatile int stop = 0;
@@ -662,9 +662,9 @@ static void test_where_budget(void)
 		snprintf(sid, sizeof(sid), "NOJ%d", i);
 		add(s, sid, T0 - 1000 + i, 5, SID_A, "x.example");
 	}
-	CHECK_INT(store_trigger_scan(s, cfg->triggers[0].where, T0 - 86400, 0, true, count_rows,
-	                             &n),
-	          -ETIME);
+	CHECK_INT(
+	        store_trigger_scan(s, cfg->triggers[0].where, T0 - 86400, 0, true, count_rows, &n),
+	        -ETIME);
 	CHECK(strstr(store_errmsg(s), "budget") != NULL);
 	CHECK_INT(n, 0);
 	eval(s, cfg, T0, &res);
@@ -681,7 +681,8 @@ static void test_where_budget(void)
 	CHECK_INT(trigger_evaluate(s, cfg, T0 + 60, &res), -EINTR);
 	CHECK_INT(q_int("SELECT count(*) FROM trigger_state WHERE trigger_name = 'p'"), 1);
 	CHECK_INT(q_int("SELECT count(*) FROM trigger_cursor WHERE last_rowid ="
-	                " (SELECT max(rowid) FROM alerts)"), 1);
+	                " (SELECT max(rowid) FROM alerts)"),
+	          1);
 	store_set_stop(s, NULL);
 	store_close(s);
 	config_free(cfg);
