@@ -885,8 +885,7 @@ int trigger_evaluate(struct store *s, const struct config *cfg, int64_t now,
 		free(e.pre);
 		e.pre = NULL;
 	}
-	/* The prepared `where` hits cover the rows up to the cursor they saw; the rest is next
-	 * time's. */
+	/* The prepared hits cover the rows up to the cursor they saw; the rest is next time's. */
 	if (r == 0 && e.pre)
 		max = e.pre_max;
 	if (r == 0 && !valid)
