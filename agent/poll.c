@@ -81,6 +81,11 @@ static int check_clock(struct sync *y)
 	y->res->skew = skew;
 	if (llabs(skew) <= POLL_CLOCK_SKEW_MAX || y->skew_applied)
 		return 0;
+	if (y->res->pages > 0 || y->in_txn) {
+		/* A Date only after pages were stored: no restart, the cap follows Twilio from here. */
+		y->skew_applied = true;
+		return 0;
+	}
 	log_debug("account %s: Twilio's clock is %+llds from ours: planning by Twilio's time",
 		  y->acct->name, (long long)skew);
 	return -ESTALE;
