@@ -29,6 +29,8 @@ static volatile int stop_flag;
 static volatile int reload_flag;
 /* The clock warning was given and holds until the clock agrees with Twilio's again. */
 static bool clock_warned;
+/* Twilio's time minus ours while the local clock is off (else 0): the triggers' clock. */
+static int64_t clock_skew;
 
 static void on_signal(int sig)
 {
@@ -186,9 +188,11 @@ static bool prune_now(const struct cycle_clock *ck, int64_t *now)
 		if (clock_warned)
 			log_info("the local clock agrees with Twilio's Date header again");
 		clock_warned = false;
+		clock_skew = 0;
 		*now = local;
 		return true;
 	}
+	clock_skew = ck->skew;
 	*now = local + ck->skew;
 	if (!clock_warned) {
 		util_format_time(local, ours);
@@ -211,6 +215,7 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 {
 	struct cycle_clock ck = {0};
 	int64_t deleted = 0, now;
+	bool can_prune;
 	int status = 0, r;
 
 	for (size_t i = 0; i < cfg->n_accounts && !stop_flag; i++) {
@@ -244,10 +249,15 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 		log_info("account %s: %lld new, %lld updated, %lld pages", a->name,
 			 (long long)res.inserted, (long long)res.updated, (long long)res.pages);
 	}
+	/*
+	 * The clock verdict first: the triggers' windows and the pruning go by
+	 * Twilio's time when the local clock is off.
+	 */
+	can_prune = prune_now(&ck, &now);
 	/* On what is stored, even when a poll failed: alerting must not wait for Twilio. */
 	if (!stop_flag)
-		status = worse(status, trigger_cycle(s, cfg, &stop_flag));
-	if (!stop_flag && prune_now(&ck, &now)) {
+		status = worse(status, trigger_cycle(s, cfg, clock_skew, &stop_flag));
+	if (!stop_flag && can_prune) {
 		r = store_prune(s, now - cfg->retention, now, PRUNE_BATCH, &stop_flag, &deleted);
 		if (r < 0) {
 			log_warnx("pruning old alerts failed: %s", store_errmsg(s));
@@ -365,7 +375,7 @@ static void reload(const char *path, struct config **cfg, struct http_server *sr
 static void after_pushes(const struct config *cfg, struct store *s)
 {
 	log_debug("webhook pushes stored: evaluating the triggers");
-	trigger_cycle(s, cfg, &stop_flag);
+	trigger_cycle(s, cfg, clock_skew, &stop_flag);
 }
 
 /* After a cycle under systemd: one STATUS= line for `systemctl status`. */

@@ -933,13 +933,13 @@ out:
 	return r;
 }
 
-int trigger_cycle(struct store *s, const struct config *cfg, volatile int *stop)
+int trigger_cycle(struct store *s, const struct config *cfg, int64_t skew, volatile int *stop)
 {
 	struct trigger_result tr;
 	struct notify_result nr;
 	int status = 0, r;
 
-	r = trigger_evaluate(s, cfg, util_now(), &tr);
+	r = trigger_evaluate(s, cfg, util_now() + skew, &tr);
 	if (r == -EINTR) {
 		log_info("evaluating the triggers: stopped (SIGTERM or SIGINT); nothing changed");
 		return 0;
@@ -955,7 +955,7 @@ int trigger_cycle(struct store *s, const struct config *cfg, volatile int *stop)
 	/* Due notifications go out even when this evaluation failed. */
 	if (stop && *stop)
 		return status;
-	r = notify_deliver(s, cfg, util_now(), stop, &nr);
+	r = notify_deliver(s, cfg, util_now() + skew, stop, &nr);
 	if (r < 0) {
 		log_warnx("delivering notifications failed: %s",
 		          r == -ENOMEM ? "out of memory" : store_errmsg(s));

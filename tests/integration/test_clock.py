@@ -43,10 +43,15 @@ class ClockTest(AgentTest):
     def test_clock_ahead_then_corrected(self):
         twilio_now = int(time.time()) - SKEW
         with Sim(now=iso(twilio_now)) as sim:
-            before = [{"sid": sid(i), "age": age} for i, age in
+            before = [{"sid": sid(i), "age": age, "error_code": "11200"} for i, age in
                       enumerate([3600, 5 * 3600, 20 * 3600, 40 * 3600])]
-            sim.add_alerts(SIM_ACCOUNT, before + [{"sid": sid(9), "date_created": FAR}])
-            agent = self.agent(sim, agent_keys={"retention": RETENTION})
+            sim.add_alerts(SIM_ACCOUNT, before + [{"sid": sid(9), "date_created": FAR,
+                                                   "error_code": "12300"}])
+            # A trigger over the last day: its window follows Twilio's time too.
+            agent = self.agent(sim, agent_keys={"retention": RETENTION}, extra=(
+                "[notify n]\ntype = exec\ncommand = /bin/true\n\n"
+                "[trigger recent]\nerror_code = 11200\nthreshold = 3\nwindow = 1d\n"
+                "notify = n\n"))
 
             # The local clock is three days ahead of Twilio's (more than the retention).
             for run in range(2):
@@ -65,6 +70,11 @@ class ClockTest(AgentTest):
                 wm = self.watermark(agent)
                 self.assertLessEqual(wm, int(time.time()) - SKEW + 120)
                 self.assertGreaterEqual(wm, twilio_now - 3600 - 60)
+                # Three alerts in the day before Twilio's now: firing, and not resolved
+                # by a window that the local clock would put days after them.
+                self.assertEqual([tuple(r) for r in agent.query(
+                    "SELECT state, count FROM trigger_state WHERE trigger_name = 'recent'")],
+                    [("firing", 3)])
             first_seen = epoch(agent.query("SELECT first_seen FROM alerts WHERE sid = ?",
                                            sid(9))[0][0])
             self.assertLess(first_seen, int(time.time()) - SKEW + 120)
