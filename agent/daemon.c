@@ -28,6 +28,10 @@
 
 static volatile int stop_flag;
 static volatile int reload_flag;
+/* The clock warning was given and holds until the clock agrees with Twilio's again. */
+static bool clock_warned;
+/* Twilio's time minus ours while the local clock is off (else 0): the triggers' clock. */
+static int64_t clock_skew;
 
 static void on_signal(int sig)
 {
@@ -72,7 +76,7 @@ bool daemon_require_accounts(const struct config *cfg)
 /* Worse outcomes win when several accounts fail in one cycle. */
 static int worse(int a, int b)
 {
-	static const int rank[] = {0, EXIT_TEMPFAIL, EXIT_UNAVAILABLE, EXIT_NOPERM};
+	static const int rank[] = {0, EXIT_TEMPFAIL, EXIT_UNAVAILABLE, EXIT_NOPERM, EXIT_DATAERR};
 	int ra = 0, rb = 0;
 
 	for (int i = 0; i < (int)ARRAY_SIZE(rank); i++) {
@@ -91,6 +95,8 @@ static int exit_code_of(int r)
 		return 0;
 	case -EACCES:
 		return EXIT_NOPERM;
+	case -EUCLEAN:
+		return EXIT_DATAERR;
 	case -EAGAIN:
 	case -EPROTO:
 	case -ENOENT:
@@ -114,6 +120,9 @@ int daemon_store_status(int r)
 		return EXIT_NOPERM;
 	if (r == -ENOENT)
 		return EXIT_CONFIG;
+	/* A damaged file is not temporary: cron must not retry it forever. */
+	if (r == -EUCLEAN)
+		return EXIT_DATAERR;
 	return EXIT_TEMPFAIL;
 }
 
@@ -136,13 +145,74 @@ static int take_lock(const struct config *cfg, int *fd)
 	return 0;
 }
 
+/* What the cycle's answers from Twilio said about the local clock. */
+struct cycle_clock {
+	bool heard;		/* a response had a valid Date header */
+	bool answered;		/* some HTTP response came at all */
+	int64_t skew;		/* Twilio's time minus ours (of the first Date heard) */
+};
+
+static void note_clock(struct cycle_clock *ck, const struct poll_result *res,
+		       const struct monitor_stats *ms)
+{
+	if (ms->status_2xx + ms->status_4xx + ms->status_5xx > 0)
+		ck->answered = true;
+	if (res->has_skew && !ck->heard) {
+		ck->heard = true;
+		ck->skew = res->skew;
+	}
+}
+
+/*
+ * The "now" pruning may go by, in *@now: the local clock when Twilio's Date
+ * agrees (or a server that answered sent none), Twilio's time when they
+ * disagree by more than POLL_CLOCK_SKEW_MAX (warned once, until they agree
+ * again). False when no server answered: nothing confirms the local clock,
+ * and a clock jumped ahead must not delete the store, so this cycle does not prune.
+ */
+static bool prune_now(const struct cycle_clock *ck, int64_t *now)
+{
+	char ours[UTIL_TIME_LEN], theirs[UTIL_TIME_LEN];
+	int64_t local = util_now();
+
+	if (!ck->heard) {
+		*now = local;
+		if (!ck->answered)
+			log_debug("no answer from Twilio to check the local clock by: not pruning");
+		return ck->answered;
+	}
+	if (llabs(ck->skew) <= POLL_CLOCK_SKEW_MAX) {
+		if (clock_warned)
+			log_info("the local clock agrees with Twilio's Date header again");
+		clock_warned = false;
+		clock_skew = 0;
+		*now = local;
+		return true;
+	}
+	clock_skew = ck->skew;
+	*now = local + ck->skew;
+	if (!clock_warned) {
+		util_format_time(local, ours);
+		util_format_time(*now, theirs);
+		log_warnx("the local clock (%s) is %lld s (%.1f days) %s Twilio's (%s, its Date "
+			  "header): the watermark and pruning follow Twilio's time until the clock "
+			  "is corrected", ours, (long long)llabs(ck->skew),
+			  (double)llabs(ck->skew) / 86400, ck->skew < 0 ? "ahead of" : "behind",
+			  theirs);
+		clock_warned = true;
+	}
+	return true;
+}
+
 /*
  * One cycle: poll every account, evaluate triggers, deliver, prune. Returns
  * an exit status; *@out (may be NULL) gets the accounts' outcome.
  */
 static int cycle(const struct config *cfg, struct store *s, struct cycle_result *out)
 {
-	int64_t deleted = 0;
+	struct cycle_clock ck = {0};
+	int64_t deleted = 0, now;
+	bool can_prune;
 	int status = 0, r;
 
 	for (size_t i = 0; i < cfg->n_accounts && !stop_flag; i++) {
@@ -160,6 +230,7 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 		}
 		r = poll_account(s, m, cfg, a, POLL_QUERY_CAP, &stop_flag, &res);
 		metrics_note_poll(a->name, r, monitor_stats(m), res.inserted, res.updated);
+		note_clock(&ck, &res, monitor_stats(m));
 		monitor_destroy(m);
 		if (r == -EINTR)
 			break;
@@ -176,14 +247,19 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 		         (long long)res.inserted, (long long)res.updated, (long long)res.pages,
 		         res.pages == 1 ? "" : "s");
 	}
+	/*
+	 * The clock verdict first: the triggers' windows and the pruning go by
+	 * Twilio's time when the local clock is off.
+	 */
+	can_prune = prune_now(&ck, &now);
 	/* On what is stored, even when a poll failed: alerting must not wait for Twilio. */
 	if (!stop_flag)
-		status = worse(status, trigger_cycle(s, cfg, &stop_flag));
-	if (!stop_flag) {
-		r = store_prune(s, util_now() - cfg->retention, PRUNE_BATCH, &stop_flag, &deleted);
+		status = worse(status, trigger_cycle(s, cfg, clock_skew, &stop_flag));
+	if (!stop_flag && can_prune) {
+		r = store_prune(s, now - cfg->retention, now, PRUNE_BATCH, &stop_flag, &deleted);
 		if (r < 0) {
 			log_warnx("pruning old alerts failed: %s", store_errmsg(s));
-			status = worse(status, EXIT_TEMPFAIL);
+			status = worse(status, r == -EUCLEAN ? EXIT_DATAERR : EXIT_TEMPFAIL);
 		} else if (deleted) {
 			log_info("pruned %lld alert%s older than the retention", (long long)deleted,
 			         deleted == 1 ? "" : "s");
@@ -228,8 +304,11 @@ static int start(const char *path, struct config **cfg, int *lock, struct store 
 	status = take_lock(*cfg, lock);
 	if (status == 0)
 		status = daemon_open_store(*cfg, s);
-	if (status == 0)
+	if (status == 0) {
+		/* A slow trigger `where` ends on SIGTERM/SIGINT too, not only the polls. */
+		store_set_stop(*s, &stop_flag);
 		install_signals();
+	}
 	return status;
 }
 
@@ -295,7 +374,7 @@ static void reload(const char *path, struct config **cfg, struct http_server *sr
 static void after_pushes(const struct config *cfg, struct store *s)
 {
 	log_debug("webhook pushes stored: evaluating the triggers");
-	trigger_cycle(s, cfg, &stop_flag);
+	trigger_cycle(s, cfg, clock_skew, &stop_flag);
 }
 
 /* After a cycle under systemd: one STATUS= line for `systemctl status`. */

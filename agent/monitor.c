@@ -26,6 +26,7 @@
 struct headers {
 	int64_t retry_after;	/* seconds; -1 = not sent */
 	int64_t ratelimit_reset;	/* epoch seconds; -1 = not sent */
+	int64_t date;		/* the Date header, epoch seconds; -1 = not sent or invalid */
 };
 
 struct xfer {
@@ -49,6 +50,9 @@ struct monitor {
 	char user_agent[96];
 	char error[MONITOR_ERROR_MAX];
 	struct monitor_stats stats;
+	/* Twilio's clock minus ours, from the last response with a valid Date header. */
+	bool has_skew;
+	int64_t skew;
 };
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -84,6 +88,11 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *arg)
 			x->hdr.retry_after = secs;
 		else if (util_parse_time(v, &when) == 0)	/* the HTTP-date form */
 			x->hdr.retry_after = when > util_now() ? when - util_now() : 0;
+	} else if (strcasecmp(line, "Date") == 0) {
+		int64_t t;
+
+		/* Strict: a Date that is not an HTTP-date tells nothing about Twilio's clock. */
+		x->hdr.date = util_parse_http_date(v, &t) == 0 ? t : -1;
 	} else if (strcasecmp(line, "X-RateLimit-Reset") == 0) {
 		char *end;
 		long long t = strtoll(v, &end, 10);
@@ -144,6 +153,7 @@ static void xfer_prepare(struct xfer *x, const char *url)
 	x->too_big = false;
 	x->hdr.retry_after = -1;
 	x->hdr.ratelimit_reset = -1;
+	x->hdr.date = -1;
 	curl_easy_setopt(x->easy, CURLOPT_URL, url);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, &accept);
 }
@@ -196,6 +206,13 @@ void monitor_set_wait_hook(struct monitor *m, void (*fn)(void *arg), void *arg)
 const char *monitor_error(const struct monitor *m)
 {
 	return m->error;
+}
+
+bool monitor_clock_skew(const struct monitor *m, int64_t *skew)
+{
+	if (m->has_skew)
+		*skew = m->skew;
+	return m->has_skew;
 }
 
 const struct monitor_stats *monitor_stats(const struct monitor *m)
@@ -311,6 +328,11 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
 	}
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	m->stats.bytes += (int64_t)x->body.len;
+	/* Any answer, an error too, tells Twilio's clock; the transfer took about no time. */
+	if (x->hdr.date >= 0) {
+		m->skew = x->hdr.date - util_now();
+		m->has_skew = true;
+	}
 	if (status >= 200 && status < 300) {
 		const char *why = "refused by the parser";
 

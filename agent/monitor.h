@@ -9,6 +9,7 @@
 #ifndef ALERTD_MONITOR_H
 #define ALERTD_MONITOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,6 +114,14 @@ void monitor_set_wait_hook(struct monitor *m, void (*fn)(void *arg), void *arg);
 
 /* monitor_error - the last error line ("" if none); owned by @m. */
 const char *monitor_error(const struct monitor *m);
+
+/*
+ * monitor_clock_skew - Twilio's clock as its Date response header tells it:
+ * true and *@skew = Twilio's time minus the local time (seconds) as of the
+ * last response with a valid Date (util_parse_http_date), false when no
+ * response had one yet.
+ */
+bool monitor_clock_skew(const struct monitor *m, int64_t *skew);
 
 /* monitor_stats - counters since creation; owned by @m. */
 const struct monitor_stats *monitor_stats(const struct monitor *m);

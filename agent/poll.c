@@ -26,8 +26,12 @@ struct sync {
 	const struct config_account *acct;
 	volatile int *stop;
 	struct poll_result *res;
-	int64_t now;
+	int64_t now;		/* this run's "now": local, or Twilio's when they disagree */
 	int64_t watermark;	/* 0 = none */
+	/* Twilio's clock minus the local one, once a response told it (Date header). */
+	bool skew_known;
+	bool skew_applied;	/* y->now and the watermark cap follow Twilio's clock */
+	int64_t skew;
 	/* The open transaction, if any. */
 	bool in_txn;
 	int64_t txn_rows;
@@ -53,6 +57,39 @@ struct page {
 	json_t *json;		/* the fallback's tree, or NULL */
 	json_error_t err;
 };
+
+/* The time the sync trusts: the local clock, or Twilio's when the two disagree. */
+static int64_t trusted_now(const struct sync *y)
+{
+	return util_now() + (y->skew_applied ? y->skew : 0);
+}
+
+/*
+ * After the first response: does Twilio's clock (its Date header) agree with
+ * ours? When it does not, the window planned from the local clock is wrong:
+ * -ESTALE tells poll_account to plan again by Twilio's time.
+ */
+static int check_clock(struct sync *y)
+{
+	int64_t skew;
+
+	if (y->skew_known || !monitor_clock_skew(y->m, &skew))
+		return 0;
+	y->skew_known = true;
+	y->skew = skew;
+	y->res->has_skew = true;
+	y->res->skew = skew;
+	if (llabs(skew) <= POLL_CLOCK_SKEW_MAX || y->skew_applied)
+		return 0;
+	if (y->res->pages > 0 || y->in_txn) {
+		/* A Date only after pages were stored: no restart, the cap follows Twilio from here. */
+		y->skew_applied = true;
+		return 0;
+	}
+	log_debug("account %s: Twilio's clock is %+llds from ours: planning by Twilio's time",
+		  y->acct->name, (long long)skew);
+	return -ESTALE;
+}
 
 static int txn_begin(struct sync *y)
 {
@@ -318,6 +355,8 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 		r = monitor_get(y->m, url, parse_page, &pg);
 		if (r == 0 && y->txn_error)
 			r = y->txn_error;
+		if (r == 0)
+			r = check_clock(y);
 		if (r < 0)
 			goto out;
 		y->res->pages++;
@@ -374,12 +413,13 @@ out:
 /* The slice is done: move the watermark with the slice's last rows. */
 static int finish_slice(struct sync *y, int64_t mark)
 {
-	int64_t now = util_now();
+	int64_t now = trusted_now(y);
 	int r = 0;
 
 	/*
-	 * Never past now: an alert dated in the future (a bogus date, a skewed
-	 * clock) would otherwise start every later query after alerts not yet made.
+	 * Never past now (Twilio's, when the local clock is off): an alert dated in
+	 * the future (a bogus date, a skewed clock) would otherwise start every
+	 * later query after alerts not yet made.
 	 */
 	if (mark > now)
 		mark = now;
@@ -482,6 +522,7 @@ int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
 	r = y.items ? store_sync_get(s, acct->name, &st) : -ENOMEM;
 	if (r < 0)
 		goto out;
+again:
 	/* All arithmetic in UTC seconds; Twilio refuses StartDate older than 30 days. */
 	oldest = y.now - (cfg->retention < 30 * 86400 ? cfg->retention : 30 * 86400);
 	if (oldest < y.now - 30 * 86400 + POLL_WINDOW_MARGIN)
@@ -504,12 +545,21 @@ int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
 			start = oldest;
 	}
 	r = sync_window(&y, start, backfill, cap);
+	if (r == -ESTALE) {
+		/*
+		 * The first page told that the local clock is off: nothing was
+		 * stored or moved yet; plan the window again by Twilio's time.
+		 */
+		y.skew_applied = true;
+		y.now = util_now() + y.skew;
+		goto again;
+	}
 out:
 	if (r < 0) {
 		if (y.in_txn) {
 			/* Rows of finished pages are good: keep them, the watermark did not move. */
 			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM ||
-			    txn_commit(&y) < 0)
+			    r == -EUCLEAN || txn_commit(&y) < 0)
 				store_rollback(s);
 			y.in_txn = false;
 		}
@@ -518,7 +568,8 @@ out:
 
 			if (r == -EINTR)
 				why = "stopped before the sync finished";
-			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM)
+			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM ||
+			    r == -EUCLEAN)
 				snprintf(res->error, sizeof(res->error), "account %s: database %s: %s",
 					 acct->name, cfg->database, store_errmsg(s));
 			else
@@ -526,6 +577,9 @@ out:
 					 why);
 		}
 	}
+	/* A failed run may still have heard Twilio's clock (a 401 has a Date too). */
+	if (!res->has_skew)
+		res->has_skew = monitor_clock_skew(m, &res->skew);
 	monitor_set_wait_hook(m, NULL, NULL);
 	fresh_clear(&y);
 	free(y.fresh);

@@ -25,6 +25,13 @@
 #define POLL_SLICE_FIRST 3600
 #define POLL_SLICE_MAX (2 * 86400)
 
+/*
+ * Twilio's Date header and the local clock may disagree by this much (in
+ * seconds) before the sync stops trusting the local clock and takes
+ * Twilio's time as "now" for the query window and the watermark cap.
+ */
+#define POLL_CLOCK_SKEW_MAX (5 * 60)
+
 struct poll_result {
 	int64_t slices;		/* queries run */
 	int64_t pages;
@@ -32,6 +39,8 @@ struct poll_result {
 	int64_t updated;
 	int64_t details;	/* instances fetched for fetch_details */
 	int64_t watermark;	/* after the run; 0 = none yet */
+	bool has_skew;		/* a response told Twilio's time (Date header) */
+	int64_t skew;		/* Twilio's time minus the local time, in seconds */
 	char error[512];	/* "" on success, else one line naming the problem */
 };
 
@@ -39,7 +48,11 @@ struct poll_result {
  * poll_account - sync @acct once: query StartDate = watermark - overlap
  * (or the retention window on the first run), upsert every page, move
  * the watermark only after a query is completely committed, record the
- * attempt in sync_state and poll_runs. @cap is the per-query cap
+ * attempt in sync_state and poll_runs. When Twilio's Date header and the
+ * local clock disagree by more than POLL_CLOCK_SKEW_MAX, the query window,
+ * first_seen and the watermark cap follow Twilio's time, not the local
+ * clock (the first page is fetched again then); res->skew tells by how
+ * much, for the caller to warn and prune by. @cap is the per-query cap
  * (POLL_QUERY_CAP unless testing). @stop aborts between pages.
  * Returns 0, or the failure: -EACCES (credentials refused), -EAGAIN (API
  * unavailable after retries), -EPROTO (API refused the query or answered

@@ -26,6 +26,7 @@ enum stmt_id {
 	ST_SYNC_LIST,
 	ST_RUN_LOG,
 	ST_PRUNE,
+	ST_PRUNE_FUTURE,
 	ST_PRUNE_RUNS,
 	ST_VACUUM,
 	ST_COUNT_ALL,
@@ -54,6 +55,11 @@ struct store {
 	char seen_text[UTIL_TIME_LEN];
 	/* SQLite's text for the last failure, kept across the rollback that follows it. */
 	char errmsg[256];
+	/* While a `where` runs (store-where.c): the stop flag, the steps left, why it stopped. */
+	volatile int *stop;
+	bool in_where;
+	int64_t where_ticks;	/* progress-handler calls left in the budget */
+	int where_stopped;	/* 0, -ETIME (budget) or -EINTR (stop flag) */
 };
 
 /* store_fail - keep SQLite's message for store_errmsg(), return -errno for @rc. */

@@ -49,6 +49,8 @@ enum {
 	X_RECHECK_DROP,
 	X_HITS_OF_SID,
 	X_HITS_DELETE_SID,
+	X_DEF_FAIL,
+	X_DEF_ERROR,
 	X__COUNT
 };
 /* The last slot of the range is store-where.c's. */
@@ -150,6 +152,11 @@ static const char *const sql[X__COUNT] = {
 	[X_RECHECK_DROP] = "DELETE FROM trigger_recheck WHERE sid = ?1",
 	[X_HITS_OF_SID] = "SELECT group_value FROM trigger_hits WHERE trigger_name = ?1"
 			  " AND date_created = ?2 AND sid = ?3",
+	[X_DEF_FAIL] = "INSERT INTO trigger_defs (trigger_name, fingerprint, built, last_error,"
+		       " last_error_time) VALUES (?1, '', ?3, ?2, ?3) ON CONFLICT (trigger_name)"
+		       " DO UPDATE SET fingerprint = '', last_error = ?2, last_error_time = ?3",
+	[X_DEF_ERROR] = "SELECT last_error, last_error_time FROM trigger_defs"
+			" WHERE trigger_name = ?1 AND last_error IS NOT NULL",
 	[X_HITS_DELETE_SID] = "DELETE FROM trigger_hits WHERE trigger_name = ?1"
 			      " AND date_created = ?2 AND sid = ?3",
 };
@@ -219,8 +226,11 @@ static int each_alert(struct store *s, sqlite3_stmt *st, store_alert_fn fn, void
 	}
 	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		r = store_fail(s, rc, "trigger scan");
+		/* A `where` over its budget, or stopped: the trigger's failure, not the row's. */
+		if (s->in_where && store_where_failure(s, rc) < 0)
+			r = store_where_failure(s, rc);
 		/* An error of the statement (a `where` failing on a row), not of the store. */
-		if ((rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_TOOBIG)
+		else if ((rc & 0xff) == SQLITE_ERROR || (rc & 0xff) == SQLITE_TOOBIG)
 			r = -EDOM;
 	}
 	sqlite3_reset(st);
@@ -272,6 +282,8 @@ static int one_row(const struct store_trigger_alert *a, void *arg)
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW) {
+		if (store_where_failure(ob->s, rc) < 0)
+			return store_where_failure(ob->s, rc);
 		if ((rc & 0xff) != SQLITE_ERROR && (rc & 0xff) != SQLITE_TOOBIG)
 			return store_fail(ob->s, rc, "trigger where");
 		ob->failed++;
@@ -351,7 +363,9 @@ static int scan(struct store *s, int slot, const char *query, const char *order,
 	if (!where)
 		return each_alert(s, base, fn, arg);
 	bind_args(st, a);
+	store_where_begin(s);
 	r = scan_where(s, st, base, where, &rs);
+	store_where_end(s);
 	sqlite3_finalize(st);
 	return r;
 }
@@ -586,6 +600,63 @@ int store_trigger_def_set(struct store *s, const char *name, const char *fp, int
 	store_bind_text(st, 2, fp);
 	bind_when(st, 3, now);
 	return store_step_done(s, st, "trigger def");
+}
+
+int store_trigger_def_fail(struct store *s, const char *name, const char *error, int64_t now)
+{
+	sqlite3_stmt *st;
+	int r = get(s, X_DEF_FAIL, &st);
+
+	if (r < 0)
+		return r;
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, error);
+	bind_when(st, 3, now);
+	return store_step_done(s, st, "trigger def");
+}
+
+int store_trigger_def_error(struct store *s, const char *name, char *error, size_t size,
+                            int64_t *when)
+{
+	sqlite3_stmt *st;
+	int rc, r = get(s, X_DEF_ERROR, &st);
+
+	error[0] = '\0';
+	*when = 0;
+	if (r < 0)
+		return r;
+	store_bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_column_copy(st, 0, error, size);
+		*when = store_column_time(st, 1, NULL);
+	} else if (rc == SQLITE_DONE) {
+		r = -ENOENT;
+	} else {
+		r = store_fail(s, rc, "trigger def");
+	}
+	sqlite3_reset(st);
+	return r;
+}
+
+int store_trigger_def_errors(struct store *s,
+                             int (*fn)(const char *name, const char *error, int64_t when,
+                                       void *arg),
+                             void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = adhoc(s,
+	                  "SELECT trigger_name, last_error, last_error_time FROM trigger_defs"
+	                  " WHERE last_error IS NOT NULL ORDER BY trigger_name",
+	                  &st);
+
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = fn(col(st, 0) ? col(st, 0) : "", col(st, 1) ? col(st, 1) : "",
+		       store_column_time(st, 2, NULL), arg);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_fail(s, rc, "trigger defs");
+	sqlite3_finalize(st);
+	return r;
 }
 
 /* The hits about to leave the window, per group (few: those of one cycle). */

@@ -16,6 +16,14 @@
 
 /* A `where` expression longer than this is refused. */
 #define STORE_WHERE_MAX 4096
+/*
+ * The budget of one scan that runs a `where`, in SQLite VM steps: about a
+ * second of CPU (a 30-day rebuild over a million alerts with a
+ * json_extract() takes a small part of it). A scan over it ends with -ETIME;
+ * one whose values need more than SQLite's heap limit (STORE_HEAP_MAX)
+ * with -EFBIG: the trigger exceeded its budget.
+ */
+#define STORE_WHERE_STEPS_MAX 250000000LL
 /* A group value (error code, account SID, host, resource SID) is cut to this. */
 #define STORE_GROUP_MAX 256
 
@@ -66,7 +74,10 @@ int store_trigger_check_where(const char *where, char *why, size_t size);
  * Works on a read-only store. Returns 0, @fn's non-zero value, or -errno.
  * An alert on which @where fails at run time (malformed JSON, a bad REGEXP
  * pattern) does not match; the scan goes on (logged once per scan), here
- * and in the two functions below.
+ * and in the two functions below. A scan with @where is bounded: -ETIME
+ * when it ran more than STORE_WHERE_STEPS_MAX VM steps, -EFBIG when it
+ * needed more than SQLite's heap limit (STORE_HEAP_MAX), -EINTR when the stop
+ * flag (store_set_stop) was raised; store_errmsg says which.
  */
 int store_trigger_scan(struct store *s, const char *where, int64_t from, int64_t to, bool ordered,
                        store_alert_fn fn, void *arg);
@@ -123,6 +134,26 @@ int store_trigger_cursor_set(struct store *s, int64_t rowid);
 int store_trigger_def_get(struct store *s, const char *name, char *fp, size_t size);
 int store_trigger_def_set(struct store *s, const char *name, const char *fp, int64_t now);
 int store_trigger_defs_retain(struct store *s, const char *const *names, size_t n);
+
+/*
+ * store_trigger_def_fail - record that trigger @name was not evaluated at
+ * @now because of @error (one line), and clear its fingerprint so the next
+ * evaluation rebuilds its hits; store_trigger_def_set clears the error.
+ * store_trigger_def_error - the error recorded for @name into @error and
+ * *@when; -ENOENT when there is none. Return 0 or -errno.
+ */
+int store_trigger_def_fail(struct store *s, const char *name, const char *error, int64_t now);
+int store_trigger_def_error(struct store *s, const char *name, char *error, size_t size,
+                            int64_t *when);
+/*
+ * store_trigger_def_errors - call @fn for every trigger with an error
+ * recorded, in name order (strings borrowed for the call). Returns 0,
+ * @fn's non-zero value, or -errno. Works on a read-only store.
+ */
+int store_trigger_def_errors(struct store *s,
+                             int (*fn)(const char *name, const char *error, int64_t when,
+                                       void *arg),
+                             void *arg);
 
 /*
  * store_trigger_hit_add - record that alert @sid (of @date_created) matches

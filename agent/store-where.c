@@ -112,6 +112,66 @@ static int check_authorizer(void *arg, int action, const char *a1, const char *a
 	return where_policy(arg, action, a1, a2);
 }
 
+/* SQLite VM steps between two calls of the progress handler. */
+#define WHERE_TICK 10000
+
+/* Every WHERE_TICK steps of a `where` statement: stop it over budget or on SIGTERM. */
+static int where_progress(void *arg)
+{
+	struct store *s = arg;
+
+	if (s->stop && *s->stop) {
+		s->where_stopped = -EINTR;
+		return 1;
+	}
+	if (--s->where_ticks <= 0) {
+		s->where_stopped = -ETIME;
+		return 1;
+	}
+	return 0;
+}
+
+void store_where_begin(struct store *s)
+{
+	s->in_where = true;
+	s->where_ticks = STORE_WHERE_STEPS_MAX / WHERE_TICK;
+	s->where_stopped = 0;
+	sqlite3_progress_handler(s->db, WHERE_TICK, where_progress, s);
+}
+
+void store_where_end(struct store *s)
+{
+	if (!s->in_where)
+		return;
+	sqlite3_progress_handler(s->db, 0, NULL, NULL);
+	s->in_where = false;
+}
+
+int store_where_failure(struct store *s, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_INTERRUPT:
+		if (s->where_stopped == -EINTR) {
+			snprintf(s->errmsg, sizeof(s->errmsg), "stopped (SIGTERM or SIGINT)");
+			return -EINTR;
+		}
+		snprintf(s->errmsg, sizeof(s->errmsg),
+		         "its where ran past the budget of %lld SQLite VM steps",
+		         (long long)STORE_WHERE_STEPS_MAX);
+		return -ETIME;
+	case SQLITE_TOOBIG:
+	case SQLITE_NOMEM:
+		snprintf(s->errmsg, sizeof(s->errmsg),
+		         "its where needed more memory than allowed (%s; SQLite may use %lld MiB"
+		         " in all)",
+		         sqlite3_errstr(rc),
+		         (long long)(sqlite3_hard_heap_limit64(-1) / (1024 * 1024)));
+		return -EFBIG;
+	default:
+		return 0;
+	}
+}
+
 /* regexp(PATTERN, TEXT): POSIX extended, so `text REGEXP '...'` works in a `where`. */
 static void regexp_free(void *p)
 {

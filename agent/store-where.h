@@ -28,4 +28,21 @@ int store_where_init(struct store *s);
 int store_where_prepare(struct store *s, const char *base, const char *where, const char *suffix,
                         sqlite3_stmt **out);
 
+/*
+ * store_where_begin - before stepping statements that embed a `where`: a
+ * budget of STORE_WHERE_STEPS_MAX VM steps for all of them together and
+ * the stop flag checked as they run (progress handler); memory is bounded
+ * by STORE_HEAP_MAX. store_where_end removes the handler (a no-op when not
+ * begun).
+ */
+void store_where_begin(struct store *s);
+void store_where_end(struct store *s);
+
+/*
+ * store_where_failure - for the result code @rc of a step under
+ * store_where_begin: -EINTR (stop flag), -ETIME (step budget) or -EFBIG
+ * (heap limit reached, or a value too big), with store_errmsg set; 0 for any other code.
+ */
+int store_where_failure(struct store *s, int rc);
+
 #endif

@@ -37,6 +37,7 @@ extern const char store_views_sql[];
 
 
 
+
 /*
  * The upsert rewrites a stored row only when a field from the list differs:
  * re-polling the overlap window then costs one index lookup per alert. The
@@ -113,6 +114,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_PRUNE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
 		     " WHERE date_created < ?1 ORDER BY date_created LIMIT ?2)",
+	/*
+	 * An alert dated after now (a bogus date such as 9999-12-31) goes by when it
+	 * was first seen instead: it must not stay forever. The date_created index
+	 * finds the few rows dated in the future.
+	 */
+	[ST_PRUNE_FUTURE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
+			    " WHERE date_created > ?3 AND first_seen < ?1 LIMIT ?2)",
 	[ST_PRUNE_RUNS] = "DELETE FROM poll_runs WHERE started < ?1",
 	[ST_VACUUM] = "PRAGMA incremental_vacuum",
 	[ST_COUNT_ALL] = "SELECT count(*) FROM alerts",
@@ -141,6 +149,10 @@ static int sql_errno(sqlite3 *db, int rc)
 		return -EROFS;
 	case SQLITE_NOMEM:
 		return -ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		/* Permanent: retrying cannot mend the file (store.h: -EUCLEAN). */
+		return -EUCLEAN;
 	case SQLITE_IOERR:
 		return sys == ENOSPC || sys == EDQUOT ? -ENOSPC : -EIO;
 	default:
@@ -303,6 +315,11 @@ int store_commit(struct store *s)
 	return r < 0 ? r : store_step_done(s, st, "commit");
 }
 
+int store_begin_read(struct store *s)
+{
+	return store_exec(s, "BEGIN DEFERRED", "begin");
+}
+
 void store_rollback(struct store *s)
 {
 	sqlite3_stmt *st = NULL;
@@ -430,10 +447,58 @@ static int check_version(struct store *s)
 	return 0;
 }
 
+/* Open @name (a path, or a URI with SQLITE_OPEN_URI) into s->db and set it up. */
+static int connect(struct store *s, const char *name, int flags, bool readonly)
+{
+	int rc, r;
+
+	rc = sqlite3_open_v2(name, &s->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "open");
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	r = configure(s, readonly);
+	if (r == 0 && readonly)
+		r = check_version(s);
+	return r;
+}
+
+static bool wal_exists(const char *path)
+{
+	char wal[4096];
+
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
+		return true;	/* cannot tell: do not take the immutable path */
+	return access(wal, F_OK) == 0 || errno != ENOENT;
+}
+
+/* "file:PATH?immutable=1", with the characters a URI path may not hold escaped. */
+static int immutable_uri(const char *path, char **out)
+{
+	struct strbuf sb;
+	int r = 0;
+
+	strbuf_init(&sb, 3 * strlen(path) + 32);
+	r = strbuf_append(&sb, "file:", 5);
+	for (const char *p = path; r == 0 && *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%' || (unsigned char)*p < 0x21)
+			strbuf_addf(&sb, &r, "%%%02X", (unsigned)(unsigned char)*p);
+		else
+			r = strbuf_append(&sb, p, 1);
+	}
+	if (r == 0)
+		r = strbuf_append(&sb, "?immutable=1", 12);
+	if (r < 0) {
+		strbuf_finish(&sb);
+		return -ENOMEM;
+	}
+	*out = sb.buf;
+	return 0;
+}
+
 int store_open(const char *path, bool readonly, struct store **out)
 {
 	struct store *s = NULL;
-	int flags, fd, rc, r;
+	int flags, fd, r;
 
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->path = strdup(path))) {
@@ -463,24 +528,55 @@ int store_open(const char *path, bool readonly, struct store **out)
 			goto out;
 		}
 	}
+	/*
+	 * All of SQLite's memory in this process, every connection together: a
+	 * `where` that builds a huge value fails with "out of memory" at this line
+	 * instead of taking the machine's memory (a lower SQLITE_LIMIT_LENGTH would
+	 * not do: printf() then returns NULL, no error). Setting it again is harmless.
+	 */
+	sqlite3_hard_heap_limit64((sqlite3_int64)STORE_HEAP_MAX);
 	/* NOMUTEX: a connection is used by one thread at a time (see store.h). */
 	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-	rc = sqlite3_open_v2(path, &s->db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		r = store_fail(s, rc, "open");
-		goto out;
+	r = connect(s, path, flags, readonly);
+	if (r < 0 && readonly && r != -ENOMEM && r != -EUCLEAN && r != -EPROTO &&
+	    access(path, R_OK) == 0 && !wal_exists(path)) {
+		char first[sizeof(s->errmsg)], *uri = NULL;
+
+		/*
+		 * A reader that may not create the -shm file (the directory is not
+		 * writable for it) cannot open a WAL database, unless there is no WAL to
+		 * read: then the file alone is the whole database, and opening it as
+		 * immutable is exact. With a -wal file a writer is at work: the first
+		 * error stands.
+		 */
+		snprintf(first, sizeof(first), "%s", s->errmsg);
+		r = immutable_uri(path, &uri);
+		if (r == 0) {
+			sqlite3_close(s->db);
+			s->db = NULL;
+			r = connect(s, uri, flags | SQLITE_OPEN_URI, readonly);
+		}
+		free(uri);
+		if (r < 0)
+			snprintf(s->errmsg, sizeof(s->errmsg), "%s", first);
+		else
+			log_debug("store: %s: opened as immutable (no WAL, -shm not creatable)",
+				  path);
 	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
-	r = configure(s, readonly);
-	if (r == 0 && readonly)
-		r = check_version(s);
+	/* The file is there: what is missing is a -wal or -shm file, not the database. */
+	if (r == -ENOENT && access(path, F_OK) == 0)
+		r = -EACCES;
 	if (r < 0)
 		goto out;
 	*out = s;
 	s = NULL;
 out:
 	/* One line for the user; a missing file for `status` is the caller's to explain. */
-	if (r < 0 && !(readonly && r == -ENOENT))
+	if (r == -EUCLEAN)
+		log_warnx("cannot open the database %s: it is damaged or not an SQLite database"
+			  " (%s); move it aside (a new one is then made and backfilled) or restore"
+			  " a backup", path, s && s->errmsg[0] ? s->errmsg : "corrupt");
+	else if (r < 0 && !(readonly && r == -ENOENT))
 		log_warnx("cannot open the database %s: %s", path,
 			  s && s->errmsg[0] ? s->errmsg : strerror(-r));
 	store_close(s);
@@ -507,6 +603,11 @@ const char *store_errmsg(struct store *s)
 	if (!s)
 		return "no database";
 	return s->errmsg[0] ? s->errmsg : "no error";
+}
+
+void store_set_stop(struct store *s, volatile int *stop)
+{
+	s->stop = stop;
 }
 
 void store_set_busy_timeout(struct store *s, int ms)
@@ -722,44 +823,55 @@ out:
  * one short transaction, so the writer lock is never held for long and the WAL
  * stays small however much there is to prune.
  */
-int store_prune(struct store *s, int64_t cutoff, int batch, volatile int *stop,
+int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatile int *stop,
 		int64_t *deleted)
 {
-	char text[UTIL_TIME_LEN];
-	sqlite3_stmt *del, *vac, *runs;
+	char text[UTIL_TIME_LEN], now_text[UTIL_TIME_LEN];
+	sqlite3_stmt *del, *future, *vac, *runs;
 	int64_t total = 0, n;
 	int r;
 
 	if (batch <= 0)
 		return -EINVAL;
 	util_format_time(cutoff, text);
+	util_format_time(now, now_text);
 	r = prepare(s, ST_PRUNE, &del);
+	if (r == 0)
+		r = prepare(s, ST_PRUNE_FUTURE, &future);
 	if (r == 0)
 		r = prepare(s, ST_VACUUM, &vac);
 	if (r == 0)
 		r = prepare(s, ST_PRUNE_RUNS, &runs);
 	if (r < 0)
 		goto out;
-	do {
-		if (stop && *stop)
-			break;
-		r = store_begin(s);
-		if (r < 0)
-			goto out;
-		store_bind_text(del, 1, text);
-		sqlite3_bind_int(del, 2, batch);
-		r = store_step_done(s, del, "prune");
-		if (r < 0)
-			goto out;
-		n = sqlite3_changes64(s->db);
-		r = store_step_done(s, vac, "incremental vacuum");
-		if (r < 0)
-			goto out;
-		r = store_commit(s);
-		if (r < 0)
-			goto out;
-		total += n;
-	} while (n == batch);
+	/* Old alerts by date_created, then those dated in the future by first_seen. */
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_stmt *st = pass ? future : del;
+
+		do {
+			if (stop && *stop)
+				goto runs;
+			r = store_begin(s);
+			if (r < 0)
+				goto out;
+			store_bind_text(st, 1, text);
+			sqlite3_bind_int(st, 2, batch);
+			if (pass)
+				store_bind_text(st, 3, now_text);
+			r = store_step_done(s, st, "prune");
+			if (r < 0)
+				goto out;
+			n = sqlite3_changes64(s->db);
+			r = store_step_done(s, vac, "incremental vacuum");
+			if (r < 0)
+				goto out;
+			r = store_commit(s);
+			if (r < 0)
+				goto out;
+			total += n;
+		} while (n == batch);
+	}
+runs:
 	/* The run log is small (one row per poll); it keeps the same window. */
 	store_bind_text(runs, 1, text);
 	r = store_step_done(s, runs, "prune runs");

@@ -16,6 +16,13 @@
 
 struct store;
 
+/*
+ * SQLite's memory in the whole process, all connections together, in bytes
+ * (sqlite3_hard_heap_limit64, SQLite 3.31+; Debian 12 has 3.40.1): above
+ * it an allocation fails with "out of memory" instead of growing without end.
+ */
+#define STORE_HEAP_MAX (256LL * 1024 * 1024)
+
 /* How long a statement waits for another process's lock before -EBUSY. */
 #define STORE_BUSY_TIMEOUT_MS 10000
 
@@ -33,8 +40,19 @@ enum store_upsert_result {
  * Returns 0 and *@out, or -errno (-ENOENT, -EACCES, -EBUSY, -ENOSPC, -EIO),
  * having logged one line with the reason (not for a read-only missing file). -EPROTO: the schema is
  * newer than this binary, or (@readonly) not the version it expects.
+ * -EUCLEAN: the file is damaged or not an SQLite database (permanent; every
+ * store function returns it when SQLite finds corruption later).
+ * @readonly: a reader that cannot create the -shm file (directory not
+ * writable for it) opens a WAL database without a -wal file as immutable.
  */
 int store_open(const char *path, bool readonly, struct store **out);
+
+/*
+ * store_set_stop - statements that run a trigger's `where` on @s end with
+ * -EINTR once *@stop is non-zero (SIGTERM/SIGINT), checked every few
+ * thousand SQLite VM steps. @stop may be NULL (none); it must outlive @s.
+ */
+void store_set_stop(struct store *s, volatile int *stop);
 
 /* store_close - finish statements and close; NULL is fine. */
 void store_close(struct store *s);
@@ -54,6 +72,8 @@ const char *store_errmsg(struct store *s);
 
 /* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. 0 or -errno. */
 int store_begin(struct store *s);
+/* store_begin_read - a deferred transaction: one snapshot for the reads that follow. */
+int store_begin_read(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 
@@ -134,13 +154,14 @@ int store_sync_list(struct store *s,
 		    void *arg);
 
 /*
- * store_prune - delete alerts with date_created before @cutoff, at most
- * @batch rows per transaction, until none are left or *@stop is set;
- * then release free pages (incremental vacuum). poll_runs rows started
- * before @cutoff go too. *@deleted (may be NULL) gets the number of alerts
- * deleted. Returns 0, -EINVAL when @batch < 1, or -errno.
+ * store_prune - delete alerts with date_created before @cutoff, and alerts
+ * dated after @now (a bogus or far-future date) that were first seen before
+ * @cutoff, at most @batch rows per transaction, until none are left or
+ * *@stop is set; then release free pages (incremental vacuum). poll_runs
+ * rows started before @cutoff go too. *@deleted (may be NULL) gets the
+ * number of alerts deleted. Returns 0, -EINVAL when @batch < 1, or -errno.
  */
-int store_prune(struct store *s, int64_t cutoff, int batch, volatile int *stop,
+int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatile int *stop,
 		int64_t *deleted);
 
 /*

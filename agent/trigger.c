@@ -245,6 +245,26 @@ void trigger_group(const struct trigger_compiled *c, const struct store_trigger_
 
 /* ---- evaluation ---------------------------------------------------------- */
 
+/* A hit found before the write transaction: what add_hits would have written. */
+struct hit {
+	char *sid;
+	char *date_created;
+	char *group;  /* NULL: only the recheck of an incomplete push */
+	bool recheck; /* an incomplete push: match it again once a poll completes it */
+};
+
+/*
+ * What a `where` trigger's scan found in the read transaction before the
+ * write one (prepare_where), so that the slow part runs without the write
+ * lock and a webhook push is never kept waiting by it.
+ */
+struct pre {
+	enum { PRE_NONE, PRE_NEW, PRE_REBUILD } mode;
+	struct hit *hits;
+	size_t n, cap;
+	int err; /* the scan's -ETIME / -EFBIG (e->failed is set), 0 = none */
+};
+
 struct eval {
 	struct store *s;
 	const struct config *cfg;
@@ -252,10 +272,53 @@ struct eval {
 	struct trigger_compiled *ct;
 	size_t n;
 	bool *rebuild;   /* per trigger */
+	bool *failed;    /* per trigger: its `where` went over its budget this time */
+	char (*why)[256]; /* per trigger: why it failed */
 	bool rebuilding; /* which set a scan feeds: rebuilt triggers or all */
 	size_t only;     /* SIZE_MAX = every trigger without `where`, else this one */
+	struct pre *collect;       /* non-NULL: add_hits appends here instead of writing */
+	struct pre *pre;           /* per trigger, from prepare_where; NULL = none */
+	int64_t pre_last, pre_max; /* the cursor prepare_where saw */
 	struct trigger_result res;
 };
+
+static int collect_hit(struct pre *p, const struct store_trigger_alert *a, const char *group,
+                       bool recheck)
+{
+	struct hit *h;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+
+		if (cap > TRIGGER_COLLECT_MAX)
+			return -E2BIG;
+		h = realloc(p->hits, cap * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		p->hits = h;
+		p->cap = cap;
+	}
+	h = &p->hits[p->n];
+	h->sid = strdup(a->sid);
+	h->date_created = strdup(a->date_created);
+	h->group = group ? strdup(group) : NULL;
+	h->recheck = recheck;
+	p->n++;
+	if (!h->sid || !h->date_created || (group && !h->group))
+		return -ENOMEM;
+	return 0;
+}
+
+static void pre_clear(struct pre *p)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		free(p->hits[k].sid);
+		free(p->hits[k].date_created);
+		free(p->hits[k].group);
+	}
+	free(p->hits);
+	memset(p, 0, sizeof(*p));
+}
 
 /* A scanned alert: add a hit for each trigger (of the current set) it matches. */
 static int add_hits(const struct store_trigger_alert *a, void *arg)
@@ -267,7 +330,8 @@ static int add_hits(const struct store_trigger_alert *a, void *arg)
 
 	/* A push not completed by a poll yet is matched as it is, and again later. */
 	if (store_trigger_incomplete(a)) {
-		int r = store_trigger_recheck_add(e->s, a->sid, a->date_created);
+		int r = e->collect ? collect_hit(e->collect, a, NULL, true)
+		                   : store_trigger_recheck_add(e->s, a->sid, a->date_created);
 
 		if (r < 0)
 			return r;
@@ -285,11 +349,59 @@ static int add_hits(const struct store_trigger_alert *a, void *arg)
 		if (a->created <= e->now - t->window || !trigger_match(&e->ct[i], a))
 			continue;
 		trigger_group(&e->ct[i], a, group);
-		r = store_trigger_hit_add(e->s, t->name, a->date_created, group, a->sid);
+		if (e->collect)
+			r = collect_hit(e->collect, a, group, false);
+		else
+			r = store_trigger_hit_add(e->s, t->name, a->date_created, group, a->sid);
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * After a scan with trigger @i's `where`: over its budget (-ETIME, -EFBIG),
+ * the trigger is left out of this evaluation, said in one line, and
+ * recorded (finish_failed); the others go on. Other results pass through.
+ */
+static int where_outcome(struct eval *e, size_t i, int r)
+{
+	if (r != -ETIME && r != -EFBIG)
+		return r;
+	if (!e->failed[i]) {
+		snprintf(e->why[i], sizeof(e->why[i]), "%s", store_errmsg(e->s));
+		log_warnx("trigger %s: not evaluated: %s; its hits are rebuilt at the next "
+		          "evaluation",
+		          e->ct[i].t->name, e->why[i]);
+	}
+	e->failed[i] = true;
+	return 0;
+}
+
+/* Replay what prepare_where found for trigger @i, in the write transaction. */
+static int replay(struct eval *e, size_t i)
+{
+	const struct pre *p = &e->pre[i];
+	int r = 0;
+
+	if (p->err)
+		return 0; /* e->failed[i] is set */
+	for (size_t k = 0; r == 0 && k < p->n; k++) {
+		const struct hit *h = &p->hits[k];
+
+		if (h->recheck)
+			r = store_trigger_recheck_add(e->s, h->sid, h->date_created);
+		else
+			r = store_trigger_hit_add(e->s, e->ct[i].t->name, h->date_created, h->group,
+			                          h->sid);
+	}
+	return r;
+}
+
+/* Whether prepare_where has trigger @i's hits of the kind of scan about to run. */
+static bool prepared(const struct eval *e, size_t i, int mode)
+{
+	return e->pre && (int)e->pre[i].mode == mode;
 }
 
 /*
@@ -305,10 +417,15 @@ static int match_new(struct eval *e, int64_t after)
 	e->only = SIZE_MAX;
 	r = store_trigger_scan_new(e->s, NULL, after, add_hits, e);
 	for (size_t i = 0; r == 0 && i < e->n; i++) {
-		if (!e->ct[i].t->where || e->rebuild[i])
+		if (!e->ct[i].t->where || e->rebuild[i] || e->failed[i])
 			continue;
 		e->only = i;
+		if (prepared(e, i, PRE_NEW)) {
+			r = replay(e, i);
+			continue;
+		}
 		r = store_trigger_scan_new(e->s, e->ct[i].t->where, after, add_hits, e);
+		r = where_outcome(e, i, r);
 	}
 	return r;
 }
@@ -360,10 +477,11 @@ static int recheck(struct eval *e, int64_t longest)
 		if (r == 0)
 			r = store_trigger_scan_sid(e->s, NULL, sid, add_hits, e);
 		for (size_t i = 0; r == 0 && i < e->n; i++) {
-			if (!e->ct[i].t->where || e->rebuild[i])
+			if (!e->ct[i].t->where || e->rebuild[i] || e->failed[i])
 				continue;
 			e->only = i;
 			r = store_trigger_scan_sid(e->s, e->ct[i].t->where, sid, add_hits, e);
+			r = where_outcome(e, i, r);
 		}
 	}
 	for (size_t k = 0; k < n; k++)
@@ -424,11 +542,18 @@ static int rebuild(struct eval *e)
 
 		if (!e->rebuild[i])
 			continue;
-		if (t->where) {
+		if (t->where && !e->failed[i]) {
 			e->only = i;
-			r = store_trigger_scan(e->s, t->where, e->now - t->window, 0, false,
-			                       add_hits, e);
+			if (prepared(e, i, PRE_REBUILD)) {
+				r = replay(e, i);
+			} else {
+				r = store_trigger_scan(e->s, t->where, e->now - t->window, 0, false,
+				                       add_hits, e);
+				r = where_outcome(e, i, r);
+			}
 		}
+		if (r == 0 && e->failed[i])
+			continue;
 		if (r == 0)
 			r = store_trigger_def_set(e->s, t->name, e->ct[i].fingerprint, e->now);
 		if (r == 0)
@@ -609,6 +734,93 @@ static int evaluate_one(struct eval *e, const struct trigger_compiled *c)
 	return r;
 }
 
+/*
+ * Before the write transaction: run every `where` trigger's scan (of the new
+ * alerts, or of its window when it is to be rebuilt) in a read transaction,
+ * keeping the hits in memory. A slow `where` then holds no write lock, and
+ * webhook pushes and the other writers go on meanwhile. Anything unusual
+ * (a store error, too many hits) leaves the trigger to the live scan in the
+ * write transaction, which gives the same result. Returns 0 or -EINTR.
+ */
+static int prepare_where(struct eval *e)
+{
+	char fp[SIGN_SHA256_HEX_LEN];
+	int64_t last = 0, max = 0;
+	bool any = false, valid = true, all, rb;
+	int r;
+
+	for (size_t i = 0; i < e->n; i++)
+		any = any || e->ct[i].t->where;
+	if (!any)
+		return 0;
+	e->pre = calloc(e->n, sizeof(*e->pre));
+	if (!e->pre)
+		return 0;
+	r = store_begin_read(e->s);
+	if (r == 0)
+		r = store_trigger_cursor(e->s, &last, &max, &valid);
+	all = !valid || max - last > TRIGGER_NEW_ROWS_MAX;
+	for (size_t i = 0; r == 0 && i < e->n; i++) {
+		const struct config_trigger *t = e->ct[i].t;
+		struct pre *p = &e->pre[i];
+
+		if (!t->where)
+			continue;
+		r = store_trigger_def_get(e->s, t->name, fp, sizeof(fp));
+		if (r < 0)
+			break;
+		rb = all || strcmp(fp, e->ct[i].fingerprint) != 0;
+		/* add_hits feeds trigger i when rebuilding == rebuild[i]. */
+		e->rebuild[i] = e->rebuilding = rb;
+		e->only = i;
+		e->collect = p;
+		if (rb)
+			r = store_trigger_scan(e->s, t->where, e->now - t->window, 0, false,
+			                       add_hits, e);
+		else if (max > last)
+			r = store_trigger_scan_new(e->s, t->where, last, add_hits, e);
+		e->collect = NULL;
+		e->rebuild[i] = false;
+		if (r == -ETIME || r == -EFBIG) {
+			/* Said now, while the other triggers' scans are still to come. */
+			p->err = r;
+			r = where_outcome(e, i, r);
+		} else if (r < 0 && r != -EINTR) {
+			/* Left to the live scan, which reports it. */
+			pre_clear(p);
+			r = 0;
+			continue;
+		}
+		if (r == 0)
+			p->mode = rb ? PRE_REBUILD : PRE_NEW;
+	}
+	store_rollback(e->s); /* the read transaction: nothing to keep */
+	e->pre_last = last;
+	e->pre_max = max;
+	if (r < 0) {
+		for (size_t i = 0; i < e->n; i++)
+			pre_clear(&e->pre[i]);
+		free(e->pre);
+		e->pre = NULL;
+	}
+	return r == -EINTR ? r : 0;
+}
+
+/* The triggers whose `where` went over budget: no hits kept, the reason recorded. */
+static int finish_failed(struct eval *e)
+{
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < e->n; i++) {
+		if (!e->failed[i])
+			continue;
+		r = store_trigger_hits_delete(e->s, e->ct[i].t->name, INT64_MAX);
+		if (r == 0)
+			r = store_trigger_def_fail(e->s, e->ct[i].t->name, e->why[i], e->now);
+	}
+	return r;
+}
+
 int trigger_evaluate(struct store *s, const struct config *cfg, int64_t now,
                      struct trigger_result *res)
 {
@@ -619,7 +831,9 @@ int trigger_evaluate(struct store *s, const struct config *cfg, int64_t now,
 
 	e.ct = calloc(e.n + 1, sizeof(*e.ct));
 	e.rebuild = calloc(e.n + 1, sizeof(*e.rebuild));
-	if (!e.ct || !e.rebuild) {
+	e.failed = calloc(e.n + 1, sizeof(*e.failed));
+	e.why = calloc(e.n + 1, sizeof(*e.why));
+	if (!e.ct || !e.rebuild || !e.failed || !e.why) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -630,11 +844,27 @@ int trigger_evaluate(struct store *s, const struct config *cfg, int64_t now,
 	}
 	if (r < 0)
 		goto out;
+	r = prepare_where(&e);
+	if (r < 0)
+		goto out;
 	r = store_begin(s);
 	if (r < 0)
 		goto out;
 	begun = true;
 	r = store_trigger_cursor(s, &last, &max, &valid);
+	/*
+	 * One evaluator at a time (the run lock): a cursor that moved since
+	 * prepare_where means its hits are stale; the live scans run instead.
+	 */
+	if (r == 0 && e.pre && (last != e.pre_last || max < e.pre_max)) {
+		for (size_t i = 0; i < e.n; i++)
+			pre_clear(&e.pre[i]);
+		free(e.pre);
+		e.pre = NULL;
+	}
+	/* The prepared hits cover the rows up to the cursor they saw; the rest is next time's. */
+	if (r == 0 && e.pre)
+		max = e.pre_max;
 	if (r == 0 && !valid)
 		log_info("stored alerts were removed or renumbered: matching them again");
 	/*
@@ -651,7 +881,11 @@ int trigger_evaluate(struct store *s, const struct config *cfg, int64_t now,
 		r = rebuild(&e);
 	if (r == 0 && max != last)
 		r = store_trigger_cursor_set(s, max);
+	if (r == 0)
+		r = finish_failed(&e);
 	for (size_t i = 0; r == 0 && i < e.n; i++) {
+		if (e.failed[i])
+			continue;
 		r = evaluate_one(&e, &e.ct[i]);
 		e.res.evaluated++;
 	}
@@ -664,20 +898,29 @@ out:
 		store_rollback(s);
 	for (size_t i = 0; e.ct && i < e.n; i++)
 		trigger_compiled_finish(&e.ct[i]);
+	for (size_t i = 0; e.pre && i < e.n; i++)
+		pre_clear(&e.pre[i]);
+	free(e.pre);
 	free(e.ct);
 	free(e.rebuild);
+	free(e.failed);
+	free(e.why);
 	if (res)
 		*res = e.res;
 	return r;
 }
 
-int trigger_cycle(struct store *s, const struct config *cfg, volatile int *stop)
+int trigger_cycle(struct store *s, const struct config *cfg, int64_t skew, volatile int *stop)
 {
 	struct trigger_result tr;
 	struct notify_result nr;
 	int status = 0, r;
 
-	r = trigger_evaluate(s, cfg, util_now(), &tr);
+	r = trigger_evaluate(s, cfg, util_now() + skew, &tr);
+	if (r == -EINTR) {
+		log_info("evaluating the triggers: stopped (SIGTERM or SIGINT); nothing changed");
+		return 0;
+	}
 	if (r < 0) {
 		log_warnx("evaluating the triggers failed: %s",
 		          r == -ENOMEM ? "out of memory" : store_errmsg(s));
@@ -689,7 +932,7 @@ int trigger_cycle(struct store *s, const struct config *cfg, volatile int *stop)
 	/* Due notifications go out even when this evaluation failed. */
 	if (stop && *stop)
 		return status;
-	r = notify_deliver(s, cfg, util_now(), stop, &nr);
+	r = notify_deliver(s, cfg, util_now() + skew, stop, &nr);
 	if (r < 0) {
 		log_warnx("delivering notifications failed: %s",
 		          r == -ENOMEM ? "out of memory" : store_errmsg(s));

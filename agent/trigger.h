@@ -30,6 +30,8 @@
 #define TRIGGER_DETAILS_MAX 1000
 /* More new alerts than this since the last evaluation: rebuild from the windows instead. */
 #define TRIGGER_NEW_ROWS_MAX 50000
+/* Hits of one `where` trigger found before the write transaction, at most (else found in it). */
+#define TRIGGER_COLLECT_MAX 262144
 /* Longest idempotency key (trigger, group, started and kind, percent-encoded). */
 #define TRIGGER_KEY_MAX 900
 
@@ -114,19 +116,26 @@ struct trigger_result {
  * one transaction: match the alerts stored since the last one, rebuild the
  * hits of new or edited triggers, step every group that is over the
  * threshold or not ok, write states and outbox rows, prune old states and
- * delivered rows. *@res (may be NULL) gets the tally. Returns 0 or -errno
- * (nothing changed; store_errmsg says why).
+ * delivered rows. The `where` scans run first, in a read transaction, so a
+ * slow `where` holds no write lock. A trigger whose `where` goes over its
+ * budget (STORE_WHERE_STEPS_MAX, STORE_HEAP_MAX) is left out, logged
+ * in one line and recorded (store_trigger_def_fail); the others are
+ * evaluated. *@res (may be NULL) gets the tally. Returns 0 or -errno
+ * (nothing changed; store_errmsg says why); -EINTR when the store's stop
+ * flag (store_set_stop) ended a `where`.
  */
 int trigger_evaluate(struct store *s, const struct config *cfg, int64_t now,
                      struct trigger_result *res);
 
 /*
  * trigger_cycle - the triggers' part of the daemon's cycle: trigger_evaluate
- * at the current time, then notify_deliver of what is due, each failure
- * logged in one line. Returns 0, or EXIT_TEMPFAIL (75) when the evaluation
- * failed or a delivery did not succeed (it is retried later).
+ * at the current time plus @skew seconds (Twilio's time minus the local one
+ * when the local clock is off, else 0), then notify_deliver of what is due
+ * at that time, each failure logged in one line. Returns 0, or EXIT_TEMPFAIL
+ * (75) when the evaluation failed or a delivery did not succeed (it is
+ * retried later); 0 when *@stop ended the evaluation (nothing changed).
  */
-int trigger_cycle(struct store *s, const struct config *cfg, volatile int *stop);
+int trigger_cycle(struct store *s, const struct config *cfg, int64_t skew, volatile int *stop);
 
 /* What a group's window holds, for a notification. */
 struct trigger_example {

@@ -263,6 +263,94 @@ int util_parse_time(const char *s, int64_t *out)
 	return parse_rfc2822(s, out);
 }
 
+/* The index (0 = Sunday) of the day name at *@p, as RFC 7231 spells them; -1 if none. */
+static int day_name(const char **p, bool long_form)
+{
+	static const char *const names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+					    "Thursday", "Friday", "Saturday"};
+
+	for (int i = 0; i < 7; i++) {
+		size_t n = long_form ? strlen(names[i]) : 3;
+
+		if (strncmp(*p, names[i], n) == 0) {
+			*p += n;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* The month (1-12) of the three-letter name at *@p; 0 if none. Case-sensitive. */
+static int month_name(const char **p)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+	for (int i = 0; i < 12; i++) {
+		if (strncmp(*p, months + 3 * i, 3) == 0) {
+			*p += 3;
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static bool time_of_day(const char **p, int *h, int *mi, int *sec)
+{
+	return digits(p, 2, h) && *(*p)++ == ':' && digits(p, 2, mi) && *(*p)++ == ':' &&
+	       digits(p, 2, sec);
+}
+
+int util_parse_http_date(const char *s, int64_t *out)
+{
+	const char *p = s;
+	int wday, y, mo, d, h, mi, sec;
+	int64_t days;
+
+	if (!s)
+		return -EINVAL;
+	if ((wday = day_name(&p, false)) >= 0 && *p == ',') {
+		/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+		p++;
+		if (*p++ != ' ' || !digits(&p, 2, &d) || *p++ != ' ' || !(mo = month_name(&p)) ||
+		    *p++ != ' ' || !digits(&p, 4, &y) || *p++ != ' ' ||
+		    !time_of_day(&p, &h, &mi, &sec) || strcmp(p, " GMT") != 0)
+			return -EINVAL;
+	} else if ((p = s, wday = day_name(&p, true)) >= 0 && *p == ',') {
+		/* Obsolete RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" */
+		p++;
+		if (*p++ != ' ' || !digits(&p, 2, &d) || *p++ != '-' || !(mo = month_name(&p)) ||
+		    *p++ != '-' || !digits(&p, 2, &y) || *p++ != ' ' ||
+		    !time_of_day(&p, &h, &mi, &sec) || strcmp(p, " GMT") != 0)
+			return -EINVAL;
+		y += y < 70 ? 2000 : 1900;
+	} else if ((p = s, wday = day_name(&p, false)) >= 0 && *p == ' ') {
+		/* Obsolete asctime: "Sun Nov  6 08:49:37 1994" */
+		p++;
+		if (!(mo = month_name(&p)) || *p++ != ' ')
+			return -EINVAL;
+		if (*p == ' ') {
+			p++;
+			if (!digits(&p, 1, &d))
+				return -EINVAL;
+		} else if (!digits(&p, 2, &d)) {
+			return -EINVAL;
+		}
+		if (*p++ != ' ' || !time_of_day(&p, &h, &mi, &sec) || *p++ != ' ' ||
+		    !digits(&p, 4, &y) || *p)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (!valid_civil(y, mo, d, h, mi, sec))
+		return -EINVAL;
+	days = days_from_civil(y, mo, d);
+	/* 1970-01-01 was a Thursday (4): a day name that does not fit the date is refused. */
+	if ((days % 7 + 4) % 7 != wday)
+		return -EINVAL;
+	*out = days * 86400 + h * 3600 + mi * 60 + sec;
+	return 0;
+}
+
 static void put_digits(char *p, unsigned v, int n)
 {
 	while (n-- > 0) {

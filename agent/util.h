@@ -32,6 +32,16 @@ int util_parse_duration(const char *s, int64_t *out);
  */
 int util_parse_time(const char *s, int64_t *out);
 
+/*
+ * util_parse_http_date - parse an HTTP Date header (RFC 7231 7.1.1.1) into
+ * seconds since the epoch: the IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT",
+ * or one of the obsolete forms every recipient must take, RFC 850
+ * ("Sunday, 06-Nov-94 08:49:37 GMT") and asctime ("Sun Nov  6 08:49:37
+ * 1994"). Strict: exact spacing and case, GMT only, and the day name must
+ * fit the date. Returns 0 or -EINVAL.
+ */
+int util_parse_http_date(const char *s, int64_t *out);
+
 /* util_format_time - write @t as "YYYY-MM-DDTHH:MM:SSZ" into @out. */
 void util_format_time(int64_t t, char out[UTIL_TIME_LEN]);
 

@@ -15,7 +15,8 @@
  *   + date_created as 16 hex digits + the sid's 32 hex digits: keyset paging, so
  *   alerts added meanwhile never shift a page. Page without PageToken skips
  *   Page*PageSize matches; Page also counts towards --max-results.
- * - The clock is time(NULL) plus an offset (--now, POST /_sim/clock).
+ * - The clock is time(NULL) plus an offset (--now, POST /_sim/clock); every
+ *   response's Date header tells it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -205,11 +206,21 @@ static void apply_fault(const struct sim_fault *f, const struct sim_request *rq,
 	}
 }
 
+/* @t as an RFC 7231 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), whatever the TZ. */
+static void http_date(int64_t t, char *out, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct sim_reply *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char rid[40];
+	char rid[40], date[40];
 
 	if (r->delivery == SIM_DELIVER_CUT && r->body.len > 1) {
 		struct cut_state *st = xmalloc(sizeof(*st));
@@ -234,6 +245,9 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct sim_reply 
 	snprintf(rid, sizeof(rid), "RQ%016llx%016llx", (unsigned long long)sim.seed,
 	         (unsigned long long)atomic_fetch_add(&request_ids, 1));
 	MHD_add_response_header(resp, "Twilio-Request-Id", rid);
+	/* The Date header tells the sim's clock, so a test can put the agent's clock off. */
+	http_date(sim_now(&sim), date, sizeof(date));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_DATE, date);
 	for (size_t i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
 	ret = MHD_queue_response(conn, (unsigned int)r->status, resp);
@@ -545,7 +559,9 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
+	/* MHD's own Date header would tell the machine's clock, not the sim's. */
+	flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+	        MHD_USE_SUPPRESS_DATE_NO_CLOCK;
 	if (!sim.quiet)
 		flags |= MHD_USE_ERROR_LOG;
 	if (inet_pton(AF_INET, listen, &sin.sin_addr) == 1) {

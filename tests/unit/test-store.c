@@ -519,7 +519,7 @@ static void test_prune(sqlite3 *db, struct store *s)
 
 	/* A stop request is honoured before the first batch. */
 	stop = 1;
-	CHECK_INT(store_prune(s, now - 30 * 86400, 1000, &stop, &deleted), 0);
+	CHECK_INT(store_prune(s, now - 30 * 86400, now, 1000, &stop, &deleted), 0);
 	CHECK_INT(deleted, 0);
 	stop = 0;
 
@@ -536,7 +536,7 @@ static void test_prune(sqlite3 *db, struct store *s)
 			       " BEGIN INSERT INTO dlog VALUES (old.sid); END;",
 			       NULL, NULL, NULL),
 		  SQLITE_OK);
-	CHECK_INT(store_prune(s, now - 30 * 86400, 1000, &stop, &deleted), -EIO);
+	CHECK_INT(store_prune(s, now - 30 * 86400, now, 1000, &stop, &deleted), -EIO);
 	CHECK_INT(deleted, 2000);
 	CHECK(strstr(store_errmsg(s), "third batch") != NULL);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM dlog", NULL), 2000);
@@ -549,11 +549,11 @@ static void test_prune(sqlite3 *db, struct store *s)
 			       NULL, NULL, NULL),
 		  SQLITE_OK);
 
-	CHECK_INT(store_prune(s, now - 30 * 86400, 997, &stop, &deleted), 0);
+	CHECK_INT(store_prune(s, now - 30 * 86400, now, 997, &stop, &deleted), 0);
 	CHECK_INT(deleted, OLD - 2000);
-	CHECK_INT(store_prune(s, now - 30 * 86400, 997, NULL, &deleted), 0);
+	CHECK_INT(store_prune(s, now - 30 * 86400, now, 997, NULL, &deleted), 0);
 	CHECK_INT(deleted, 0);
-	CHECK_INT(store_prune(s, now, 0, NULL, NULL), -EINVAL);
+	CHECK_INT(store_prune(s, now, now, 0, NULL, NULL), -EINVAL);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid LIKE 'NOp%'", NULL), NEW);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE date_created < ?",
 			    "2000-01-01T00:00:00Z"), 0);
@@ -572,12 +572,41 @@ static void test_prune(sqlite3 *db, struct store *s)
 		}
 		CHECK_INT(failed, 0);
 		CHECK_INT(store_commit(s), 0);
-		CHECK_INT(store_prune(s, now - 30 * 86400, 1000, NULL, &deleted), 0);
+		CHECK_INT(store_prune(s, now - 30 * 86400, now, 1000, NULL, &deleted), 0);
 		CHECK_INT(deleted, 5000);
 	}
 	CHECK(query_int(db, "PRAGMA page_count", NULL) <= pages_full + 5);
 	CHECK(query_int(db, "PRAGMA freelist_count", NULL) < 10);
 	CHECK_STR(query_text(db, "PRAGMA integrity_check", NULL), "ok");
+}
+
+/*
+ * An alert dated in the future (9999-12-31) is kept while it is new, and goes
+ * once it was first seen longer ago than the retention; one dated a little
+ * ahead of a correct clock is not touched by that rule.
+ */
+static void test_prune_future(sqlite3 *db, struct store *s)
+{
+	int64_t now = util_now(), far, deleted = -1;
+	struct alert a;
+
+	CHECK_INT(util_parse_time("9999-12-31T00:00:00Z", &far), 0);
+	CHECK_INT(store_begin(s), 0);
+	make_alert(&a, "NOf0000000000000000000000000000001", far, 11200);
+	CHECK_INT(store_upsert_alert(s, &a, now - 31 * 86400, NULL), 0);
+	make_alert(&a, "NOf0000000000000000000000000000002", far, 11200);
+	CHECK_INT(store_upsert_alert(s, &a, now - 86400, NULL), 0);
+	make_alert(&a, "NOf0000000000000000000000000000003", now + 600, 11200);
+	CHECK_INT(store_upsert_alert(s, &a, now - 29 * 86400, NULL), 0);
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(store_prune(s, now - 30 * 86400, now, 1000, NULL, &deleted), 0);
+	CHECK_INT(deleted, 1);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid = ?",
+			    "NOf0000000000000000000000000000001"), 0);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid LIKE 'NOf%'", NULL), 2);
+	/* Thirty days on, the second one goes too; the third is old by its date by then. */
+	CHECK_INT(store_prune(s, now + 3600, now + 30 * 86400 + 3600, 1000, NULL, &deleted), 0);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid LIKE 'NOf%'", NULL), 0);
 }
 
 static void test_readonly(sqlite3 *db)
@@ -623,6 +652,7 @@ int main(void)
 		test_views_origin(db, s);
 		test_busy(db, s);
 		test_prune(db, s);
+		test_prune_future(db, s);
 		test_readonly(db);
 	}
 	CHECK_STR(query_text(db, "PRAGMA integrity_check", NULL), "ok");

@@ -633,6 +633,62 @@ static void test_where_runtime_error(void)
 }
 
 /*
+ * A `where` over its step budget: the scan ends with -ETIME, the evaluation
+ * leaves that trigger out (recorded with its reason, no hits, no state) and
+ * evaluates the others; the stop flag ends a scan with -EINTR and the whole
+ * evaluation changes nothing.
+ */
+static int count_rows(const struct store_trigger_alert *a, void *arg)
+{
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
+static void test_where_budget(void)
+{
+	struct config *cfg =
+	        load("[trigger join]\nthreshold = 1\nwindow = 1d\nnotify = n1\n"
+	             "where = (SELECT count(*) FROM alerts AS a, alerts AS b, alerts AS c,"
+	             " alerts AS d) > 0\n"
+	             "[trigger p]\nthreshold = 1\nwindow = 1d\nnotify = n1\n");
+	struct trigger_result res;
+	struct store *s = NULL;
+	volatile int stop = 0;
+	int64_t n = 0;
+	char sid[40];
+
+	fresh_db(&s);
+	for (int i = 0; i < 200; i++) {
+		snprintf(sid, sizeof(sid), "NOJ%d", i);
+		add(s, sid, T0 - 1000 + i, 5, SID_A, "x.example");
+	}
+	CHECK_INT(
+	        store_trigger_scan(s, cfg->triggers[0].where, T0 - 86400, 0, true, count_rows, &n),
+	        -ETIME);
+	CHECK(strstr(store_errmsg(s), "budget") != NULL);
+	CHECK_INT(n, 0);
+	eval(s, cfg, T0, &res);
+	CHECK_INT(res.evaluated, 1);
+	CHECK_INT(res.fired, 1);
+	CHECK_INT(q_int("SELECT count(*) FROM trigger_hits WHERE trigger_name = 'join'"), 0);
+	CHECK_INT(q_int("SELECT count(*) FROM trigger_state WHERE trigger_name = 'join'"), 0);
+	CHECK(strstr(q_text("SELECT last_error FROM trigger_defs WHERE trigger_name = 'join'"),
+	             "budget of") != NULL);
+	CHECK_STR(q_text("SELECT fingerprint FROM trigger_defs WHERE trigger_name = 'join'"), "");
+	/* The stop flag, raised before the scan: it ends at the first check. */
+	stop = 1;
+	store_set_stop(s, &stop);
+	CHECK_INT(trigger_evaluate(s, cfg, T0 + 60, &res), -EINTR);
+	CHECK_INT(q_int("SELECT count(*) FROM trigger_state WHERE trigger_name = 'p'"), 1);
+	CHECK_INT(q_int("SELECT count(*) FROM trigger_cursor WHERE last_rowid ="
+	                " (SELECT max(rowid) FROM alerts)"),
+	          1);
+	store_set_stop(s, NULL);
+	store_close(s);
+	config_free(cfg);
+}
+
+/*
  * A pushed alert is stored with the push's Payload JSON as alert_text and no
  * host; the poll that completes it later is an UPDATE, which the rowid
  * cursor cannot see: the recheck list makes the triggers match it again.
@@ -825,6 +881,7 @@ int main(void)
 	test_grouping_and_cursor();
 	test_rebuild_and_where();
 	test_where_runtime_error();
+	test_where_budget();
 	test_outbox_same_transaction();
 	test_push_completed_by_poll();
 	test_backtest();

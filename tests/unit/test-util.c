@@ -94,6 +94,49 @@ static void test_time(void)
 	}
 }
 
+/* The Date header: the IMF-fixdate and the two obsolete forms, nothing looser. */
+static void test_http_date(void)
+{
+	static const char *const bad[] = {
+		"",
+		"Sun, 6 Nov 1994 08:49:37 GMT",		/* one-digit day */
+		"Sun, 06 Nov 1994 08:49:37 UTC",		/* not GMT */
+		"Sun, 06 Nov 1994 08:49:37 +0000",
+		"sun, 06 nov 1994 08:49:37 GMT",		/* case */
+		"Sun,  06 Nov 1994 08:49:37 GMT",	/* spacing */
+		"Sun, 06 Nov 1994 08:49:37 GMT ",
+		"Mon, 06 Nov 1994 08:49:37 GMT",		/* wrong day name */
+		"Sun, 31 Nov 1994 08:49:37 GMT",		/* no such date */
+		"Sun, 06 Nov 1994 24:49:37 GMT",
+		"Sun, 06 Nov 1994 08:49 GMT",
+		"Sunday, 06 Nov 1994 08:49:37 GMT",	/* long name with the fixdate */
+		"Sun, 06-Nov-94 08:49:37 GMT",		/* short name with RFC 850 */
+		"Sun Nov 6 08:49:37 1994",		/* asctime wants two columns for the day */
+		"1994-11-06T08:49:37Z",
+		"784111777",
+	};
+	int64_t t = 0;
+
+	CHECK_INT(util_parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t), 0);
+	CHECK_INT(t, 784111777);
+	t = 0;
+	CHECK_INT(util_parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT", &t), 0);
+	CHECK_INT(t, 784111777);
+	t = 0;
+	CHECK_INT(util_parse_http_date("Sun Nov  6 08:49:37 1994", &t), 0);
+	CHECK_INT(t, 784111777);
+	CHECK_INT(util_parse_http_date("Thu, 01 Jan 2026 00:00:00 GMT", &t), 0);
+	CHECK_INT(t, 1767225600);
+	CHECK_INT(util_parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT", &t), 0);
+	CHECK_INT(util_parse_http_date(NULL, &t), -EINVAL);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		t = 42;
+		if (util_parse_http_date(bad[i], &t) != -EINVAL || t != 42)
+			fprintf(stderr, "accepted bad Date: \"%s\"\n", bad[i]);
+		CHECK(util_parse_http_date(bad[i], &t) == -EINVAL && t == 42);
+	}
+}
+
 static void test_strbuf(void)
 {
 	struct strbuf sb;
@@ -234,6 +277,7 @@ int main(void)
 {
 	test_duration();
 	test_time();
+	test_http_date();
 	test_strbuf();
 	test_form();
 	test_host();
