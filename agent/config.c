@@ -181,6 +181,7 @@ struct section {
 struct loader {
 	const char *path; /* for messages; NULL in environment mode */
 	FILE *f;
+	char iobuf[4096]; /* f's buffer: the file may hold secrets, wiped at the end */
 	char *buf;
 	size_t bufsize;
 	int lineno;
@@ -1008,6 +1009,7 @@ static void parse_file(struct loader *ld, struct config *cfg)
 		problem(ld, 0, "cannot open: %s", strerror(errno));
 		return;
 	}
+	setvbuf(ld->f, ld->iobuf, _IOFBF, sizeof(ld->iobuf));
 	if (fstat(fileno(ld->f), &st) == 0)
 		ld->mode = st.st_mode;
 	r = ini_parse_stream(reader, ld, handler, ld);
@@ -1089,6 +1091,7 @@ static void loader_finish(struct loader *ld)
 	free(ld->buf);
 	if (ld->f)
 		fclose(ld->f);
+	explicit_bzero(ld->iobuf, sizeof(ld->iobuf));
 }
 
 int config_load(const char *path, struct config **out, struct config_problems *problems)

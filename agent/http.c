@@ -983,7 +983,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static int make_auth(const struct config *cfg, char **out)
 {
 	char *pair = NULL, *b64 = NULL;
-	size_t len, size;
+	size_t len, size = 0;
 	int r = 0;
 
 	*out = NULL;
@@ -1007,6 +1007,8 @@ static int make_auth(const struct config *cfg, char **out)
 out:
 	explicit_bzero(pair, strlen(pair));
 	free(pair);
+	if (b64)
+		explicit_bzero(b64, size);
 	free(b64);
 	return r;
 }

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "status.h"
 #include "trigger.h"
+#include "util.h"
 #include "version.h"
 
 static void usage(FILE *f)
@@ -74,8 +75,11 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *path = NULL, *cmd;
-	int verbose = 0, c;
+	int verbose = 0, c, r;
 
+	/* Before any secret is read: a core of this process would hold them all. */
+	if ((r = util_no_core_dumps()) < 0)
+		fprintf(stderr, "twilio-alertd: cannot disable core dumps: %s\n", strerror(-r));
 	while ((c = getopt_long(argc, argv, "+c:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

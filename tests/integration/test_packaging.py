@@ -193,11 +193,13 @@ class UnitsTest(AgentTest):
                      "PrivateDevices=yes", "NoNewPrivileges=yes",
                      "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "RestrictNamespaces=yes",
                      "SystemCallFilter=@system-service", "CapabilityBoundingSet=\n",
-                     "UMask=0077", "MemoryDenyWriteExecute=yes", "ProtectProc=invisible"]:
+                     "UMask=0077", "MemoryDenyWriteExecute=yes", "ProtectProc=invisible",
+                     "LimitCORE=0\n"]:
             self.assertIn(line, svc)
         self.assertNotIn("@bindir@", svc)
         once = read(os.path.join(BUILD_ROOT, "packaging", "twilio-alertd-once.service"))
         self.assertIn("Type=oneshot", once)
+        self.assertIn("LimitCORE=0\n", once)
         self.assertRegex(once, r"ExecStart=/\S+/twilio-alertd once\n")
         cron = read(os.path.join(BUILD_ROOT, "packaging", "twilio-alertd"))
         jobs = [ln for ln in cron.splitlines() if re.match(r"^#?\*/\d+ ", ln)]

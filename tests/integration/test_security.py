@@ -5,11 +5,12 @@ daemon is not dumpable (item 7). Every wait is bounded."""
 import http.server
 import json
 import os
+import sqlite3
+import subprocess
 import threading
 import unittest
 
-from harness import SIM_ACCOUNT, AgentTest, Sim, wait_for
-from httpd import HttpTest
+from harness import AgentTest, Sim, read, stop, wait_for
 
 HOSTILE = "Authenticate\r\nBcc: victim@example.com\nSubject: forged\x1b[31m red\x07!\xff"
 
@@ -55,6 +56,63 @@ class LogInjectionTest(AgentTest):
         self.assertNotIn("\x07", err)
         for l in err.splitlines():
             self.assertTrue(l.startswith("twilio-alertd: "), "a line not from the agent: %r" % l)
+
+
+NOBODY = 65534
+
+
+def as_peer():
+    """Popen keywords that run a process as the test's unprivileged user:
+    as root that is uid/gid 65534 (root's CAP_SYS_PTRACE would override the
+    dumpable check), else the test's own user."""
+    if os.geteuid() == 0:
+        return {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+    return {}
+
+
+def read_proc(pid, name):
+    """(exit status, stderr) of reading /proc/PID/NAME as a peer process."""
+    p = subprocess.run(["cat", "/proc/%d/%s" % (pid, name)], capture_output=True, timeout=30,
+                       **as_peer())
+    return p.returncode, p.stderr.decode(errors="replace")
+
+
+def synced(a):
+    try:
+        return a.query("SELECT count(*) FROM sync_state")[0][0] > 0
+    except sqlite3.Error:
+        return False
+
+
+class CoreDumpTest(AgentTest):
+    def test_daemon_is_not_dumpable(self):
+        # The check itself works: a dumpable process of the same user is readable.
+        peer = subprocess.Popen(["sleep", "60"], **as_peer())
+        self.addCleanup(peer.wait, 10)
+        self.addCleanup(peer.kill)
+        rc, err = read_proc(peer.pid, "environ")
+        self.assertEqual(rc, 0, err)
+        with Sim() as sim:
+            a = self.agent(sim)
+            if os.geteuid() == 0:
+                for name in [self.folder] + [os.path.join(self.folder, f)
+                                             for f in os.listdir(self.folder)]:
+                    os.chown(name, NOBODY, NOBODY)
+            proc = a.start(**as_peer())
+            try:
+                wait_for(lambda: proc.poll() is not None or synced(a), timeout=60,
+                         what="the first poll")
+                self.assertIsNone(proc.poll(), read(os.path.join(self.folder, "run.out")))
+                with open("/proc/%d/limits" % proc.pid) as f:
+                    core, = [line for line in f if line.startswith("Max core file size")]
+                self.assertEqual(core.split()[4:6], ["0", "0"], core)
+                for name in ["environ", "mem"]:
+                    rc, err = read_proc(proc.pid, name)
+                    self.assertNotEqual(rc, 0, "/proc/PID/%s is readable: the daemon is "
+                                        "dumpable" % name)
+                    self.assertIn("Permission denied", err)
+            finally:
+                self.assertEqual(stop(proc), 0)
 
 
 if __name__ == "__main__":
