@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The HTTP server: libmicrohttpd with a small thread pool on a socket bound
- * here (so a busy port is reported as such). Readers take a read-only store
+ * here (so a busy port is reported as such), with a cap per client address
+ * and http-guard.c's deadlines and eviction against slow clients. Readers take a read-only store
  * from a pool (one per thread at a time); the webhook writes through one
  * read-write store under a mutex. The page's aggregates come from summary.c,
  * the health verdict is cached for a second, and the configuration is read
@@ -26,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "http-guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "page.h"
@@ -43,6 +45,7 @@
 
 struct http_server {
 	struct MHD_Daemon *d;
+	struct http_guard *guard;	/* deadlines and eviction of slow connections */
 	pthread_rwlock_t cfg_lock;
 	const struct config *cfg;	/* under cfg_lock */
 	char *auth;			/* "Basic ..." expected, NULL = none; under cfg_lock */
@@ -912,6 +915,15 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct reply *rp)
 	return ret;
 }
 
+/* The guard's slot of @c (libmicrohttpd's socket context), or NULL. */
+static void *socket_context(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **req_cls)
@@ -944,6 +956,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	http_guard_request_read(srv->guard, socket_context(c));
 	strbuf_init(&rp.body, HTTP_RESPONSE_MAX);
 	pthread_rwlock_rdlock(&srv->cfg_lock);
 	if (rq->too_big && strcmp(url, "/twilio/debugger") != 0)
@@ -959,13 +972,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *srv = cls;
 	struct request *rq = *req_cls;
 
+	http_guard_reply_done(srv->guard, socket_context(c));
 	if (!rq)
 		return;
 	strbuf_finish(&rq->body);
 	free(rq);
 	*req_cls = NULL;
+}
+
+static void connection_event(void *cls, struct MHD_Connection *c, void **ctx,
+			     enum MHD_ConnectionNotificationCode what)
+{
+	struct http_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard_closed(srv->guard, ctx);
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		http_guard_opened(srv->guard, ci->connect_fd, ctx);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -1077,16 +1107,22 @@ int http_start(const struct config *cfg, struct http_server **out)
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	r = summary_create(srv->db_path, &srv->sm);
+	if (r == 0)
+		r = http_guard_create(HTTP_CONNECTIONS_MAX, HTTP_REQUEST_DEADLINE_S * 1000,
+				      HTTP_REPLY_DEADLINE_S * 1000,
+				      HTTP_CONNECTIONS_MAX - HTTP_CONNECTIONS_SPARE, &srv->guard);
 	if (r == 0) {
 		srv->d = MHD_start_daemon(
 			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 			0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS_MAX,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_MAX,
+			MHD_OPTION_NOTIFY_CONNECTION, connection_event, srv,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADERS_MAX,
 			MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)256,
-			MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+			MHD_OPTION_NOTIFY_COMPLETED, request_done, srv,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 		r = srv->d ? 0 : -EIO;
 	}
@@ -1112,6 +1148,7 @@ void http_stop(struct http_server *srv)
 		return;
 	if (srv->d)
 		MHD_stop_daemon(srv->d);
+	http_guard_destroy(srv->guard);
 	summary_destroy(srv->sm);
 	for (size_t i = 0; i < srv->n_pool; i++)
 		store_close(srv->pool[i]);

@@ -1,16 +1,22 @@
 # SPDX-License-Identifier: MIT
 """The agent against hostile input it cannot trust: control characters from
 Twilio's error bodies reach the log escaped, never raw (issue 10 item 6); the
-daemon is not dumpable (item 7). Every wait is bounded."""
+daemon is not dumpable (item 7); slow clients (slowloris) from many loopback
+addresses neither starve the status page nor the signed webhook (item 3).
+Every wait is bounded."""
 import http.server
 import json
 import os
+import socket
 import sqlite3
+import struct
 import subprocess
 import threading
+import time
 import unittest
 
-from harness import AgentTest, Sim, read, stop, wait_for
+from harness import SIM_ACCOUNT, SIM_TOKEN, AgentTest, Sim, read, stop, wait_for
+from httpd import HttpTest, form, request, twilio_signature
 
 HOSTILE = "Authenticate\r\nBcc: victim@example.com\nSubject: forged\x1b[31m red\x07!\xff"
 
@@ -56,6 +62,84 @@ class LogInjectionTest(AgentTest):
         self.assertNotIn("\x07", err)
         for l in err.splitlines():
             self.assertTrue(l.startswith("twilio-alertd: "), "a line not from the agent: %r" % l)
+
+
+PUBLIC_URL = "https://alerts.example.com/twilio/debugger"
+PER_IP_MAX = 32            # HTTP_PER_IP_MAX in agent/http.h
+
+
+def server_connections(port):
+    """{remote IPv4 address: ESTABLISHED connections} on the server side of @port."""
+    out = {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            local, remote, st = line.split()[1:4]
+            if st != "01" or int(local.split(":")[1], 16) != port:
+                continue
+            ip = socket.inet_ntoa(struct.pack("<I", int(remote.split(":")[0], 16)))
+            out[ip] = out.get(ip, 0) + 1
+    return out
+
+
+class Slowloris:
+    """Slow clients: per source address a number of connections, each sending
+    a request one byte every @every seconds and reopened when the server drops
+    it. Runs in a thread until stop(); every loop is bounded by that."""
+
+    def __init__(self, port, sources, every=2.0):
+        self.port, self.sources, self.every = port, sources, every
+        self.socks = []
+        self.reopened = 0
+        self.halt = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def open(self, src):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        try:
+            s.bind((src, 0))
+            s.connect_ex(("127.0.0.1", self.port))
+        except OSError:
+            s.close()
+            return None
+        return [s, src, b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"a" * 100000]
+
+    def run(self):
+        for src, n in self.sources.items():
+            for _ in range(n):
+                c = self.open(src)
+                if c:
+                    self.socks.append(c)
+        while not self.halt.wait(self.every):
+            for i, c in enumerate(self.socks):
+                s, src, rest = c
+                try:
+                    if s.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b"":
+                        raise ConnectionResetError()
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    s.close()
+                    self.reopened += 1
+                    self.socks[i] = self.open(src) or c
+                    continue
+                try:
+                    s.send(rest[:1])
+                    c[2] = rest[1:]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    pass
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.halt.set()
+        self.thread.join(timeout=30)
+        for c in self.socks:
+            c[0].close()
 
 
 NOBODY = 65534
@@ -113,6 +197,77 @@ class CoreDumpTest(AgentTest):
                     self.assertIn("Permission denied", err)
             finally:
                 self.assertEqual(stop(proc), 0)
+
+
+class SlowlorisTest(HttpTest):
+    def setUp(self):
+        super().setUp()
+        self.sim = Sim()
+        self.sim.start()
+        self.addCleanup(self.sim.stop)
+        acct = {"name": "main", "api_base": self.sim.url,
+                "keys": {"webhook": "yes", "public_url": PUBLIC_URL}}
+        self.a = self.start_http(self.sim, accounts=[acct], agent_keys={"interval": "10m"})
+
+    def push(self, sid):
+        params = [("Sid", sid), ("AccountSid", SIM_ACCOUNT), ("Level", "Error"),
+                  ("Payload", json.dumps({"error_code": "11200"}))]
+        return request(self.port, "POST", "/twilio/debugger", body=form(params), timeout=30,
+                       headers={"Content-Type": "application/x-www-form-urlencoded",
+                                "X-Twilio-Signature": twilio_signature(SIM_TOKEN, PUBLIC_URL,
+                                                                       params)})
+
+    def test_page_and_webhook_are_served_during_a_flood(self):
+        # Hundreds from one address (over the per-address cap), and enough from
+        # twenty more to fill the server; the legitimate client is 127.0.0.1.
+        sources = {"127.0.0.2": 300}
+        sources.update({"127.0.0.%d" % i: 30 for i in range(3, 23)})
+        flood = Slowloris(self.port, sources)
+        flood.start()
+        self.addCleanup(flood.stop)
+        for round_ in range(3):
+            # The flood really holds the server: hundreds of its connections are open.
+            wait_for(lambda: sum(server_connections(self.port).values()) >= 400, timeout=60,
+                     step=0.2, what="the flood to hold 400 connections")
+            status, _, body = request(self.port, "GET", "/", timeout=30)
+            self.assertEqual(status, 200, body[:200])
+            sid = "NO%032x" % (round_ + 1)
+            status, _, body = self.push(sid)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(self.a.query("SELECT count(*) FROM alerts WHERE sid = ?",
+                                          sid)[0][0], 1)
+            held = server_connections(self.port)
+            self.assertLessEqual(held.get("127.0.0.2", 0), PER_IP_MAX, held)
+            time.sleep(2)
+        self.assertTrue(flood.thread.is_alive())
+        # The slow connections were cut (deadline or eviction) and came back.
+        self.assertGreater(flood.reopened, 0)
+
+    def test_a_request_must_arrive_whole_within_the_deadline(self):
+        """A client sending a byte a second is never idle, yet is cut off."""
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.addCleanup(s.close)
+        head = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 1000
+        closed = False
+        for i in range(len(head)):     # bounded: 1000 s at most, the deadline is 10 s
+            try:
+                s.send(head[i:i + 1])
+            except OSError:
+                closed = True
+                break
+            s.settimeout(1)
+            try:
+                if s.recv(4096) == b"":
+                    closed = True
+                    break
+            except socket.timeout:
+                pass
+            except OSError:
+                closed = True
+                break
+            if i > 60:
+                break
+        self.assertTrue(closed, "a request trickling in for a minute was not cut off")
 
 
 if __name__ == "__main__":
