@@ -814,7 +814,7 @@ static void webhook(struct http_server *srv, const struct config *cfg, struct MH
 	else if (res.status == 400 || res.status >= 500)
 		log_warnx("webhook: answered %d: %s", res.status, res.reason);
 	else
-		log_info("webhook: refused (%d): %s", res.status, res.reason);
+		log_info("webhook: refused (%d): %s", res.status, res.detail[0] ? res.detail : res.reason);
 	metrics_note_push(res.account[0] ? res.account : NULL, res.status, res.stored);
 	text(rp, res.status, res.reason);
 }
