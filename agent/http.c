@@ -602,19 +602,47 @@ static void api_status(struct http_server *srv, const struct config *cfg, struct
 		json_reply(rp, 200, doc);
 }
 
+/* /api/alerts's reply, built row by row into @sb. */
 struct api_rows {
-	json_t *list;
+	struct strbuf *sb;
+	size_t n;
+	bool full;		/* stopped at HTTP_API_REPLY_MAX: there is more */
 	char last_date[UTIL_TIME_LEN];
 	char last_sid[80];
 };
 
+/*
+ * One row, serialised on its own and added unless the reply would pass
+ * HTTP_API_REPLY_MAX (the first row always goes: fields are capped at
+ * STORE_FIELD_MAX, so a row stays far below HTTP_RESPONSE_MAX). Returns 0,
+ * 1 to stop (the cursor then points at the last row sent), or -ENOMEM.
+ */
 static int api_row(const struct store_http_alert *row, void *arg)
 {
 	struct api_rows *a = arg;
+	json_t *o = alert_json(row, SH_LIST_COLS);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t len = s ? strlen(s) : 0;
+	int r = 0;
 
+	json_decref(o);
+	if (!s)
+		return -ENOMEM;
+	if (a->n && a->sb->len + len > HTTP_API_REPLY_MAX) {
+		a->full = true;
+		r = 1;
+		goto out;
+	}
+	if ((a->n && strbuf_append(a->sb, ",", 1) < 0) || strbuf_append(a->sb, s, len) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	a->n++;
 	snprintf(a->last_date, sizeof(a->last_date), "%s", row->col[SH_DATE_CREATED]);
 	snprintf(a->last_sid, sizeof(a->last_sid), "%s", row->col[SH_SID]);
-	return json_array_append_new(a->list, alert_json(row, SH_LIST_COLS)) < 0 ? -ENOMEM : 0;
+out:
+	free(s);
+	return r;
 }
 
 /* A date parameter normalised into @out; false when it is not a date. */
@@ -635,7 +663,7 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 	const char *code = arg(c, "error_code"), *limit = arg(c, "limit"), *cursor = arg(c, "cursor");
 	char d_since[UTIL_TIME_LEN], d_until[UTIL_TIME_LEN], d_after[UTIL_TIME_LEN], sid[80];
 	struct store_http_filter f = {.limit = HTTP_LATEST_ROWS};
-	struct api_rows rows = {.list = json_array()};
+	struct api_rows rows = {.sb = &rp->body};
 	const struct config_account *a = config_find_account(cfg, acct);
 	const char *bad = NULL;
 	int64_t n;
@@ -658,9 +686,8 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 			    (snprintf(d_after, sizeof(d_after), "%.20s", cursor),
 			     !param_date(d_after, d_after))))
 		bad = "cursor is not one this API gave";
-	if (bad || !rows.list) {
-		json_decref(rows.list);
-		json_error(rp, bad ? 400 : 500, bad ? bad : "out of memory");
+	if (bad) {
+		json_error(rp, 400, bad);
 		return;
 	}
 	f.since = since ? d_since : NULL;
@@ -675,24 +702,34 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 		f.after_date = d_after;
 		f.after_sid = sid;
 	}
-	r = store_http_alerts(s, &f, api_row, &rows);
+	strbuf_reset(&rp->body);
+	r = strbuf_append(&rp->body, "{\"alerts\":[", 11);
+	if (r == 0)
+		r = store_http_alerts(s, &f, api_row, &rows);
+	if (r == -ENOMEM) {
+		json_error(rp, 503, "out of memory");
+		return;
+	}
 	if (r < 0) {
-		json_decref(rows.list);
 		json_error(rp, 503, store_errmsg(s));
 		return;
 	}
-	/* A full page may have a next one: its cursor is the last row's (date, sid). */
-	if (json_array_size(rows.list) == (size_t)f.limit) {
-		char next[UTIL_TIME_LEN + 82];
-
-		snprintf(next, sizeof(next), "%s_%s", rows.last_date, rows.last_sid);
-		json_reply(rp, 200, json_pack("{s:o, s:I, s:s}", "alerts", rows.list, "count",
-					      (json_int_t)json_array_size(rows.list), "next_cursor",
-					      next));
-	} else {
-		json_reply(rp, 200, json_pack("{s:o, s:I, s:n}", "alerts", rows.list, "count",
-					      (json_int_t)json_array_size(rows.list), "next_cursor"));
+	/*
+	 * A full page, or one cut at the size cap, may have a next one: its
+	 * cursor is the last row's (date, sid).
+	 */
+	r = 0;
+	strbuf_addf(&rp->body, &r, "],\"count\":%zu,\"next_cursor\":", rows.n);
+	if (rows.full || rows.n == (size_t)f.limit)
+		strbuf_addf(&rp->body, &r, "\"%s_%s\"}\n", rows.last_date, rows.last_sid);
+	else
+		strbuf_addf(&rp->body, &r, "null}\n");
+	if (r < 0) {
+		json_error(rp, 503, "out of memory");
+		return;
 	}
+	rp->status = 200;
+	rp->type = "application/json";
 }
 
 /* --- metrics -------------------------------------------------------------------- */

@@ -40,6 +40,12 @@
 #define HTTP_WEBHOOK_BODY_MAX (256 * 1024)
 /* Bytes of any response page (a capped buffer; the pages stay far below). */
 #define HTTP_RESPONSE_MAX (8 * 1024 * 1024)
+/*
+ * Bytes of one /api/alerts reply: rows stop there and next_cursor gives the
+ * rest (well below HTTP_RESPONSE_MAX, since a row, its fields capped at
+ * STORE_FIELD_MAX, stays under a few MiB even when every byte is escaped).
+ */
+#define HTTP_API_REPLY_MAX (4 * 1024 * 1024)
 /* Rows on the status page's latest-alerts table, and the API's default page. */
 #define HTTP_LATEST_ROWS 50
 /* An account is unhealthy after this many intervals without a successful poll. */

@@ -41,10 +41,24 @@ const char *const store_http_col_names[SH_COLS] = {
 	"request_headers",
 };
 
+/*
+ * A text column as stored, but cut like store_bind_field's when a row from
+ * before STORE_FIELD_MAX (or written by someone else) is longer: no reply
+ * is made of one huge field.
+ */
+#define CAPPED(c)                                                                          \
+	"CASE WHEN length(CAST(" c " AS BLOB)) > " STORE_FIELD_MAX_STR " THEN CAST(substr(CAST(" c \
+	" AS BLOB), 1, " STORE_FIELD_MAX_STR ") AS TEXT) || '" STORE_TRUNCATED_MARK "' ||"        \
+	" length(CAST(" c " AS BLOB)) || ' bytes]' ELSE " c " END"
+#define STORE_FIELD_MAX_STR "65536"
+_Static_assert(STORE_FIELD_MAX == 65536, "STORE_FIELD_MAX_STR is STORE_FIELD_MAX");
+
 #define LIST_COLS                                                                          \
-	"sid, account_sid, error_code, log_level, alert_text, more_info, request_method,"  \
-	" request_url, resource_sid, service_sid, api_version, url, date_created,"         \
-	" date_generated, date_updated, first_seen, msg, http_response, request_host, source"
+	"sid, account_sid, error_code, log_level, " CAPPED("alert_text") ", "             \
+	CAPPED("more_info") ", request_method, " CAPPED("request_url") ", "               \
+	CAPPED("resource_sid") ", " CAPPED("service_sid") ", api_version, " CAPPED("url")  \
+	", date_created, date_generated, date_updated, first_seen, " CAPPED("msg")         \
+	", http_response, request_host, source"
 
 /*
  * The bounds are always bound (with sentinels: "" sorts before every date, "~"
@@ -61,8 +75,8 @@ static const char alerts_sql[] =
 	" ORDER BY date_created DESC, sid DESC LIMIT ?8";
 
 static const char alert_get_sql[] =
-	"SELECT " LIST_COLS ", request_variables, response_body, response_headers,"
-	" request_headers FROM alerts WHERE sid = ?1";
+	"SELECT " LIST_COLS ", " CAPPED("request_variables") ", " CAPPED("response_body") ", "
+	CAPPED("response_headers") ", " CAPPED("request_headers") " FROM alerts WHERE sid = ?1";
 
 /* Bare msg and http_response come from the row that gave max(date_created). */
 #define GROUPS_SQL(where)                                                                  \
@@ -382,7 +396,7 @@ int store_http_insert_push(struct store *s, const struct alert *a, int64_t now, 
 	util_format_time(now, seen);
 	store_bind_list_fields(st, a);
 	store_bind_text(st, 16, seen);
-	store_bind_text(st, 17, a->msg);
+	store_bind_field(st, 17, a->msg);
 	store_bind_int(st, 18, a->has_http_response, a->http_response);
 	store_bind_opt(st, 19, a->request_host);
 	r = store_step_done(s, st, "push insert");
