@@ -142,6 +142,41 @@ class Slowloris:
             c[0].close()
 
 
+class GroupInjectionTest(AgentTest):
+    def test_resource_sid_group_is_escaped_in_syslog_and_stderr(self):
+        """A resource_sid with CR/LF/ESC, as a trigger's group, reaches the
+        syslog channel and the agent's log escaped: no forged line."""
+        sock_path = os.path.join(self.folder, "log.sock")
+        log = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(log.close)
+        log.bind(sock_path)
+        log.settimeout(0.2)
+        hostile = "CA1\r\nBcc: victim@example.com\x1b[31m"
+        with Sim() as sim:
+            sim.add_alerts(SIM_ACCOUNT, [{"age": 30, "error_code": "11200",
+                                          "resource_sid": hostile}])
+            a = self.agent(sim, extra="[notify log]\ntype = syslog\n"
+                                      "[trigger t]\nerror_code = 11200\nthreshold = 1\n"
+                                      "window = 1h\ngroup_by = resource_sid\nnotify = log\n")
+            p = a.cmd("-vv", "once", env={"TWILIO_ALERTD_SYSLOG_SOCKET": sock_path})
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(a.query("SELECT resource_sid FROM alerts")[0][0], hostile)
+        got = []
+        for _ in range(50):         # bounded
+            try:
+                got.append(log.recv(65536).decode())
+            except socket.timeout:
+                break
+        line, = [g for g in got if "trigger t" in g]
+        self.assertIn("CA1\\r\\nBcc: victim@example.com\\x1b[31m", line)
+        for text in [line, p.stderr]:
+            self.assertNotIn("\r", text)
+            self.assertNotIn("\x1b", text)
+        self.assertNotIn("\n", line)
+        for l in p.stderr.splitlines():
+            self.assertTrue(l.startswith("twilio-alertd: "), "a forged line: %r" % l)
+
+
 NOBODY = 65534
 
 
