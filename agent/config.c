@@ -810,8 +810,8 @@ static void check_parent(struct loader *ld, const struct config *cfg, struct sec
 	else if (p == a)
 		problem(ld, s->vline[AC_PARENT], "parent_account names this section itself");
 	else if (p->account_sid && a->account_sid && strcmp(p->account_sid, a->account_sid) == 0)
-		problem(ld, s->vline[AC_PARENT], "parent_account [account %s] has the same account_sid",
-		        a->parent_account);
+		problem(ld, s->vline[AC_PARENT],
+		        "parent_account [account %s] has the same account_sid", a->parent_account);
 }
 
 static void build_agent(struct loader *ld, struct config *cfg, struct section *s)

@@ -24,15 +24,15 @@
 
 enum phase {
 	PHASE_FREE = 0,
-	PHASE_REQUEST,		/* reading a request (or idle between requests) */
-	PHASE_REPLY,		/* request read, reply being made and sent */
-	PHASE_CLOSING,		/* shut down by the guard, waiting for the close */
+	PHASE_REQUEST, /* reading a request (or idle between requests) */
+	PHASE_REPLY,   /* request read, reply being made and sent */
+	PHASE_CLOSING, /* shut down by the guard, waiting for the close */
 };
 
 struct slot {
 	enum phase phase;
 	int fd;
-	int64_t since_ms;	/* when the phase began */
+	int64_t since_ms; /* when the phase began */
 };
 
 struct http_guard {
@@ -43,7 +43,6 @@ struct http_guard {
 	struct slot *slots;
 	size_t n_slots, n_open, evict_above;
 	int64_t request_ms, reply_ms;
-	uint64_t closed;
 };
 
 /* Under the lock. */
@@ -51,7 +50,6 @@ static void close_slot(struct http_guard *g, struct slot *s)
 {
 	shutdown(s->fd, SHUT_RDWR);
 	s->phase = PHASE_CLOSING;
-	g->closed++;
 }
 
 static void *reaper(void *arg)
@@ -81,7 +79,7 @@ static void *reaper(void *arg)
 }
 
 int http_guard_create(size_t slots, int64_t request_ms, int64_t reply_ms, size_t evict_above,
-		      struct http_guard **out)
+                      struct http_guard **out)
 {
 	struct http_guard *g = calloc(1, sizeof(*g));
 	pthread_condattr_t ca;
@@ -154,7 +152,6 @@ void http_guard_opened(struct http_guard *g, int fd, void **ctx)
 		*ctx = free_slot;
 	} else {
 		shutdown(fd, SHUT_RDWR);
-		g->closed++;
 		*ctx = NULL;
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -194,14 +191,4 @@ void http_guard_request_read(struct http_guard *g, void *ctx)
 void http_guard_reply_done(struct http_guard *g, void *ctx)
 {
 	set_phase(g, ctx, PHASE_REQUEST);
-}
-
-uint64_t http_guard_closed_total(struct http_guard *g)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&g->lock);
-	n = g->closed;
-	pthread_mutex_unlock(&g->lock);
-	return n;
 }

@@ -25,7 +25,7 @@ struct http_guard;
  * as the caller has them). Returns 0 and *@out, or -errno.
  */
 int http_guard_create(size_t slots, int64_t request_ms, int64_t reply_ms, size_t evict_above,
-		      struct http_guard **out);
+                      struct http_guard **out);
 
 /* http_guard_destroy - stop the thread and free; NULL is fine. Call after the server stopped. */
 void http_guard_destroy(struct http_guard *g);
@@ -45,8 +45,5 @@ void http_guard_request_read(struct http_guard *g, void *ctx);
 
 /* http_guard_reply_done - its reply was sent: the next request's deadline starts. */
 void http_guard_reply_done(struct http_guard *g, void *ctx);
-
-/* http_guard_closed_total - connections the guard closed so far (deadline or eviction). */
-uint64_t http_guard_closed_total(struct http_guard *g);
 
 #endif

@@ -45,7 +45,7 @@
 
 struct http_server {
 	struct MHD_Daemon *d;
-	struct http_guard *guard;	/* deadlines and eviction of slow connections */
+	struct http_guard *guard; /* deadlines and eviction of slow connections */
 	pthread_rwlock_t cfg_lock;
 	const struct config *cfg;	/* under cfg_lock */
 	char *auth;			/* "Basic ..." expected, NULL = none; under cfg_lock */
@@ -606,7 +606,7 @@ static void api_status(struct http_server *srv, const struct config *cfg, struct
 struct api_rows {
 	struct strbuf *sb;
 	size_t n;
-	bool full;		/* stopped at HTTP_API_REPLY_MAX: there is more */
+	bool full; /* stopped at HTTP_API_REPLY_MAX: there is more */
 	char last_date[UTIL_TIME_LEN];
 	char last_sid[80];
 };
@@ -851,7 +851,8 @@ static void webhook(struct http_server *srv, const struct config *cfg, struct MH
 	else if (res.status == 400 || res.status >= 500)
 		log_warnx("webhook: answered %d: %s", res.status, res.reason);
 	else
-		log_info("webhook: refused (%d): %s", res.status, res.detail[0] ? res.detail : res.reason);
+		log_info("webhook: refused (%d): %s", res.status,
+		         res.detail[0] ? res.detail : res.reason);
 	metrics_note_push(res.account[0] ? res.account : NULL, res.status, res.stored);
 	text(rp, res.status, res.reason);
 }
@@ -956,7 +957,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct reply *rp)
 static void *socket_context(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return ci ? ci->socket_context : NULL;
 }
@@ -1021,7 +1022,7 @@ static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
 }
 
 static void connection_event(void *cls, struct MHD_Connection *c, void **ctx,
-			     enum MHD_ConnectionNotificationCode what)
+                             enum MHD_ConnectionNotificationCode what)
 {
 	struct http_server *srv = cls;
 	const union MHD_ConnectionInfo *ci;
@@ -1146,8 +1147,8 @@ int http_start(const struct config *cfg, struct http_server **out)
 	r = summary_create(srv->db_path, &srv->sm);
 	if (r == 0)
 		r = http_guard_create(HTTP_CONNECTIONS_MAX, HTTP_REQUEST_DEADLINE_S * 1000,
-				      HTTP_REPLY_DEADLINE_S * 1000,
-				      HTTP_CONNECTIONS_MAX - HTTP_CONNECTIONS_SPARE, &srv->guard);
+		                      HTTP_REPLY_DEADLINE_S * 1000,
+		                      HTTP_CONNECTIONS_MAX - HTTP_CONNECTIONS_SPARE, &srv->guard);
 	if (r == 0) {
 		srv->d = MHD_start_daemon(
 			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,

@@ -45,12 +45,12 @@ static size_t utf8_seq(const unsigned char *p)
 		n = 2;
 	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
 		n = 3;
-		lo = p[0] == 0xe0 ? 0xa0 : lo;	/* no overlong forms */
-		hi = p[0] == 0xed ? 0x9f : hi;	/* no surrogates */
+		lo = p[0] == 0xe0 ? 0xa0 : lo; /* no overlong forms */
+		hi = p[0] == 0xed ? 0x9f : hi; /* no surrogates */
 	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
 		n = 4;
 		lo = p[0] == 0xf0 ? 0x90 : lo;
-		hi = p[0] == 0xf4 ? 0x8f : hi;	/* nothing past U+10FFFF */
+		hi = p[0] == 0xf4 ? 0x8f : hi; /* nothing past U+10FFFF */
 	} else
 		return 0;
 	if (p[1] < lo || p[1] > hi)
@@ -79,15 +79,20 @@ void log_escape(const char *in, char *out, size_t size)
 
 		if (!k) {
 			k = 1;
-			if (*p == '\n' || *p == '\r' || *p == '\t')
-				snprintf(esc, sizeof(esc), "\\%c", *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't');
-			else
+			if (*p == '\n')
+				src = "\\n";
+			else if (*p == '\r')
+				src = "\\r";
+			else if (*p == '\t')
+				src = "\\t";
+			else {
 				snprintf(esc, sizeof(esc), "\\x%02x", *p);
-			src = esc;
-			n = strlen(esc);
+				src = esc;
+			}
+			n = strlen(src);
 		}
 		if (w + n >= size)
-			break;	/* cut before the character, never inside it */
+			break; /* cut before the character, never inside it */
 		memcpy(out + w, src, n);
 		w += n;
 		p += k;

@@ -41,6 +41,7 @@ const char *const store_http_col_names[SH_COLS] = {
 	"request_headers",
 };
 
+/* clang-format off: SQL text, laid out as SQL. */
 /*
  * A text column as stored, but cut like store_bind_field's when a row from
  * before STORE_FIELD_MAX (or written by someone else) is longer: no reply
@@ -59,6 +60,7 @@ _Static_assert(STORE_FIELD_MAX == 65536, "STORE_FIELD_MAX_STR is STORE_FIELD_MAX
 	CAPPED("resource_sid") ", " CAPPED("service_sid") ", api_version, " CAPPED("url")  \
 	", date_created, date_generated, date_updated, first_seen, " CAPPED("msg")         \
 	", http_response, request_host, source"
+/* clang-format on */
 
 /*
  * The bounds are always bound (with sentinels: "" sorts before every date, "~"
@@ -74,9 +76,11 @@ static const char alerts_sql[] =
 	" AND (?7 IS NULL OR account_sid = ?7)"
 	" ORDER BY date_created DESC, sid DESC LIMIT ?8";
 
+/* clang-format off */
 static const char alert_get_sql[] =
 	"SELECT " LIST_COLS ", " CAPPED("request_variables") ", " CAPPED("response_body") ", "
 	CAPPED("response_headers") ", " CAPPED("request_headers") " FROM alerts WHERE sid = ?1";
+/* clang-format on */
 
 /* Bare msg and http_response come from the row that gave max(date_created). */
 #define GROUPS_SQL(where)                                                                  \

@@ -213,7 +213,7 @@ int store_bind_field(sqlite3_stmt *st, int i, const char *v)
 		keep--;
 	n = snprintf(tail, sizeof(tail), "%s%zu bytes]", STORE_TRUNCATED_MARK, len);
 	cut = malloc(keep + (size_t)n + 1);
-	if (!cut)	/* still cut, only without the mark */
+	if (!cut) /* still cut, only without the mark */
 		return sqlite3_bind_text(st, i, v, (int)keep, SQLITE_STATIC);
 	memcpy(cut, v, keep);
 	memcpy(cut + keep, tail, (size_t)n + 1);

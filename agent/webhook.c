@@ -42,7 +42,7 @@ __attribute__((format(printf, 3, 4))) static void answer(struct webhook_result *
 
 /* 403 with the uniform answer, and @fmt as the reason for the log. */
 __attribute__((format(printf, 2, 3))) static void forbid(struct webhook_result *res,
-							 const char *fmt, ...)
+                                                         const char *fmt, ...)
 {
 	va_list ap;
 
@@ -257,10 +257,12 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 		/* As long as a signature check: the time tells nothing either. */
 		if (signature)
 			sign_twilio_valid("-", "https://unknown.invalid/", params, f.n, signature);
-		forbid(res, "no [account] with webhook = yes has AccountSid %.40s or "
-			    "ParentAccountSid %.40s",
+		forbid(res,
+		       "no [account] with webhook = yes has AccountSid %.40s or "
+		       "ParentAccountSid %.40s",
 		       form_get(&f, "AccountSid") ? form_get(&f, "AccountSid") : "(none)",
-		       form_get(&f, "ParentAccountSid") ? form_get(&f, "ParentAccountSid") : "(none)");
+		       form_get(&f, "ParentAccountSid") ? form_get(&f, "ParentAccountSid")
+		                                        : "(none)");
 		goto out;
 	}
 	if (!signature || !*signature) {
@@ -270,8 +272,10 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 	}
 	if (!acct) {
 		snprintf(res->account, sizeof(res->account), "%s", known->name);
-		forbid(res, "[account %s]: X-Twilio-Signature does not match (check public_url: it "
-			    "must be the exact URL set in Twilio's Console)", known->name);
+		forbid(res,
+		       "[account %s]: X-Twilio-Signature does not match (check public_url: it "
+		       "must be the exact URL set in Twilio's Console)",
+		       known->name);
 		goto out;
 	}
 	/*
@@ -283,10 +287,12 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 	sub_sid = form_get(&f, "AccountSid");
 	if (!sub_sid || strcmp(sub_sid, acct->account_sid) != 0) {
 		owner = account_by_sid(cfg, sub_sid);
-		if (!owner || !owner->parent_account || strcmp(owner->parent_account, acct->name) != 0) {
+		if (!owner || !owner->parent_account ||
+		    strcmp(owner->parent_account, acct->name) != 0) {
 			snprintf(res->account, sizeof(res->account), "%s", acct->name);
-			forbid(res, "[account %s] signed a push for AccountSid %.40s, which is not a "
-				    "configured subaccount of it (parent_account = %s in its section)",
+			forbid(res,
+			       "[account %s] signed a push for AccountSid %.40s, which is not a "
+			       "configured subaccount of it (parent_account = %s in its section)",
 			       acct->name, sub_sid ? sub_sid : "(none)", acct->name);
 			goto out;
 		}

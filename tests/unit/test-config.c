@@ -586,11 +586,11 @@ static void test_problems(void)
 		char path0[300];
 
 		CHECK_INT(load(path0, &c0, &p0, 0640,
-			       "[account a]\naccount_sid = " SID1 "\nauth_token_file = %s\n"
-			       "[account b]\naccount_sid = " SID2 "\nauth_token_file = %s\n"
-			       "parent_account = a\n",
-			       tok, tok),
-			  0);
+		               "[account a]\naccount_sid = " SID1 "\nauth_token_file = %s\n"
+		               "[account b]\naccount_sid = " SID2 "\nauth_token_file = %s\n"
+		               "parent_account = a\n",
+		               tok, tok),
+		          0);
 		CHECK(c0 && c0->n_accounts == 2 && !c0->accounts[0].parent_account);
 		CHECK(c0 && c0->accounts[1].parent_account &&
 		      strcmp(c0->accounts[1].parent_account, "a") == 0);

@@ -133,8 +133,11 @@ static void test_webhook_parent(void)
 	if (!s)
 		return;
 	struct sign_param q[] = {
-		{"Sid", SID}, {"AccountSid", OTHER}, {"ParentAccountSid", ACCT},
-		{"Level", "Error"}, {"Payload", "{\"error_code\": 11200}"},
+	        {"Sid", SID},
+	        {"AccountSid", OTHER},
+	        {"ParentAccountSid", ACCT},
+	        {"Level", "Error"},
+	        {"Payload", "{\"error_code\": 11200}"},
 	};
 	char forbidden[sizeof(res.reason)];
 

@@ -155,7 +155,7 @@ static void test_field_cap(sqlite3 *db, struct store *s)
 	big[len] = '\0';
 	CHECK(((unsigned char)big[STORE_FIELD_MAX] & 0xc0) == 0x80);
 	snprintf(want, sizeof(want), "%.*s%s%zu bytes]", STORE_FIELD_MAX - 1, big,
-		 STORE_TRUNCATED_MARK, len);
+	         STORE_TRUNCATED_MARK, len);
 	make_alert(&a, "NO000000000000000000000000000000c1", t, 11200);
 	a.alert_text = big;
 	CHECK_INT(store_upsert_alert(s, &a, t, &res), 0);
@@ -175,9 +175,10 @@ static void test_field_cap(sqlite3 *db, struct store *s)
 #undef CAPPED_ROW
 	free(big);
 	/* The tests after this one count rows. */
-	CHECK_INT(sqlite3_exec(db, "DELETE FROM alerts WHERE sid = 'NO000000000000000000000000000000c1'",
-			       NULL, NULL, NULL),
-		  SQLITE_OK);
+	CHECK_INT(sqlite3_exec(
+	                  db, "DELETE FROM alerts WHERE sid = 'NO000000000000000000000000000000c1'",
+	                  NULL, NULL, NULL),
+	          SQLITE_OK);
 }
 
 static void test_upsert(sqlite3 *db, struct store *s)
