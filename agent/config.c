@@ -85,7 +85,7 @@ static const struct key agent_keys[] = {
 };
 
 enum { AC_SID, AC_TOKEN, AC_TOKEN_FILE, AC_KEY_SID, AC_KEY_SECRET, AC_KEY_SECRET_FILE, AC_API_BASE,
-       AC_LOG_LEVEL, AC_FETCH, AC_WEBHOOK, AC_PUBLIC_URL, AC_WEBHOOK_TOKEN_FILE };
+       AC_LOG_LEVEL, AC_FETCH, AC_WEBHOOK, AC_PUBLIC_URL, AC_WEBHOOK_TOKEN_FILE, AC_PARENT };
 #define AC(f) offsetof(struct config_account, f)
 static const struct key account_keys[] = {
 	[AC_SID] = {"account_sid", K_RAW, .req = T_ALL},
@@ -100,6 +100,7 @@ static const struct key account_keys[] = {
 	[AC_WEBHOOK] = {"webhook", K_BOOL, AC(webhook)},
 	[AC_PUBLIC_URL] = {"public_url", K_RAW},
 	[AC_WEBHOOK_TOKEN_FILE] = {"webhook_auth_token_file", K_SECRET, AC(webhook_token)},
+	[AC_PARENT] = {"parent_account", K_STR, AC(parent_account)},
 };
 
 enum { TR_CODE, TR_LEVEL, TR_ACCOUNT, TR_TEXT, TR_HOST, TR_WHERE, TR_THRESHOLD, TR_WINDOW,
@@ -181,6 +182,7 @@ struct section {
 struct loader {
 	const char *path; /* for messages; NULL in environment mode */
 	FILE *f;
+	char iobuf[4096]; /* f's buffer: the file may hold secrets, wiped at the end */
 	char *buf;
 	size_t bufsize;
 	int lineno;
@@ -819,6 +821,24 @@ static void build_trigger(struct loader *ld, struct config *cfg, struct section 
 	}
 }
 
+/* parent_account names another [account] section (whose pushes may carry this one's alerts). */
+static void check_parent(struct loader *ld, const struct config *cfg, struct section *s,
+                         const struct config_account *a)
+{
+	const struct config_account *p = config_find_account(cfg, a->parent_account);
+
+	if (!a->parent_account)
+		return;
+	if (!p)
+		problem(ld, s->vline[AC_PARENT], "unknown account '%s' (no [account %s])",
+		        a->parent_account, a->parent_account);
+	else if (p == a)
+		problem(ld, s->vline[AC_PARENT], "parent_account names this section itself");
+	else if (p->account_sid && a->account_sid && strcmp(p->account_sid, a->account_sid) == 0)
+		problem(ld, s->vline[AC_PARENT],
+		        "parent_account [account %s] has the same account_sid", a->parent_account);
+}
+
 static void build_agent(struct loader *ld, struct config *cfg, struct section *s)
 {
 	const char *listen = s->val[AG_LISTEN];
@@ -877,6 +897,9 @@ static void build(struct loader *ld, struct config *cfg)
 		else if (s->kind == SECT_NOTIFY)
 			build_notify(ld, s, &cfg->notifies[k[SECT_NOTIFY]++]);
 	}
+	for (size_t i = 0, j = 0; i < ld->n_sects; i++)
+		if (ld->sects[i].kind == SECT_ACCOUNT)
+			check_parent(ld, cfg, &ld->sects[i], &cfg->accounts[j++]);
 	/* Triggers last: they refer to accounts, channels and the retention. */
 	for (size_t i = 0; i < ld->n_sects; i++)
 		if (ld->sects[i].kind == SECT_TRIGGER)
@@ -1033,6 +1056,7 @@ static void parse_file(struct loader *ld, struct config *cfg)
 		problem(ld, 0, "cannot open: %s", strerror(errno));
 		return;
 	}
+	setvbuf(ld->f, ld->iobuf, _IOFBF, sizeof(ld->iobuf));
 	if (fstat(fileno(ld->f), &st) == 0)
 		ld->mode = st.st_mode;
 	r = ini_parse_stream(reader, ld, handler, ld);
@@ -1114,6 +1138,7 @@ static void loader_finish(struct loader *ld)
 	free(ld->buf);
 	if (ld->f)
 		fclose(ld->f);
+	explicit_bzero(ld->iobuf, sizeof(ld->iobuf));
 }
 
 int config_load(const char *path, struct config **out, struct config_problems *problems)
@@ -1166,6 +1191,7 @@ void config_free(struct config *cfg)
 		free(a->log_level);
 		free(a->public_url);
 		wipe(a->webhook_token);
+		free(a->parent_account);
 	}
 	for (size_t i = 0; cfg->triggers && i < cfg->n_triggers; i++) {
 		struct config_trigger *t = &cfg->triggers[i];

@@ -32,6 +32,12 @@ struct config_account {
 	bool webhook;		/* webhook = yes: accept signed pushes for this account */
 	char *public_url;	/* the URL set in Twilio's Console, signed by Twilio */
 	char *webhook_token;	/* auth token that signs them: never log it */
+	/*
+	 * The [account NAME] of this account's parent, NULL = none: a push
+	 * signed by the parent for this account's AccountSid is stored as this
+	 * account's (Twilio sends a subaccount's events to the parent's webhook).
+	 */
+	char *parent_account;
 	int line;		/* line of the section header, 0 for the environment */
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The HTTP server: libmicrohttpd with a small thread pool on a socket bound
- * here (so a busy port is reported as such). Readers take a read-only store
+ * here (so a busy port is reported as such), with a cap per client address
+ * and http-guard.c's deadlines and eviction against slow clients. Readers take a read-only store
  * from a pool (one per thread at a time); the webhook writes through one
  * read-write store under a mutex. The page's aggregates come from summary.c,
  * the health verdict is cached for a second, and the configuration is read
@@ -26,6 +27,7 @@
 #include <microhttpd.h>
 
 #include "http.h"
+#include "http-guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "page.h"
@@ -43,6 +45,7 @@
 
 struct http_server {
 	struct MHD_Daemon *d;
+	struct http_guard *guard; /* deadlines and eviction of slow connections */
 	pthread_rwlock_t cfg_lock;
 	const struct config *cfg;	/* under cfg_lock */
 	char *auth;			/* "Basic ..." expected, NULL = none; under cfg_lock */
@@ -672,19 +675,47 @@ static void api_status(struct http_server *srv, const struct config *cfg, struct
 		json_reply(rp, 200, doc);
 }
 
+/* /api/alerts's reply, built row by row into @sb. */
 struct api_rows {
-	json_t *list;
+	struct strbuf *sb;
+	size_t n;
+	bool full; /* stopped at HTTP_API_REPLY_MAX: there is more */
 	char last_date[UTIL_TIME_LEN];
 	char last_sid[80];
 };
 
+/*
+ * One row, serialised on its own and added unless the reply would pass
+ * HTTP_API_REPLY_MAX (the first row always goes: fields are capped at
+ * STORE_FIELD_MAX, so a row stays far below HTTP_RESPONSE_MAX). Returns 0,
+ * 1 to stop (the cursor then points at the last row sent), or -ENOMEM.
+ */
 static int api_row(const struct store_http_alert *row, void *arg)
 {
 	struct api_rows *a = arg;
+	json_t *o = alert_json(row, SH_LIST_COLS);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t len = s ? strlen(s) : 0;
+	int r = 0;
 
+	json_decref(o);
+	if (!s)
+		return -ENOMEM;
+	if (a->n && a->sb->len + len > HTTP_API_REPLY_MAX) {
+		a->full = true;
+		r = 1;
+		goto out;
+	}
+	if ((a->n && strbuf_append(a->sb, ",", 1) < 0) || strbuf_append(a->sb, s, len) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	a->n++;
 	snprintf(a->last_date, sizeof(a->last_date), "%s", row->col[SH_DATE_CREATED]);
 	snprintf(a->last_sid, sizeof(a->last_sid), "%s", row->col[SH_SID]);
-	return json_array_append_new(a->list, alert_json(row, SH_LIST_COLS)) < 0 ? -ENOMEM : 0;
+out:
+	free(s);
+	return r;
 }
 
 /* A date parameter normalised into @out; false when it is not a date. */
@@ -705,7 +736,7 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 	const char *code = arg(c, "error_code"), *limit = arg(c, "limit"), *cursor = arg(c, "cursor");
 	char d_since[UTIL_TIME_LEN], d_until[UTIL_TIME_LEN], d_after[UTIL_TIME_LEN], sid[80];
 	struct store_http_filter f = {.limit = HTTP_LATEST_ROWS};
-	struct api_rows rows = {.list = json_array()};
+	struct api_rows rows = {.sb = &rp->body};
 	const struct config_account *a = config_find_account(cfg, acct);
 	const char *bad = NULL;
 	int64_t n;
@@ -728,9 +759,8 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 			    (snprintf(d_after, sizeof(d_after), "%.20s", cursor),
 			     !param_date(d_after, d_after))))
 		bad = "cursor is not one this API gave";
-	if (bad || !rows.list) {
-		json_decref(rows.list);
-		json_error(rp, bad ? 400 : 500, bad ? bad : "out of memory");
+	if (bad) {
+		json_error(rp, 400, bad);
 		return;
 	}
 	f.since = since ? d_since : NULL;
@@ -745,24 +775,34 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 		f.after_date = d_after;
 		f.after_sid = sid;
 	}
-	r = store_http_alerts(s, &f, api_row, &rows);
+	strbuf_reset(&rp->body);
+	r = strbuf_append(&rp->body, "{\"alerts\":[", 11);
+	if (r == 0)
+		r = store_http_alerts(s, &f, api_row, &rows);
+	if (r == -ENOMEM) {
+		json_error(rp, 503, "out of memory");
+		return;
+	}
 	if (r < 0) {
-		json_decref(rows.list);
 		json_error(rp, 503, store_errmsg(s));
 		return;
 	}
-	/* A full page may have a next one: its cursor is the last row's (date, sid). */
-	if (json_array_size(rows.list) == (size_t)f.limit) {
-		char next[UTIL_TIME_LEN + 82];
-
-		snprintf(next, sizeof(next), "%s_%s", rows.last_date, rows.last_sid);
-		json_reply(rp, 200, json_pack("{s:o, s:I, s:s}", "alerts", rows.list, "count",
-					      (json_int_t)json_array_size(rows.list), "next_cursor",
-					      next));
-	} else {
-		json_reply(rp, 200, json_pack("{s:o, s:I, s:n}", "alerts", rows.list, "count",
-					      (json_int_t)json_array_size(rows.list), "next_cursor"));
+	/*
+	 * A full page, or one cut at the size cap, may have a next one: its
+	 * cursor is the last row's (date, sid).
+	 */
+	r = 0;
+	strbuf_addf(&rp->body, &r, "],\"count\":%zu,\"next_cursor\":", rows.n);
+	if (rows.full || rows.n == (size_t)f.limit)
+		strbuf_addf(&rp->body, &r, "\"%s_%s\"}\n", rows.last_date, rows.last_sid);
+	else
+		strbuf_addf(&rp->body, &r, "null}\n");
+	if (r < 0) {
+		json_error(rp, 503, "out of memory");
+		return;
 	}
+	rp->status = 200;
+	rp->type = "application/json";
 }
 
 /* --- metrics -------------------------------------------------------------------- */
@@ -884,7 +924,8 @@ static void webhook(struct http_server *srv, const struct config *cfg, struct MH
 	else if (res.status == 400 || res.status >= 500)
 		log_warnx("webhook: answered %d: %s", res.status, res.reason);
 	else
-		log_info("webhook: refused (%d): %s", res.status, res.reason);
+		log_info("webhook: refused (%d): %s", res.status,
+		         res.detail[0] ? res.detail : res.reason);
 	metrics_note_push(res.account[0] ? res.account : NULL, res.status, res.stored);
 	text(rp, res.status, res.reason);
 }
@@ -985,6 +1026,15 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct reply *rp)
 	return ret;
 }
 
+/* The guard's slot of @c (libmicrohttpd's socket context), or NULL. */
+static void *socket_context(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_size, void **req_cls)
@@ -1017,6 +1067,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	http_guard_request_read(srv->guard, socket_context(c));
 	strbuf_init(&rp.body, HTTP_RESPONSE_MAX);
 	pthread_rwlock_rdlock(&srv->cfg_lock);
 	if (rq->too_big && strcmp(url, "/twilio/debugger") != 0)
@@ -1032,13 +1083,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct http_server *srv = cls;
 	struct request *rq = *req_cls;
 
+	http_guard_reply_done(srv->guard, socket_context(c));
 	if (!rq)
 		return;
 	strbuf_finish(&rq->body);
 	free(rq);
 	*req_cls = NULL;
+}
+
+static void connection_event(void *cls, struct MHD_Connection *c, void **ctx,
+                             enum MHD_ConnectionNotificationCode what)
+{
+	struct http_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+		http_guard_closed(srv->guard, ctx);
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		http_guard_opened(srv->guard, ci->connect_fd, ctx);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -1056,7 +1124,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 static int make_auth(const struct config *cfg, char **out)
 {
 	char *pair = NULL, *b64 = NULL;
-	size_t len, size;
+	size_t len, size = 0;
 	int r = 0;
 
 	*out = NULL;
@@ -1080,6 +1148,8 @@ static int make_auth(const struct config *cfg, char **out)
 out:
 	explicit_bzero(pair, strlen(pair));
 	free(pair);
+	if (b64)
+		explicit_bzero(b64, size);
 	free(b64);
 	return r;
 }
@@ -1148,16 +1218,22 @@ int http_start(const struct config *cfg, struct http_server **out)
 	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	r = summary_create(srv->db_path, &srv->sm);
+	if (r == 0)
+		r = http_guard_create(HTTP_CONNECTIONS_MAX, HTTP_REQUEST_DEADLINE_S * 1000,
+		                      HTTP_REPLY_DEADLINE_S * 1000,
+		                      HTTP_CONNECTIONS_MAX - HTTP_CONNECTIONS_SPARE, &srv->guard);
 	if (r == 0) {
 		srv->d = MHD_start_daemon(
 			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 			0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
 			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS_MAX,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_MAX,
+			MHD_OPTION_NOTIFY_CONNECTION, connection_event, srv,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADERS_MAX,
 			MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)256,
-			MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+			MHD_OPTION_NOTIFY_COMPLETED, request_done, srv,
 			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 		r = srv->d ? 0 : -EIO;
 	}
@@ -1183,6 +1259,7 @@ void http_stop(struct http_server *srv)
 		return;
 	if (srv->d)
 		MHD_stop_daemon(srv->d);
+	http_guard_destroy(srv->guard);
 	summary_destroy(srv->sm);
 	for (size_t i = 0; i < srv->n_pool; i++)
 		store_close(srv->pool[i]);

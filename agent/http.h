@@ -19,7 +19,20 @@
 #define HTTP_THREADS 2
 /* Open connections at once; more wait in the listen backlog. */
 #define HTTP_CONNECTIONS_MAX 512
-/* Seconds an idle or slow connection is kept. */
+/* Open connections from one IP address at once; more are refused. */
+#define HTTP_PER_IP_MAX 32
+/*
+ * Connections kept free for newcomers: one accepted while more than
+ * HTTP_CONNECTIONS_MAX - HTTP_CONNECTIONS_SPARE are open closes the oldest
+ * connection still sending its request (a slow client, never one whose
+ * request is being answered).
+ */
+#define HTTP_CONNECTIONS_SPARE 64
+/* Seconds a connection has to send a whole request (headers and body). */
+#define HTTP_REQUEST_DEADLINE_S 10
+/* Seconds a client has to take the whole reply. */
+#define HTTP_REPLY_DEADLINE_S 60
+/* Seconds a connection may stay without any traffic. */
 #define HTTP_TIMEOUT_S 30
 /* Bytes per connection for the request line and headers (larger: 431/414). */
 #define HTTP_HEADERS_MAX (32 * 1024)
@@ -27,6 +40,12 @@
 #define HTTP_WEBHOOK_BODY_MAX (256 * 1024)
 /* Bytes of any response page (a capped buffer; the pages stay far below). */
 #define HTTP_RESPONSE_MAX (8 * 1024 * 1024)
+/*
+ * Bytes of one /api/alerts reply: rows stop there and next_cursor gives the
+ * rest (well below HTTP_RESPONSE_MAX, since a row, its fields capped at
+ * STORE_FIELD_MAX, stays under a few MiB even when every byte is escaped).
+ */
+#define HTTP_API_REPLY_MAX (4 * 1024 * 1024)
 /* Rows on the status page's latest-alerts table, and the API's default page. */
 #define HTTP_LATEST_ROWS 50
 /* An account is unhealthy after this many intervals without a successful poll. */

@@ -8,6 +8,7 @@
 #define ALERTD_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 enum log_level {
@@ -24,6 +25,15 @@ void log_init(int verbosity, int to_syslog);
 
 /* log_verbosity - the current level, to skip building expensive debug text. */
 int log_verbosity(void);
+
+/*
+ * log_escape - @in as one printable line into @out (@size > 0 bytes, always
+ * NUL-terminated): CR, LF and TAB become \r \n \t, every other control
+ * character (C0, DEL, C1) and every byte that starts no valid UTF-8
+ * sequence becomes \xNN; valid UTF-8 is kept. Cut at a character boundary
+ * when @out is too small. Every log line goes through it.
+ */
+void log_escape(const char *in, char *out, size_t size);
 
 /* log_warn appends ": strerror(errno)"; log_warnx does not. */
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

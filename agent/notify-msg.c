@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "log.h"
 #include "notify.h"
 #include "sign.h"
 #include "util.h"
@@ -96,19 +97,20 @@ int notify_syslog_line(json_t *note, char *out, size_t size)
 {
 	const char *kind = str(note, "kind"), *sev = str(note, "severity");
 	bool resolved = strcmp(kind, "resolved") == 0;
-	char group[GROUP_TEXT_MAX];
+	char group[GROUP_TEXT_MAX], raw[NOTIFY_SYSLOG_MAX];
 
 	group_text(note, group, sizeof(group));
-	snprintf(out, size,
+	snprintf(raw, sizeof(raw),
 	         "trigger %s%s %s: %lld alert%s %s threshold %lld in %s (severity %s, since %s,"
 	         " key %s)",
 	         str(note, "trigger"), group, headline(note), num(note, "count"),
 	         num(note, "count") == 1 ? "" : "s", resolved ? "<" : ">=", num(note, "threshold"),
 	         str(note, "window"), sev, str(note, "started"), str(note, "idempotency_key"));
-	/* No control character may reach the log, whatever a group holds. */
-	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	/*
+	 * No control character or invalid UTF-8 may reach the log, whatever a
+	 * group (a resource_sid, say) holds: escaped as in the agent's own log.
+	 */
+	log_escape(raw, out, size);
 	if (resolved)
 		return LOG_NOTICE;
 	return strcmp(sev, "critical") == 0 ? LOG_CRIT

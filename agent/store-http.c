@@ -41,10 +41,26 @@ const char *const store_http_col_names[SH_COLS] = {
 	"request_headers",
 };
 
+/* clang-format off: SQL text, laid out as SQL. */
+/*
+ * A text column as stored, but cut like store_bind_field's when a row from
+ * before STORE_FIELD_MAX (or written by someone else) is longer: no reply
+ * is made of one huge field.
+ */
+#define CAPPED(c)                                                                          \
+	"CASE WHEN length(CAST(" c " AS BLOB)) > " STORE_FIELD_MAX_STR " THEN CAST(substr(CAST(" c \
+	" AS BLOB), 1, " STORE_FIELD_MAX_STR ") AS TEXT) || '" STORE_TRUNCATED_MARK "' ||"        \
+	" length(CAST(" c " AS BLOB)) || ' bytes]' ELSE " c " END"
+#define STORE_FIELD_MAX_STR "65536"
+_Static_assert(STORE_FIELD_MAX == 65536, "STORE_FIELD_MAX_STR is STORE_FIELD_MAX");
+
 #define LIST_COLS                                                                          \
-	"sid, account_sid, error_code, log_level, alert_text, more_info, request_method,"  \
-	" request_url, resource_sid, service_sid, api_version, url, date_created,"         \
-	" date_generated, date_updated, first_seen, msg, http_response, request_host, source"
+	"sid, account_sid, error_code, log_level, " CAPPED("alert_text") ", "             \
+	CAPPED("more_info") ", request_method, " CAPPED("request_url") ", "               \
+	CAPPED("resource_sid") ", " CAPPED("service_sid") ", api_version, " CAPPED("url")  \
+	", date_created, date_generated, date_updated, first_seen, " CAPPED("msg")         \
+	", http_response, request_host, source"
+/* clang-format on */
 
 /*
  * Where an alert comes from, as schema/views.sql defines it (keep the two in
@@ -73,9 +89,12 @@ static const char alerts_sql[] =
 	" AND (?7 IS NULL OR account_sid = ?7) AND (?9 IS NULL OR resource_sid = ?9)"
 	" ORDER BY date_created DESC, sid DESC LIMIT ?8";
 
+/* clang-format off */
 static const char alert_get_sql[] =
-	"SELECT " LIST_COLS ", request_variables, response_body, response_headers,"
-	" request_headers," ORIGIN_COL " FROM alerts WHERE sid = ?1";
+	"SELECT " LIST_COLS ", " CAPPED("request_variables") ", " CAPPED("response_body") ", "
+	CAPPED("response_headers") ", " CAPPED("request_headers") "," ORIGIN_COL
+	" FROM alerts WHERE sid = ?1";
+/* clang-format on */
 
 /* The bare columns after max(date_created) come from the row that gave it. */
 #define GROUPS_SQL(where)                                                                  \
@@ -403,7 +422,7 @@ int store_http_insert_push(struct store *s, const struct alert *a, int64_t now, 
 	util_format_time(now, seen);
 	store_bind_list_fields(st, a);
 	store_bind_text(st, 16, seen);
-	store_bind_text(st, 17, a->msg);
+	store_bind_field(st, 17, a->msg);
 	store_bind_int(st, 18, a->has_http_response, a->http_response);
 	store_bind_opt(st, 19, a->request_host);
 	r = store_step_done(s, st, "push insert");

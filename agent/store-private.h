@@ -75,6 +75,12 @@ int store_prepare_extra(struct store *s, enum store_extra_id id, const char *sql
 /* Binding helpers: NULL binds NULL; bind_opt also maps "" to NULL; text is not copied. */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);
 int store_bind_opt(sqlite3_stmt *st, int i, const char *v);
+/*
+ * store_bind_field - an alert's text field: as store_bind_text, but a value
+ * over STORE_FIELD_MAX bytes is bound cut, with STORE_TRUNCATED_MARK (a copy
+ * SQLite frees; without memory for it, the cut alone). An SQLite code.
+ */
+int store_bind_field(sqlite3_stmt *st, int i, const char *v);
 int store_bind_int(sqlite3_stmt *st, int i, bool has, int64_t v);
 /* store_bind_time - @t as "YYYY-MM-DDTHH:MM:SSZ" (copied), 0 as NULL. */
 int store_bind_time(sqlite3_stmt *st, int i, int64_t t);

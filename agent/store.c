@@ -212,6 +212,26 @@ int store_bind_text(sqlite3_stmt *st, int i, const char *v)
 	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
+int store_bind_field(sqlite3_stmt *st, int i, const char *v)
+{
+	size_t len = v ? strlen(v) : 0, keep = STORE_FIELD_MAX;
+	char tail[80], *cut;
+	int n;
+
+	if (len <= STORE_FIELD_MAX)
+		return store_bind_text(st, i, v);
+	/* Back over continuation bytes: the cut never splits a character. */
+	while (keep > 0 && ((unsigned char)v[keep] & 0xc0) == 0x80)
+		keep--;
+	n = snprintf(tail, sizeof(tail), "%s%zu bytes]", STORE_TRUNCATED_MARK, len);
+	cut = malloc(keep + (size_t)n + 1);
+	if (!cut) /* still cut, only without the mark */
+		return sqlite3_bind_text(st, i, v, (int)keep, SQLITE_STATIC);
+	memcpy(cut, v, keep);
+	memcpy(cut + keep, tail, (size_t)n + 1);
+	return sqlite3_bind_text(st, i, cut, -1, free);
+}
+
 /* Like bind_text, for the agent's own fields where "" means "not known". */
 int store_bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
@@ -620,15 +640,15 @@ void store_bind_list_fields(sqlite3_stmt *st, const struct alert *a)
 	store_bind_text(st, 1, a->sid);
 	store_bind_text(st, 2, a->account_sid);
 	store_bind_int(st, 3, a->has_error_code, a->error_code);
-	store_bind_text(st, 4, a->log_level);
-	store_bind_text(st, 5, a->alert_text);
-	store_bind_text(st, 6, a->more_info);
-	store_bind_text(st, 7, a->request_method);
-	store_bind_text(st, 8, a->request_url);
-	store_bind_text(st, 9, a->resource_sid);
-	store_bind_text(st, 10, a->service_sid);
-	store_bind_text(st, 11, a->api_version);
-	store_bind_text(st, 12, a->url);
+	store_bind_field(st, 4, a->log_level);
+	store_bind_field(st, 5, a->alert_text);
+	store_bind_field(st, 6, a->more_info);
+	store_bind_field(st, 7, a->request_method);
+	store_bind_field(st, 8, a->request_url);
+	store_bind_field(st, 9, a->resource_sid);
+	store_bind_field(st, 10, a->service_sid);
+	store_bind_field(st, 11, a->api_version);
+	store_bind_field(st, 12, a->url);
 	store_bind_text(st, 13, a->date_created);
 	store_bind_opt(st, 14, a->date_generated);
 	store_bind_opt(st, 15, a->date_updated);
@@ -652,12 +672,12 @@ int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 	}
 	/* Every parameter is bound on every call, so no stale pointer is ever used. */
 	store_bind_list_fields(st, a);
-	store_bind_text(st, 16, a->request_variables);
-	store_bind_text(st, 17, a->response_body);
-	store_bind_text(st, 18, a->response_headers);
-	store_bind_text(st, 19, a->request_headers);
+	store_bind_field(st, 16, a->request_variables);
+	store_bind_field(st, 17, a->response_body);
+	store_bind_field(st, 18, a->response_headers);
+	store_bind_field(st, 19, a->request_headers);
 	store_bind_text(st, 20, s->seen_text);
-	store_bind_text(st, 21, a->msg);
+	store_bind_field(st, 21, a->msg);
 	store_bind_int(st, 22, a->has_http_response, a->http_response);
 	store_bind_opt(st, 23, a->request_host);
 	store_bind_text(st, 24, a->source ? a->source : "poll");
@@ -693,10 +713,10 @@ int store_set_details(struct store *s, const struct alert *a)
 	if (r < 0)
 		return r;
 	store_bind_text(st, 1, a->sid);
-	store_bind_text(st, 2, a->request_variables);
-	store_bind_text(st, 3, a->response_body);
-	store_bind_text(st, 4, a->response_headers);
-	store_bind_text(st, 5, a->request_headers);
+	store_bind_field(st, 2, a->request_variables);
+	store_bind_field(st, 3, a->response_body);
+	store_bind_field(st, 4, a->response_headers);
+	store_bind_field(st, 5, a->request_headers);
 	r = store_step_done(s, st, "details");
 	if (r == 0 && sqlite3_changes(s->db) == 0)
 		r = -ENOENT;

@@ -25,6 +25,14 @@ struct store;
 
 /* How long a statement waits for another process's lock before -EBUSY. */
 #define STORE_BUSY_TIMEOUT_MS 10000
+/*
+ * Bytes kept of one text field of an alert (alert_text, msg, the URLs, the
+ * fetched details), from the poll and the webhook alike: a longer value is
+ * cut (at a UTF-8 character boundary) and ends with STORE_TRUNCATED_MARK
+ * and its full size, e.g. " [truncated by twilio-alertd from 10485760 bytes]".
+ */
+#define STORE_FIELD_MAX (64 * 1024)
+#define STORE_TRUNCATED_MARK " [truncated by twilio-alertd from "
 
 enum store_upsert_result {
 	STORE_UNCHANGED = 0,

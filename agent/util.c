@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -597,6 +599,8 @@ int util_read_file(const char *path, size_t max, char **out, size_t *len)
 	*out = sb.buf;
 	sb.buf = NULL;
 out:
+	/* Secret files come through here: no copy stays on the stack. */
+	explicit_bzero(chunk, sizeof(chunk));
 	strbuf_finish(&sb);
 	close(fd);
 	return r;
@@ -659,4 +663,16 @@ char *util_trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
+}
+
+int util_no_core_dumps(void)
+{
+	const struct rlimit none = {0, 0};
+	int r = 0;
+
+	if (setrlimit(RLIMIT_CORE, &none) < 0)
+		r = -errno;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		r = -errno;
+	return r;
 }

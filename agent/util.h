@@ -128,6 +128,14 @@ bool util_sleep_ms(int64_t ms, volatile int *stop);
 /* util_hexval - the value of hex digit @c, or -1. */
 int util_hexval(char c);
 
+/*
+ * util_no_core_dumps - make this process non-dumpable (no core file, no
+ * ptrace or /proc/PID/mem by other processes of the same user) and its core
+ * size limit 0, so the secrets in its memory never land in a core file.
+ * Called first thing in main. Returns 0 or -errno (the caller may go on).
+ */
+int util_no_core_dumps(void);
+
 /* util_trim - strip leading and trailing ASCII whitespace in place. */
 char *util_trim(char *s);
 

@@ -3,9 +3,11 @@
  * The Debugger webhook. The form is split into decoded pairs, the account
  * found by AccountSid (or ParentAccountSid, for a subaccount's event sent
  * to its parent's webhook), the signature checked over the account's
- * public_url and every pair, and only then the Payload parsed. The push
- * becomes a JSON object in the Monitor API's field names, so the same
- * alert_from_json as the poller's normalises it.
+ * public_url and every pair, and only then the Payload parsed. Every
+ * refusal before the signature is good answers the same 403 text, so the
+ * answers tell nobody which accounts have the receiver on; the log gets
+ * the reason. The push becomes a JSON object in the Monitor API's field
+ * names, so the same alert_from_json as the poller's normalises it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -33,6 +35,30 @@ __attribute__((format(printf, 3, 4))) static void answer(struct webhook_result *
 	va_start(ap, fmt);
 	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
 	va_end(ap);
+}
+
+/* The one answer of every refused signature check, whatever the reason. */
+#define FORBIDDEN "forbidden: not a request signed by Twilio for an account with webhook = yes"
+
+/* 403 with the uniform answer, and @fmt as the reason for the log. */
+__attribute__((format(printf, 2, 3))) static void forbid(struct webhook_result *res,
+                                                         const char *fmt, ...)
+{
+	va_list ap;
+
+	answer(res, 403, "%s", FORBIDDEN);
+	va_start(ap, fmt);
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* The configured account (webhook on or not) whose SID is @sid, or NULL. */
+static const struct config_account *account_by_sid(const struct config *cfg, const char *sid)
+{
+	for (size_t i = 0; sid && i < cfg->n_accounts; i++)
+		if (cfg->accounts[i].account_sid && strcmp(cfg->accounts[i].account_sid, sid) == 0)
+			return &cfg->accounts[i];
+	return NULL;
 }
 
 /* The account with the webhook on whose SID is the form's @field, or NULL. */
@@ -184,8 +210,9 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 		     struct webhook_result *res)
 {
 	static const char *const fields[] = {"AccountSid", "ParentAccountSid"};
-	const struct config_account *acct = NULL, *known = NULL;
+	const struct config_account *acct = NULL, *known = NULL, *owner;
 	struct sign_param *params = NULL;
+	const char *sub_sid;
 	struct form f = {0};
 	json_t *payload = NULL, *obj = NULL;
 	const char *raw, *why = NULL;
@@ -222,24 +249,55 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 		const struct config_account *c = find_account(cfg, &f, fields[k]);
 
 		known = known ? known : c;
-		if (c && signature && sign_twilio_valid(c->webhook_token, c->public_url, params, f.n,
-							signature))
+		if (c && signature && *signature &&
+		    sign_twilio_valid(c->webhook_token, c->public_url, params, f.n, signature))
 			acct = c;
 	}
 	if (!known) {
-		answer(res, 403, "unknown account, or webhook = yes not set for it");
+		/* As long as a signature check: the time tells nothing either. */
+		if (signature)
+			sign_twilio_valid("-", "https://unknown.invalid/", params, f.n, signature);
+		forbid(res,
+		       "no [account] with webhook = yes has AccountSid %.40s or "
+		       "ParentAccountSid %.40s",
+		       form_get(&f, "AccountSid") ? form_get(&f, "AccountSid") : "(none)",
+		       form_get(&f, "ParentAccountSid") ? form_get(&f, "ParentAccountSid")
+		                                        : "(none)");
 		goto out;
 	}
-	snprintf(res->account, sizeof(res->account), "%s", (acct ? acct : known)->name);
 	if (!signature || !*signature) {
-		answer(res, 403, "no X-Twilio-Signature");
+		snprintf(res->account, sizeof(res->account), "%s", known->name);
+		forbid(res, "[account %s]: no X-Twilio-Signature", known->name);
 		goto out;
 	}
 	if (!acct) {
-		answer(res, 403, "X-Twilio-Signature does not match (check public_url: it must be the "
-			    "exact URL set in Twilio's Console)");
+		snprintf(res->account, sizeof(res->account), "%s", known->name);
+		forbid(res,
+		       "[account %s]: X-Twilio-Signature does not match (check public_url: it "
+		       "must be the exact URL set in Twilio's Console)",
+		       known->name);
 		goto out;
 	}
+	/*
+	 * Signed with the parent's token for another AccountSid: whoever holds
+	 * that token could name any account, so the alert is stored as the
+	 * subaccount's only when the configuration says that it is one.
+	 */
+	owner = acct;
+	sub_sid = form_get(&f, "AccountSid");
+	if (!sub_sid || strcmp(sub_sid, acct->account_sid) != 0) {
+		owner = account_by_sid(cfg, sub_sid);
+		if (!owner || !owner->parent_account ||
+		    strcmp(owner->parent_account, acct->name) != 0) {
+			snprintf(res->account, sizeof(res->account), "%s", acct->name);
+			forbid(res,
+			       "[account %s] signed a push for AccountSid %.40s, which is not a "
+			       "configured subaccount of it (parent_account = %s in its section)",
+			       acct->name, sub_sid ? sub_sid : "(none)", acct->name);
+			goto out;
+		}
+	}
+	snprintf(res->account, sizeof(res->account), "%s", owner->name);
 	/* Signed by Twilio: from here on a problem is Twilio's format, not an attack. */
 	if (!is_sid(form_get(&f, "Sid"))) {
 		answer(res, 400, "Sid is missing or not a SID");

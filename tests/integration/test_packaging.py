@@ -85,7 +85,8 @@ class DefaultConfigTest(AgentTest):
     def test_commented_examples_are_valid(self):
         """Uncommenting the examples (one credential, url rather than sendmail)
         gives a valid configuration: the comments never lie about syntax."""
-        alternatives = {"api_key_sid", "api_key_secret_file", "sendmail"}
+        # Alternatives, and keys of a section the example does not have (a subaccount).
+        alternatives = {"api_key_sid", "api_key_secret_file", "sendmail", "parent_account"}
         out = []
         for line in read(DEFAULT_CONF).splitlines():
             m = re.match(r"^#(\[[a-z]+ [\w.-]+\])\s*$", line)
@@ -193,11 +194,13 @@ class UnitsTest(AgentTest):
                      "PrivateDevices=yes", "NoNewPrivileges=yes",
                      "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "RestrictNamespaces=yes",
                      "SystemCallFilter=@system-service", "CapabilityBoundingSet=\n",
-                     "UMask=0077", "MemoryDenyWriteExecute=yes", "ProtectProc=invisible"]:
+                     "UMask=0077", "MemoryDenyWriteExecute=yes", "ProtectProc=invisible",
+                     "LimitCORE=0\n"]:
             self.assertIn(line, svc)
         self.assertNotIn("@bindir@", svc)
         once = read(os.path.join(BUILD_ROOT, "packaging", "twilio-alertd-once.service"))
         self.assertIn("Type=oneshot", once)
+        self.assertIn("LimitCORE=0\n", once)
         self.assertRegex(once, r"ExecStart=/\S+/twilio-alertd once\n")
         cron = read(os.path.join(BUILD_ROOT, "packaging", "twilio-alertd"))
         jobs = [ln for ln in cron.splitlines() if re.match(r"^#?\*/\d+ ", ln)]

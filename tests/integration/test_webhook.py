@@ -112,12 +112,22 @@ class WebhookTest(HttpTest):
             "no signature": (params, False),
             "empty signature": (params, ""),
         }
+        answers = set()
         for what, (p, sig) in cases.items():
             status, body = self.post(p, sig if sig != "" else "x")
             self.assertEqual(status, 403, what + ": " + body)
+            answers.add(body)
         unknown = [(k, OTHER if k == "AccountSid" else v) for k, v in params]
-        self.assertEqual(self.post(unknown)[0], 403)
+        status, body = self.post(unknown)
+        self.assertEqual(status, 403)
+        answers.add(body)
+        # One text for every refusal: nothing tells which AccountSids have the receiver on.
+        self.assertEqual(len(answers), 1, answers)
         self.assertEqual(self.rows(), [])
+        # The log has each reason.
+        out = self.run_out()
+        self.assertIn("does not match", out)
+        self.assertIn("no [account] with webhook = yes has AccountSid " + OTHER, out)
 
     def test_malformed_payload_and_oversize(self):
         status, body = self.post(push_params(payload='{"error_code": 11200,'))

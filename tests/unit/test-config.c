@@ -577,6 +577,27 @@ static void test_problems(void)
 	EXPECT(2, "account_sid is not",
 	       "[account a]\naccount_sid = " TOKEN "\nauth_token_file = %s\n", tok);
 
+	/* parent_account names another [account] section. */
+	EXPECT(4, "unknown account 'p' (no [account p])", ACCOUNT "parent_account = p\n", tok);
+	EXPECT(4, "parent_account names this section itself", ACCOUNT "parent_account = a\n", tok);
+	{
+		struct config_problems p0 = {0};
+		struct config *c0 = NULL;
+		char path0[300];
+
+		CHECK_INT(load(path0, &c0, &p0, 0640,
+		               "[account a]\naccount_sid = " SID1 "\nauth_token_file = %s\n"
+		               "[account b]\naccount_sid = " SID2 "\nauth_token_file = %s\n"
+		               "parent_account = a\n",
+		               tok, tok),
+		          0);
+		CHECK(c0 && c0->n_accounts == 2 && !c0->accounts[0].parent_account);
+		CHECK(c0 && c0->accounts[1].parent_account &&
+		      strcmp(c0->accounts[1].parent_account, "a") == 0);
+		config_free(c0);
+		config_problems_finish(&p0);
+	}
+
 	/* Triggers. */
 	EXPECT(5, "unknown notify 'nope' (no [notify nope])",
 	       ACCOUNT "[trigger t]\nnotify = nope\n", tok);

@@ -25,6 +25,7 @@
 #define ACCT "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define SID "NO0123456789abcdef0123456789abcdef"
 #define SUB "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define OTHER "ACcccccccccccccccccccccccccccccccc"
 
 static void test_form(void)
 {
@@ -103,8 +104,10 @@ static void signed_body(const char *token, const char *payload, char *body, size
 
 /*
  * A subaccount's event sent to the parent's webhook is signed with the
- * parent's token: accepted for the parent also when the subaccount has a
- * webhook of its own; a signature under neither token is refused.
+ * parent's token: stored as the subaccount's only when the subaccount is a
+ * configured account whose parent_account is that parent, also when it has
+ * a webhook of its own; a signature under neither token is refused, and so
+ * is a parent's push naming an account that is not its subaccount.
  */
 static void test_webhook_parent(void)
 {
@@ -129,15 +132,45 @@ static void test_webhook_parent(void)
 	CHECK_INT(store_open(db, false, &s), 0);
 	if (!s)
 		return;
+	struct sign_param q[] = {
+	        {"Sid", SID},
+	        {"AccountSid", OTHER},
+	        {"ParentAccountSid", ACCT},
+	        {"Level", "Error"},
+	        {"Payload", "{\"error_code\": 11200}"},
+	};
+	char forbidden[sizeof(res.reason)];
+
 	signed_form("other", p, 5, body, sizeof(body), sig);
 	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
 	CHECK_INT(res.status, 403);
 	CHECK(!res.stored);
+	snprintf(forbidden, sizeof(forbidden), "%s", res.reason);
+	/* Signed by the parent, but "sub" does not say it is main's subaccount. */
+	signed_form("tok", p, 5, body, sizeof(body), sig);
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
+	CHECK_INT(res.status, 403);
+	CHECK(!res.stored);
+	CHECK_STR(res.reason, forbidden);
+	CHECK(strstr(res.detail, "not a configured subaccount") != NULL);
+	/* An AccountSid that is no configured account at all: the same. */
+	signed_form("tok", q, 5, body, sizeof(body), sig);
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
+	CHECK_INT(res.status, 403);
+	CHECK(!res.stored);
+	CHECK_STR(res.reason, forbidden);
+	/* With parent_account = main the parent's push is the subaccount's alert. */
+	accts[1].parent_account = (char *)"main";
 	signed_form("tok", p, 5, body, sizeof(body), sig);
 	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
 	CHECK_INT(res.status, 200);
 	CHECK(res.stored);
-	CHECK_STR(res.account, "main");
+	CHECK_STR(res.account, "sub");
+	/* A subaccount of another parent: main's signature is not enough. */
+	accts[1].parent_account = (char *)"elsewhere";
+	signed_form("tok", p, 5, body, sizeof(body), sig);
+	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
+	CHECK_INT(res.status, 403);
 	store_close(s);
 	unlink(db);
 	rmdir(dir);
@@ -146,6 +179,7 @@ static void test_webhook_parent(void)
 static void test_webhook(void)
 {
 	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
+	char forbidden[sizeof(((struct webhook_result *)0)->reason)];
 	struct config_account acct = {.name = (char *)"main", .account_sid = (char *)ACCT,
 				      .webhook = true, .public_url = (char *)URL,
 				      .webhook_token = (char *)"tok"};
@@ -168,19 +202,32 @@ static void test_webhook(void)
 	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
 	CHECK_INT(res.status, 200);
 	CHECK(!res.stored);
-	/* Bad signature, no signature, a changed body, an unknown account: 403. */
+	/*
+	 * Bad signature, no signature, a changed body, the receiver off: 403,
+	 * every time with the same text (no oracle for which accounts are on).
+	 */
 	webhook_receive(&cfg, s, form_type, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", body, strlen(body), 1,
 			&res);
 	CHECK_INT(res.status, 403);
+	snprintf(forbidden, sizeof(forbidden), "%s", res.reason);
+	CHECK(strstr(res.detail, "does not match") != NULL);
 	webhook_receive(&cfg, s, form_type, NULL, body, strlen(body), 1, &res);
 	CHECK_INT(res.status, 403);
+	CHECK_STR(res.reason, forbidden);
+	CHECK(strstr(res.detail, "no X-Twilio-Signature") != NULL);
+	webhook_receive(&cfg, s, form_type, "", body, strlen(body), 1, &res);
+	CHECK_INT(res.status, 403);
+	CHECK_STR(res.reason, forbidden);
 	body[strlen(body) - 1] = 'A';
 	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1, &res);
 	CHECK_INT(res.status, 403);
+	CHECK_STR(res.reason, forbidden);
 	acct.webhook = false;
 	signed_body("tok", "{}", body, sizeof(body), sig);
 	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1, &res);
 	CHECK_INT(res.status, 403);
+	CHECK_STR(res.reason, forbidden);
+	CHECK(strstr(res.detail, "no [account] with webhook = yes") != NULL);
 	acct.webhook = true;
 	/* Signed but malformed: 400 with the reason. */
 	signed_body("tok", "{\"error_code\": ", body, sizeof(body), sig);

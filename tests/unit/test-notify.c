@@ -159,6 +159,9 @@ static void test_syslog_line(void)
 	CHECK_INT(notify_syslog_line(note, line, sizeof(line)), LOG_NOTICE);
 	CHECK(strstr(line, "RESOLVED: 12 alerts < threshold 10") != NULL);
 	CHECK(strchr(line, '\n') == NULL); /* never a second line */
+	json_object_set_new(note, "group", json_string("CA1\r\nBcc: x\x1b[31m"));
+	CHECK_INT(notify_syslog_line(note, line, sizeof(line)), LOG_NOTICE);
+	CHECK(strstr(line, "CA1\\r\\nBcc: x\\x1b[31m") != NULL);
 	json_object_set_new(note, "kind", json_string("repeat"));
 	json_object_set_new(note, "severity", json_string("info"));
 	CHECK_INT(notify_syslog_line(note, line, sizeof(line)), LOG_INFO);

@@ -132,6 +132,55 @@ static void test_open_errors(void)
 	sqlite3_close(db);
 }
 
+/*
+ * A field over STORE_FIELD_MAX bytes is stored cut at a character boundary
+ * with the mark and its size, from the poll's upsert and the details alike;
+ * the same cut again changes nothing.
+ */
+static void test_field_cap(sqlite3 *db, struct store *s)
+{
+	enum store_upsert_result res = 99;
+	size_t len = STORE_FIELD_MAX + 1000;
+	char *big = malloc(len + 1), want[STORE_FIELD_MAX + 100];
+	struct alert a;
+	int64_t t = util_now() - 86400;
+
+	if (!big)
+		return;
+	/* "é" (2 bytes) from byte 1: byte STORE_FIELD_MAX is a continuation byte. */
+	big[0] = 'M';
+	for (size_t i = 1; i + 1 < len; i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[len - 1] = 'z';
+	big[len] = '\0';
+	CHECK(((unsigned char)big[STORE_FIELD_MAX] & 0xc0) == 0x80);
+	snprintf(want, sizeof(want), "%.*s%s%zu bytes]", STORE_FIELD_MAX - 1, big,
+	         STORE_TRUNCATED_MARK, len);
+	make_alert(&a, "NO000000000000000000000000000000c1", t, 11200);
+	a.alert_text = big;
+	CHECK_INT(store_upsert_alert(s, &a, t, &res), 0);
+	CHECK_INT(res, STORE_INSERTED);
+#define CAPPED_ROW "FROM alerts WHERE sid = 'NO000000000000000000000000000000c1'"
+	CHECK(query_int(db, "SELECT alert_text = ?1 " CAPPED_ROW, want) == 1);
+	CHECK(query_int(db, "SELECT length(CAST(alert_text AS BLOB)) " CAPPED_ROW, NULL) ==
+	      (int64_t)strlen(want));
+	CHECK_INT(store_upsert_alert(s, &a, t, &res), 0);
+	CHECK_INT(res, STORE_UNCHANGED);
+	/* Exactly at the cap: kept whole. */
+	big[STORE_FIELD_MAX - 1] = 'y';
+	big[STORE_FIELD_MAX] = '\0';
+	a.response_body = big;
+	CHECK_INT(store_set_details(s, &a), 0);
+	CHECK(query_int(db, "SELECT response_body = ?1 " CAPPED_ROW, big) == 1);
+#undef CAPPED_ROW
+	free(big);
+	/* The tests after this one count rows. */
+	CHECK_INT(sqlite3_exec(
+	                  db, "DELETE FROM alerts WHERE sid = 'NO000000000000000000000000000000c1'",
+	                  NULL, NULL, NULL),
+	          SQLITE_OK);
+}
+
 static void test_upsert(sqlite3 *db, struct store *s)
 {
 	enum store_upsert_result res = 99;
@@ -647,6 +696,7 @@ int main(void)
 	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
 	if (s) {
 		test_upsert(db, s);
+		test_field_cap(db, s);
 		test_sync(db, s);
 		test_views(db, s);
 		test_views_origin(db, s);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "test.h"
 #include "util.h"
 
@@ -273,6 +274,27 @@ static void test_random(void)
 	CHECK_INT(util_random(1), 0);
 }
 
+/* Control characters and invalid UTF-8 never reach a log line raw. */
+static void test_log_escape(void)
+{
+	char out[64], tiny[6];
+
+	log_escape("a\r\nBcc: x\x1b[31m\t\x7f", out, sizeof(out));
+	CHECK_STR(out, "a\\r\\nBcc: x\\x1b[31m\\t\\x7f");
+	log_escape("caf\xc3\xa9 \xe2\x82\xac ok", out, sizeof(out));
+	CHECK_STR(out, "caf\xc3\xa9 \xe2\x82\xac ok");
+	/* A lone continuation byte, a cut sequence, an overlong form, a C1 CSI. */
+	log_escape("\x80|\xc3|\xc0\xaf|\xc2\x9b", out, sizeof(out));
+	CHECK_STR(out, "\\x80|\\xc3|\\xc0\\xaf|\\xc2\\x9b");
+	/* Cut at a whole escape, never inside one. */
+	log_escape("ab\ncd", tiny, 5);
+	CHECK_STR(tiny, "ab\\n");
+	log_escape("ab\xe2\x82\xac", tiny, sizeof(tiny));
+	CHECK_STR(tiny, "ab\xe2\x82\xac");
+	log_escape("abc\xe2\x82\xac", tiny, sizeof(tiny));
+	CHECK_STR(tiny, "abc");
+}
+
 int main(void)
 {
 	test_duration();
@@ -283,5 +305,6 @@ int main(void)
 	test_host();
 	test_files();
 	test_random();
+	test_log_escape();
 	return test_done();
 }
