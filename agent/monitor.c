@@ -30,6 +30,7 @@ struct headers {
 
 struct xfer {
 	CURL *easy;
+	CURLU *uh;		/* the checked URL being fetched */
 	struct strbuf body;
 	struct headers hdr;
 	bool too_big;
@@ -105,7 +106,10 @@ static int xfer_init(struct monitor *m, struct xfer *x)
 		return -EIO;
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* A redirect is never followed, so credentials never go where it points. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -133,10 +137,13 @@ static void xfer_finish(struct xfer *x)
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
 	x->easy = NULL;
+	curl_url_cleanup(x->uh);
+	x->uh = NULL;
 	strbuf_finish(&x->body);
 }
 
-static void xfer_prepare(struct xfer *x, const char *url)
+/* Before each attempt: forget the last response. */
+static void xfer_reset(struct xfer *x)
 {
 	static struct curl_slist accept = {(char *)"Accept: application/json", NULL};
 
@@ -144,7 +151,6 @@ static void xfer_prepare(struct xfer *x, const char *url)
 	x->too_big = false;
 	x->hdr.retry_after = -1;
 	x->hdr.ratelimit_reset = -1;
-	curl_easy_setopt(x->easy, CURLOPT_URL, url);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, &accept);
 }
 
@@ -203,31 +209,161 @@ const struct monitor_stats *monitor_stats(const struct monitor *m)
 	return &m->stats;
 }
 
-/* Same scheme and host[:port] prefix as @base, followed by '/' or the end. */
-static bool same_origin(const char *url, const char *base)
-{
-	size_t n = strlen(base);
-	const char *rest;
+/* What decides where a request goes: scheme, host and port, as libcurl's parser reads them. */
+struct origin {
+	char *scheme;	/* lower case, from libcurl */
+	char *host;	/* as libcurl will resolve it; IPv6 in brackets */
+	long port;	/* explicit, or the scheme's default */
+};
 
-	rest = strstr(base, "://");
-	if (rest && strchr(rest + 3, '/'))
-		n = (size_t)(strchr(rest + 3, '/') - base);
-	return strncasecmp(url, base, n) == 0 && (url[n] == '/' || url[n] == '?' || !url[n]);
+static void origin_finish(struct origin *o)
+{
+	curl_free(o->scheme);
+	curl_free(o->host);
+	o->scheme = o->host = NULL;
 }
 
-/* Twilio may hand back a canonical host: accept any https twilio.com host as well. */
-static bool url_allowed(const struct monitor *m, const char *url)
+/*
+ * Parse @url into a new URL handle (*@out, the caller curl_url_cleanup's
+ * it) and its origin. Anything that could send the request elsewhere than
+ * the origin says is refused: a user name, password or login options, an
+ * IPv6 zone id, a scheme other than http and https. Returns NULL, or a
+ * short reason (static text, or libcurl's).
+ */
+static const char *origin_parse(const char *url, CURLU **out, struct origin *o)
 {
-	char host[256];
-	size_t len;
+	CURLU *h = curl_url();
+	char *part = NULL, *end;
+	const char *why = NULL;
+	CURLUcode uc;
 
-	if (same_origin(url, m->acct->api_base))
-		return true;
-	if (strncasecmp(url, "https://", 8) != 0 || util_url_host(url, host, sizeof(host)) < 0)
-		return false;
-	len = strlen(host);
-	return strcmp(host, "twilio.com") == 0 ||
-	       (len > 11 && strcmp(host + len - 11, ".twilio.com") == 0);
+	*out = NULL;
+	memset(o, 0, sizeof(*o));
+	if (!h)
+		return "out of memory";
+	/* No flags: no guessed scheme, no unknown scheme, no blanks. */
+	uc = curl_url_set(h, CURLUPART_URL, url, 0);
+	if (uc != CURLUE_OK) {
+		why = curl_url_strerror(uc);
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_SCHEME, &o->scheme, 0) != CURLUE_OK ||
+	    (strcmp(o->scheme, "https") != 0 && strcmp(o->scheme, "http") != 0)) {
+		why = "scheme other than http or https";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_USER, &part, 0) != CURLUE_NO_USER ||
+	    curl_url_get(h, CURLUPART_PASSWORD, &part, 0) != CURLUE_NO_PASSWORD ||
+	    curl_url_get(h, CURLUPART_OPTIONS, &part, 0) != CURLUE_NO_OPTIONS) {
+		why = "user name or password in the URL";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_ZONEID, &part, 0) != CURLUE_NO_ZONEID) {
+		why = "IPv6 zone id in the URL";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_HOST, &o->host, 0) != CURLUE_OK || !o->host[0]) {
+		why = "no host in the URL";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		why = "no port for the URL";
+		goto out;
+	}
+	o->port = strtol(part, &end, 10);
+	if (*end || o->port <= 0 || o->port > 65535)
+		why = "invalid port in the URL";
+out:
+	curl_free(part);	/* a part refused above is freed here too */
+	if (why) {
+		origin_finish(o);
+		curl_url_cleanup(h);
+		return why;
+	}
+	*out = h;
+	return NULL;
+}
+
+/* @s when every byte is printable ASCII, else a placeholder: it goes into a log line. */
+static const char *printable(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return "a host with unprintable characters";
+	return s;
+}
+
+/*
+ * The decision of monitor_url_check, keeping the handle it parsed (*@out)
+ * so that libcurl fetches exactly what was checked.
+ */
+static int url_decide(const char *base, const char *url, CURLU **out, char *why, size_t size)
+{
+	struct origin want = {0}, got = {0};
+	CURLU *bh = NULL, *h = NULL;
+	const char *bad;
+	int r = -EPERM;
+
+	*out = NULL;
+	bad = origin_parse(base, &bh, &want);
+	if (bad) {
+		snprintf(why, size, "api_base %s is not a URL libcurl accepts (%s)", base, bad);
+		goto out;
+	}
+	bad = origin_parse(url, &h, &got);
+	if (bad) {
+		snprintf(why, size, "a URL libcurl refuses or that has a %s", bad);
+		if (strcmp(bad, "out of memory") == 0)
+			r = -ENOMEM;
+		goto out;
+	}
+	/* Exact host names: no trailing-dot or suffix games, only letter case is free. */
+	if (strcmp(got.scheme, want.scheme) != 0 || strcasecmp(got.host, want.host) != 0 ||
+	    got.port != want.port) {
+		snprintf(why, size, "%s://%s:%ld", got.scheme, printable(got.host), got.port);
+		goto out;
+	}
+	*out = h;
+	h = NULL;
+	r = 0;
+out:
+	origin_finish(&want);
+	origin_finish(&got);
+	curl_url_cleanup(bh);
+	curl_url_cleanup(h);
+	return r;
+}
+
+int monitor_url_check(const char *base, const char *url, char *why, size_t size)
+{
+	CURLU *h = NULL;
+	int r = url_decide(base, url, &h, why, size);
+
+	curl_url_cleanup(h);
+	return r;
+}
+
+/*
+ * Point @x at x->url, after checking where it goes; libcurl gets the very
+ * handle that was checked, never the string to parse again.
+ */
+static int xfer_target(struct monitor *m, struct xfer *x)
+{
+	char why[MONITOR_ERROR_MAX / 2];
+	int r;
+
+	curl_url_cleanup(x->uh);
+	x->uh = NULL;
+	r = url_decide(m->acct->api_base, x->url, &x->uh, why, sizeof(why));
+	if (r < 0) {
+		snprintf(m->error, sizeof(m->error),
+			 "refusing to send account %s's credentials to %s: they go only to "
+			 "its api_base %s",
+			 m->acct->name, why, m->acct->api_base);
+		return r == -ENOMEM ? r : -EPROTO;
+	}
+	curl_easy_setopt(x->easy, CURLOPT_CURLU, x->uh);
+	return 0;
 }
 
 /* Twilio's error body ("code", "message", "detail"; or RFC 9457 "title"), in one line. */
@@ -373,22 +509,15 @@ static int64_t backoff_ms(int attempt, const struct headers *h)
 static int perform(struct monitor *m, struct xfer *x,
 		   int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
 {
-	char host[256];
-	int r;
+	int r = xfer_target(m, x);
 
-	if (!url_allowed(m, x->url)) {
-		if (util_url_host(x->url, host, sizeof(host)) < 0)
-			snprintf(host, sizeof(host), "an invalid URL");
-		snprintf(m->error, sizeof(m->error),
-			 "refusing to send account %s's credentials to %s (not %s)", m->acct->name,
-			 host, m->acct->api_base);
-		return -EPROTO;
-	}
+	if (r < 0)
+		return r;
 	for (int attempt = 0;; attempt++) {
 		CURLcode cc;
 		int64_t wait;
 
-		xfer_prepare(x, x->url);
+		xfer_reset(x);
 		log_debug("account %s: GET %s", m->acct->name, x->url);
 		cc = curl_easy_perform(x->easy);
 		r = classify(m, x, cc, parse, arg);
@@ -481,6 +610,15 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 
 			if (x->index != 0)
 				continue;
+			/* A sid that is not one cannot name an instance; the others go on. */
+			while (next < n && !util_is_sid(sids[next], "NO")) {
+				log_warnx("account %s: not fetching the details of an alert whose "
+					  "sid is not NO and 32 hex digits",
+					  m->acct->name);
+				next++;
+			}
+			if (next == n)
+				break;
 			len = snprintf(x->url, sizeof(x->url), "%s/v1/Alerts/%s", m->acct->api_base,
 				       sids[next]);
 			if (len < 0 || (size_t)len >= sizeof(x->url)) {
@@ -488,7 +626,10 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 				r = -EPROTO;
 				goto out;
 			}
-			xfer_prepare(x, x->url);
+			r = xfer_target(m, x);
+			if (r < 0)
+				goto out;
+			xfer_reset(x);
 			x->index = ++next;	/* 1-based so that 0 means idle */
 			curl_multi_add_handle(multi, x->easy);
 			active++;
