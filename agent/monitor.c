@@ -459,8 +459,9 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
 				 path, why);
 			return -EAGAIN;
 		}
-		if (r < 0)
-			snprintf(m->error, sizeof(m->error), "GET %s: %s", path, strerror(-r));
+		if (r < 0)	/* a parser's own reason, when it gave one */
+			snprintf(m->error, sizeof(m->error), "GET %s: %s", path,
+				 strcmp(why, "refused by the parser") != 0 ? why : strerror(-r));
 		return r;
 	}
 	m->stats.http_errors++;

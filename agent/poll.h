@@ -15,6 +15,8 @@
 
 /* Twilio's documented cap on the alerts one query can page through. */
 #define POLL_QUERY_CAP 10000
+/* Pages a query may take beyond cap / PageSize before its paging is refused. */
+#define POLL_PAGES_MARGIN 2
 /* Rows per store transaction during a backfill, and the longest a
  * transaction stays open across page fetches (other writers wait). */
 #define POLL_BATCH_ROWS 10000
@@ -31,6 +33,7 @@ struct poll_result {
 	int64_t inserted;
 	int64_t updated;
 	int64_t details;	/* instances fetched for fetch_details */
+	int64_t repaired;	/* strings mended with U+FFFD (invalid UTF-8, \u0000) */
 	int64_t watermark;	/* after the run; 0 = none yet */
 	char error[512];	/* "" on success, else one line naming the problem */
 };
