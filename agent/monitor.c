@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "monitor.h"
+#include "scan.h"
 #include "util.h"
 #include "version.h"
 
@@ -404,6 +405,7 @@ static void url_path(const char *url, char *out, size_t size)
 
 /* monitor_get_json's parser: the body must be a JSON object. */
 struct json_parse {
+	const struct monitor *m;
 	json_t *j;
 	json_error_t err;
 };
@@ -412,12 +414,25 @@ static int parse_json(char *body, size_t len, void *arg, const char **why)
 {
 	struct json_parse *jp = arg;
 	json_t *j = json_loadb(body, len, 0, &jp->err);
+	struct strbuf fixed;
+	int n = 0;
 
+	/* One string jansson refuses (invalid UTF-8, \u0000) must not cost the instance. */
+	strbuf_init(&fixed, 3 * (size_t)MONITOR_RESPONSE_MAX);
+	if (!j && (n = scan_repair(body, len, &fixed)) > 0)
+		j = json_loadb(fixed.buf, fixed.len, 0, &jp->err);
+	strbuf_finish(&fixed);
+	if (n < 0)
+		return n;
 	if (!json_is_object(j)) {
 		*why = j ? "not an object" : jp->err.text;
 		json_decref(j);
 		return -EBADMSG;
 	}
+	if (n > 0)
+		log_warnx("account %s: an alert with %d invalid UTF-8 sequences, \\u0000 or unpaired "
+			  "surrogates replaced by U+FFFD",
+			  jp->m->acct->name, n);
 	jp->j = j;
 	return 0;
 }
@@ -557,7 +572,7 @@ int monitor_get(struct monitor *m, const char *url,
 
 int monitor_get_json(struct monitor *m, const char *url, json_t **out)
 {
-	struct json_parse jp = {NULL};
+	struct json_parse jp = {.m = m};
 	int r = monitor_get(m, url, parse_json, &jp);
 
 	if (r == 0)
@@ -637,7 +652,7 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 		}
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &left))) {
-			struct json_parse jp = {NULL};
+			struct json_parse jp = {.m = m};
 			struct xfer *x;
 			int c;
 
