@@ -229,9 +229,10 @@ static void origin_finish(struct origin *o)
  * it) and its origin. Anything that could send the request elsewhere than
  * the origin says is refused: a user name, password or login options, an
  * IPv6 zone id, a scheme other than http and https. Returns NULL, or a
- * short reason (static text, or libcurl's).
+ * short reason: static text ("a user name or password"), or libcurl's own
+ * (*@curls set).
  */
-static const char *origin_parse(const char *url, CURLU **out, struct origin *o)
+static const char *origin_parse(const char *url, CURLU **out, struct origin *o, bool *curls)
 {
 	CURLU *h = curl_url();
 	char *part = NULL, *end;
@@ -239,41 +240,43 @@ static const char *origin_parse(const char *url, CURLU **out, struct origin *o)
 	CURLUcode uc;
 
 	*out = NULL;
+	*curls = false;
 	memset(o, 0, sizeof(*o));
 	if (!h)
 		return "out of memory";
 	/* No flags: no guessed scheme, no unknown scheme, no blanks. */
 	uc = curl_url_set(h, CURLUPART_URL, url, 0);
 	if (uc != CURLUE_OK) {
-		why = curl_url_strerror(uc);
+		why = uc == CURLUE_OUT_OF_MEMORY ? "out of memory" : curl_url_strerror(uc);
+		*curls = uc != CURLUE_OUT_OF_MEMORY;
 		goto out;
 	}
 	if (curl_url_get(h, CURLUPART_SCHEME, &o->scheme, 0) != CURLUE_OK ||
 	    (strcmp(o->scheme, "https") != 0 && strcmp(o->scheme, "http") != 0)) {
-		why = "scheme other than http or https";
+		why = "a scheme other than http or https";
 		goto out;
 	}
 	if (curl_url_get(h, CURLUPART_USER, &part, 0) != CURLUE_NO_USER ||
 	    curl_url_get(h, CURLUPART_PASSWORD, &part, 0) != CURLUE_NO_PASSWORD ||
 	    curl_url_get(h, CURLUPART_OPTIONS, &part, 0) != CURLUE_NO_OPTIONS) {
-		why = "user name or password in the URL";
+		why = "a user name or password";
 		goto out;
 	}
 	if (curl_url_get(h, CURLUPART_ZONEID, &part, 0) != CURLUE_NO_ZONEID) {
-		why = "IPv6 zone id in the URL";
+		why = "an IPv6 zone id";
 		goto out;
 	}
 	if (curl_url_get(h, CURLUPART_HOST, &o->host, 0) != CURLUE_OK || !o->host[0]) {
-		why = "no host in the URL";
+		why = "no host";
 		goto out;
 	}
 	if (curl_url_get(h, CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-		why = "no port for the URL";
+		why = "no port";
 		goto out;
 	}
 	o->port = strtol(part, &end, 10);
 	if (*end || o->port <= 0 || o->port > 65535)
-		why = "invalid port in the URL";
+		why = "an invalid port";
 out:
 	curl_free(part);	/* a part refused above is freed here too */
 	if (why) {
@@ -303,17 +306,18 @@ static int url_decide(const char *base, const char *url, CURLU **out, char *why,
 	struct origin want = {0}, got = {0};
 	CURLU *bh = NULL, *h = NULL;
 	const char *bad;
+	bool curls;
 	int r = -EPERM;
 
 	*out = NULL;
-	bad = origin_parse(base, &bh, &want);
+	bad = origin_parse(base, &bh, &want, &curls);
 	if (bad) {
 		snprintf(why, size, "api_base %s is not a URL libcurl accepts (%s)", base, bad);
 		goto out;
 	}
-	bad = origin_parse(url, &h, &got);
+	bad = origin_parse(url, &h, &got, &curls);
 	if (bad) {
-		snprintf(why, size, "a URL libcurl refuses or that has a %s", bad);
+		snprintf(why, size, "%s%s", curls ? "a URL libcurl refuses: " : "a URL with ", bad);
 		if (strcmp(bad, "out of memory") == 0)
 			r = -ENOMEM;
 		goto out;
