@@ -80,6 +80,9 @@ class DetailsTest(AgentTest):
                     # The first query gets them all; the backfill's other slices are empty.
                     lists.append(path)
                     items = [{"sid": s, "date_created": now} for s in bad[:2] + good + bad[2:]]
+                    # A proper sid, but the account_sid is not one.
+                    items.append({"sid": "NO" + "f" * 32, "date_created": now,
+                                  "account_sid": "AC" + "g" * 32})
                     items = items if len(lists) == 1 else []
                     page = {"alerts": items, "meta": {"key": "alerts", "next_page_url": None}}
                 else:
@@ -114,7 +117,7 @@ class DetailsTest(AgentTest):
         lines = p.stderr.strip().splitlines()
         self.assertEqual(len(lines), 2, p.stderr)
         self.assertIn("skipped an alert: alert sid is not NO and 32 hex digits", lines[0])
-        self.assertIn("skipped 3 more malformed alerts", lines[1])
+        self.assertIn("skipped 4 more malformed alerts", lines[1])
 
 
 if __name__ == "__main__":
