@@ -31,7 +31,7 @@ struct headers {
 
 struct xfer {
 	CURL *easy;
-	CURLU *uh;		/* the checked URL being fetched */
+	CURLU *uh; /* the checked URL being fetched */
 	struct strbuf body;
 	struct headers hdr;
 	bool too_big;
@@ -212,9 +212,9 @@ const struct monitor_stats *monitor_stats(const struct monitor *m)
 
 /* What decides where a request goes: scheme, host and port, as libcurl's parser reads them. */
 struct origin {
-	char *scheme;	/* lower case, from libcurl */
-	char *host;	/* as libcurl will resolve it; IPv6 in brackets */
-	long port;	/* explicit, or the scheme's default */
+	char *scheme; /* lower case, from libcurl */
+	char *host;   /* as libcurl will resolve it; IPv6 in brackets */
+	long port;    /* explicit, or the scheme's default */
 };
 
 static void origin_finish(struct origin *o)
@@ -278,7 +278,7 @@ static const char *origin_parse(const char *url, CURLU **out, struct origin *o, 
 	if (*end || o->port <= 0 || o->port > 65535)
 		why = "an invalid port";
 out:
-	curl_free(part);	/* a part refused above is freed here too */
+	curl_free(part); /* a part refused above is freed here too */
 	if (why) {
 		origin_finish(o);
 		curl_url_cleanup(h);
@@ -362,9 +362,9 @@ static int xfer_target(struct monitor *m, struct xfer *x)
 	r = url_decide(m->acct->api_base, x->url, &x->uh, why, sizeof(why));
 	if (r < 0) {
 		snprintf(m->error, sizeof(m->error),
-			 "refusing to send account %s's credentials to %s: they go only to "
-			 "its api_base %s",
-			 m->acct->name, why, m->acct->api_base);
+		         "refusing to send account %s's credentials to %s: they go only to "
+		         "its api_base %s",
+		         m->acct->name, why, m->acct->api_base);
 		return r == -ENOMEM ? r : -EPROTO;
 	}
 	curl_easy_setopt(x->easy, CURLOPT_CURLU, x->uh);
@@ -434,9 +434,10 @@ static int parse_json(char *body, size_t len, void *arg, const char **why)
 		return -EBADMSG;
 	}
 	if (n > 0)
-		log_warnx("account %s: an alert with %d invalid UTF-8 sequences, \\u0000 or unpaired "
-			  "surrogates replaced by U+FFFD",
-			  jp->m->acct->name, n);
+		log_warnx(
+		        "account %s: an alert with %d invalid UTF-8 sequences, \\u0000 or unpaired "
+		        "surrogates replaced by U+FFFD",
+		        jp->m->acct->name, n);
 	jp->j = j;
 	return 0;
 }
@@ -478,9 +479,9 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
 				 path, why);
 			return -EAGAIN;
 		}
-		if (r < 0)	/* a parser's own reason, when it gave one */
+		if (r < 0) /* a parser's own reason, when it gave one */
 			snprintf(m->error, sizeof(m->error), "GET %s: %s", path,
-				 strcmp(why, "refused by the parser") != 0 ? why : strerror(-r));
+			         strcmp(why, "refused by the parser") != 0 ? why : strerror(-r));
 		return r;
 	}
 	m->stats.http_errors++;
@@ -633,8 +634,8 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 			/* A sid that is not one cannot name an instance; the others go on. */
 			while (next < n && !util_is_sid(sids[next], "NO")) {
 				log_warnx("account %s: not fetching the details of an alert whose "
-					  "sid is not NO and 32 hex digits",
-					  m->acct->name);
+				          "sid is not NO and 32 hex digits",
+				          m->acct->name);
 				next++;
 			}
 			if (next == n)

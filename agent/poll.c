@@ -54,8 +54,8 @@ struct page {
 	const char *next;	/* meta.next_page_url of a scanned page, NULL if none */
 	json_t *json;		/* the fallback's tree, or NULL */
 	json_error_t err;
-	struct strbuf fixed;	/* the body with U+FFFD for what no parser takes, if needed */
-	char why[160];		/* a refusal's reason, for monitor_get */
+	struct strbuf fixed; /* the body with U+FFFD for what no parser takes, if needed */
+	char why[160];       /* a refusal's reason, for monitor_get */
 };
 
 static int txn_begin(struct sync *y)
@@ -221,8 +221,8 @@ static void skips_done(struct sync *y)
 	y->page_skips = 0;
 	if (y->page_repairs > 0)
 		log_warnx("account %s: stored a page with %lld invalid UTF-8 sequences, \\u0000 "
-			  "or unpaired surrogates replaced by U+FFFD",
-			  y->acct->name, (long long)y->page_repairs);
+		          "or unpaired surrogates replaced by U+FFFD",
+		          y->acct->name, (long long)y->page_repairs);
 	y->res->repaired += y->page_repairs;
 	y->page_repairs = 0;
 }
@@ -270,7 +270,7 @@ static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *new
 
 	if (!json_is_array(list)) {
 		snprintf(y->res->error, sizeof(y->res->error),
-			 "account %s: the API's answer has no \"%s\" list", y->acct->name, name);
+		         "account %s: the API's answer has no \"%s\" list", y->acct->name, name);
 		return -EPROTO;
 	}
 	r = txn_begin(y);
@@ -344,8 +344,8 @@ static int parse_page(char *body, size_t len, void *arg, const char **why)
 	list = page_list(pg->json, &name);
 	if (json_is_array(list) && json_array_size(list) > MONITOR_PAGE_SIZE) {
 		snprintf(pg->why, sizeof(pg->why),
-			 "the page holds %zu alerts, more than the PageSize of %d asked for",
-			 json_array_size(list), MONITOR_PAGE_SIZE);
+		         "the page holds %zu alerts, more than the PageSize of %d asked for",
+		         json_array_size(list), MONITOR_PAGE_SIZE);
 		*why = pg->why;
 		return -EPROTO;
 	}
@@ -372,10 +372,11 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 		     int64_t *newest)
 {
 	/* Full pages reach the cap in cap / PageSize pages; a short one or two may come on top. */
-	const int64_t pages_max = (cap + MONITOR_PAGE_SIZE - 1) / MONITOR_PAGE_SIZE + POLL_PAGES_MARGIN;
+	const int64_t pages_max =
+	        (cap + MONITOR_PAGE_SIZE - 1) / MONITOR_PAGE_SIZE + POLL_PAGES_MARGIN;
 	char url[MONITOR_URL_MAX];
 	struct page pg = {.y = y};
-	char **seen = NULL;	/* the URLs fetched by this query, to find a cycle */
+	char **seen = NULL; /* the URLs fetched by this query, to find a cycle */
 	int64_t pages = 0;
 	int r;
 
@@ -430,17 +431,19 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 				again = k;
 		if (again >= 0) {
 			snprintf(y->res->error, sizeof(y->res->error),
-				 "account %s: the API's next_page_url leads back to page %lld of "
-				 "the query (a paging cycle)",
-				 y->acct->name, (long long)again + 1);
+			         "account %s: the API's next_page_url leads back to page %lld of "
+			         "the query (a paging cycle)",
+			         y->acct->name, (long long)again + 1);
 			r = -EPROTO;
 			goto out;
 		}
 		if (pages >= pages_max) {
-			snprintf(y->res->error, sizeof(y->res->error),
-				 "account %s: the API's next_page_url keeps paging past %lld pages, "
-				 "more than Twilio's cap of %lld alerts per query needs at PageSize %d",
-				 y->acct->name, (long long)pages, (long long)cap, MONITOR_PAGE_SIZE);
+			snprintf(
+			        y->res->error, sizeof(y->res->error),
+			        "account %s: the API's next_page_url keeps paging past %lld pages, "
+			        "more than Twilio's cap of %lld alerts per query needs at PageSize "
+			        "%d",
+			        y->acct->name, (long long)pages, (long long)cap, MONITOR_PAGE_SIZE);
 			r = -EPROTO;
 			goto out;
 		}

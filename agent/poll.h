@@ -33,7 +33,7 @@ struct poll_result {
 	int64_t inserted;
 	int64_t updated;
 	int64_t details;	/* instances fetched for fetch_details */
-	int64_t repaired;	/* strings mended with U+FFFD (invalid UTF-8, \u0000) */
+	int64_t repaired;       /* strings mended with U+FFFD (invalid UTF-8, \u0000) */
 	int64_t watermark;	/* after the run; 0 = none yet */
 	char error[512];	/* "" on success, else one line naming the problem */
 };

@@ -854,11 +854,11 @@ int scan_repair(const char *body, size_t len, struct strbuf *out)
 		    hex4(body + i + 2) >= 0) {
 			long c = hex4(body + i + 2);
 			long low = len - i >= 12 && u[i + 6] == '\\' && u[i + 7] == 'u'
-					   ? hex4(body + i + 8)
-					   : -1;
+			                   ? hex4(body + i + 8)
+			                   : -1;
 
 			if (c >= 0xD800 && c <= 0xDBFF && low >= 0xDC00 && low <= 0xDFFF) {
-				i += 12;	/* a proper pair */
+				i += 12; /* a proper pair */
 				continue;
 			}
 			if (c == 0 || (c >= 0xD800 && c <= 0xDFFF)) {

@@ -43,6 +43,7 @@ void log_debug(const char *fmt, ...)
 #define FUZZ_URL_MAX MONITOR_URL_MAX
 
 /* The api_base the first input byte picks: production hosts and test simulators. */
+/* clang-format off */
 static const char *const bases[] = {
 	"https://monitor.twilio.com",
 	"https://monitor.twilio.com:443",
@@ -53,9 +54,10 @@ static const char *const bases[] = {
 	"http://localhost:80",
 	"https://api.twilio.com:8443",
 };
+/* clang-format on */
 
 struct parsed {
-	bool ok;		/* parsed, http(s), no userinfo or zone id */
+	bool ok; /* parsed, http(s), no userinfo or zone id */
 	char *scheme, *host;
 	long port;
 };
@@ -77,10 +79,10 @@ static void parse(const char *url, unsigned flags, struct parsed *p)
 		goto out;
 	p->port = atol(port);
 	p->ok = (strcmp(p->scheme, "http") == 0 || strcmp(p->scheme, "https") == 0) &&
-		curl_url_get(h, CURLUPART_USER, &s, 0) == CURLUE_NO_USER &&
-		curl_url_get(h, CURLUPART_PASSWORD, &s, 0) == CURLUE_NO_PASSWORD &&
-		curl_url_get(h, CURLUPART_OPTIONS, &s, 0) == CURLUE_NO_OPTIONS &&
-		curl_url_get(h, CURLUPART_ZONEID, &s, 0) == CURLUE_NO_ZONEID;
+	        curl_url_get(h, CURLUPART_USER, &s, 0) == CURLUE_NO_USER &&
+	        curl_url_get(h, CURLUPART_PASSWORD, &s, 0) == CURLUE_NO_PASSWORD &&
+	        curl_url_get(h, CURLUPART_OPTIONS, &s, 0) == CURLUE_NO_OPTIONS &&
+	        curl_url_get(h, CURLUPART_ZONEID, &s, 0) == CURLUE_NO_ZONEID;
 out:
 	curl_free(s);
 	curl_free(port);
@@ -156,7 +158,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!same_origin(&strict, &want))
 			fail("allowed a URL of another origin", base, url, why);
 		if (!same_origin(&loose, &want))
-			fail("allowed a URL libcurl's transfer would send elsewhere", base, url, why);
+			fail("allowed a URL libcurl's transfer would send elsewhere", base, url,
+			     why);
 		again = normalised(url);
 		if (!again)
 			fail("allowed a URL that does not normalise", base, url, why);

@@ -249,7 +249,8 @@ static bool scan_repair_diff(const char *text, size_t len)
 		goto out;
 	}
 	if (j && n != 0) {
-		fprintf(stderr, "scan-diff: scan_repair mended %d things in what jansson takes\n", n);
+		fprintf(stderr, "scan-diff: scan_repair mended %d things in what jansson takes\n",
+		        n);
 		goto out;
 	}
 	again = scan_repair(once.buf, once.len, &twice);

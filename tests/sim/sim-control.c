@@ -315,7 +315,7 @@ static const char *parse_alert(json_t *o, int64_t now, uint64_t *rnd, struct pen
 		p->has_ex = true;
 		p->ex.given |= 1u << f;
 		p->ex.is_raw &= ~(1u << f);
-		free(p->ex.field[f]);	/* a "raw" one given before */
+		free(p->ex.field[f]); /* a "raw" one given before */
 		p->ex.field[f] = NULL;
 		if (json_is_null(val)) {
 			p->ex.is_null |= 1u << f;

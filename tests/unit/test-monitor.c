@@ -158,7 +158,8 @@ static void test_url_check(void)
 	check_url(tw, "https://monitor.twilio.com", 0, NULL);
 	check_url(tw, "HTTPS://MONITOR.Twilio.COM/v1/Alerts", 0, NULL);
 	check_url(tw, "https://monitor.twilio.com:443/v1/Alerts", 0, NULL);
-	check_url("https://monitor.twilio.com:443", "https://monitor.twilio.com/v1/Alerts", 0, NULL);
+	check_url("https://monitor.twilio.com:443", "https://monitor.twilio.com/v1/Alerts", 0,
+	          NULL);
 	check_url(tw, "https://monitor.twilio.com/v1/Alerts#@evil.example", 0, NULL);
 	/* libcurl decodes the host and connects to the decoded name: the same one. */
 	check_url(tw, "https://monitor%2etwilio.com/v1/Alerts", 0, NULL);
@@ -186,7 +187,8 @@ static void test_url_check(void)
 	check_url(tw, "https://monitor.twilio.com:8443/v1/Alerts", -EPERM, ":8443");
 	check_url("https://monitor.twilio.com:8443", "https://monitor.twilio.com/", -EPERM, ":443");
 	/* Downgrade and other schemes. */
-	check_url(tw, "http://monitor.twilio.com/v1/Alerts", -EPERM, "http://monitor.twilio.com:80");
+	check_url(tw, "http://monitor.twilio.com/v1/Alerts", -EPERM,
+	          "http://monitor.twilio.com:80");
 	check_url(tw, "http://monitor.twilio.com:443/v1/Alerts", -EPERM, NULL);
 	check_url("http://127.0.0.1:8080", "https://127.0.0.1:8080/v1/Alerts", -EPERM, NULL);
 	check_url(tw, "ftp://monitor.twilio.com/v1/Alerts", -EPERM, NULL);
@@ -376,7 +378,7 @@ int main(void)
 		CHECK_INT(monitor_create(&tw, 5, 0, &stop, &mt), 0);
 		/* libcurl would connect to [::1] on this closed port: refused before that. */
 		snprintf(leak, sizeof(leak), "https://[::1%%25.twilio.com]:%u/v1/Alerts?Page=1",
-			 info->port);
+		         info->port);
 		CHECK_INT(monitor_get_json(mt, leak, &j), -EPROTO);
 		CHECK(strstr(monitor_error(mt), "refusing to send account test's credentials"));
 		CHECK(strstr(monitor_error(mt), "zone id"));
@@ -408,8 +410,10 @@ int main(void)
 
 	/* Instances in parallel; a 404 is skipped. */
 	{
-		const char *sids[] = {SID("1"), SID("2"), GONE_SID, SID("3"), SID("4"), SID("5"), SID("6")};
-		/* Not sids: skipped with a warning, never a request, never the end of the others. */
+		const char *sids[] = {SID("1"), SID("2"), GONE_SID, SID("3"),
+		                      SID("4"), SID("5"), SID("6")};
+		/* Not sids: skipped with a warning, never a request, never the end of the others.
+		 */
 		const char *mixed[] = {"NO1 2", SID("a"), "../../evil", SID("b"), "", SID("c")};
 
 		set_script(NULL, 0);

@@ -711,10 +711,10 @@ static void repaired(const char *in, size_t len, const char *want, int fixed)
 static void test_repair(void)
 {
 	static const char page[] =
-		"{\"alerts\": [{\"sid\": \"NO1\", \"date_created\": \"2025-01-01T00:00:00Z\", "
-		"\"alert_text\": \"Msg=a\\u0000b&x=\xff\"}, "
-		"{\"sid\": \"NO2\", \"date_created\": \"2025-01-01T00:00:00Z\", "
-		"\"alert_text\": \"Msg=ok\"}], \"meta\": {\"key\": \"alerts\"}}";
+	        "{\"alerts\": [{\"sid\": \"NO1\", \"date_created\": \"2025-01-01T00:00:00Z\", "
+	        "\"alert_text\": \"Msg=a\\u0000b&x=\xff\"}, "
+	        "{\"sid\": \"NO2\", \"date_created\": \"2025-01-01T00:00:00Z\", "
+	        "\"alert_text\": \"Msg=ok\"}], \"meta\": {\"key\": \"alerts\"}}";
 	struct strbuf out;
 	const char *next;
 	size_t n;
@@ -722,7 +722,7 @@ static void test_repair(void)
 
 	/* Nothing to mend: an exact copy, also of the empty text. */
 	REPAIRED("{\"a\": \"caf\xc3\xa9 \xf0\x9f\x98\x80 \\ud83d\\ude00 \\u00e9\"}",
-		 "{\"a\": \"caf\xc3\xa9 \xf0\x9f\x98\x80 \\ud83d\\ude00 \\u00e9\"}", 0);
+	         "{\"a\": \"caf\xc3\xa9 \xf0\x9f\x98\x80 \\ud83d\\ude00 \\u00e9\"}", 0);
 	REPAIRED("", "", 0);
 	/* \u0000 and lone surrogates become \uFFFD, of the same length. */
 	REPAIRED("\"a\\u0000b\"", "\"a\\uFFFDb\"", 1);
@@ -736,11 +736,11 @@ static void test_repair(void)
 	/* Ill-formed UTF-8: one U+FFFD per maximal subpart (as Python's "replace"). */
 	REPAIRED("\"caf\xe9 \"", "\"caf" FFFD " \"", 1);
 	REPAIRED("\"\xff\xfe\"", "\"" FFFD FFFD "\"", 2);
-	REPAIRED("\"\xed\xa0\x80\"", "\"" FFFD FFFD FFFD "\"", 3);	/* a surrogate */
-	REPAIRED("\"\xc0\xaf\"", "\"" FFFD FFFD "\"", 2);		/* overlong */
-	REPAIRED("\"\xe2\x82\"", "\"" FFFD "\"", 1);			/* truncated */
+	REPAIRED("\"\xed\xa0\x80\"", "\"" FFFD FFFD FFFD "\"", 3); /* a surrogate */
+	REPAIRED("\"\xc0\xaf\"", "\"" FFFD FFFD "\"", 2);          /* overlong */
+	REPAIRED("\"\xe2\x82\"", "\"" FFFD "\"", 1);               /* truncated */
 	REPAIRED("\"\xf0\x9f\x98x\"", "\"" FFFD "x\"", 1);
-	REPAIRED("\"\xf4\x90\x80\x80\"", "\"" FFFD FFFD FFFD FFFD "\"", 4);	/* > U+10FFFF */
+	REPAIRED("\"\xf4\x90\x80\x80\"", "\"" FFFD FFFD FFFD FFFD "\"", 4); /* > U+10FFFF */
 	REPAIRED("\xe2\x82", FFFD, 1);
 	REPAIRED("\"\\\xff\"", "\"\\" FFFD "\"", 1);
 	/* Outside strings it stays invalid JSON: nothing becomes acceptable by accident. */
