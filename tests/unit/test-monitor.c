@@ -25,6 +25,7 @@ struct reply {
 	unsigned status;
 	const char *body;
 	const char *retry_after;
+	const char *location;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -82,6 +83,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 					       MHD_RESPMEM_PERSISTENT);
 	if (r.retry_after)
 		MHD_add_response_header(resp, "Retry-After", r.retry_after);
+	if (r.location)
+		MHD_add_response_header(resp, "Location", r.location);
 	ret = MHD_queue_response(c, r.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -388,6 +391,12 @@ int main(void)
 		monitor_destroy(mt);
 	}
 	test_url_check();
+	/* A redirect is an answer, never followed (with or without the credentials). */
+	set_script((struct reply[]){{302, "{}", NULL, "/v1/Elsewhere"}}, 1);
+	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
+	CHECK_INT(requests, 1);
+	CHECK_STR(last_url, "/v1/Alerts");
+	CHECK(strstr(monitor_error(m), "HTTP 302"));
 	/* The same on the wire: nothing reaches even a server on the right address. */
 	set_script(NULL, 0);
 	CHECK_INT(monitor_get_json(m, "http://127.0.0.2:1/v1/Alerts", &j), -EPROTO);
