@@ -80,7 +80,9 @@ int monitor_get_json(struct monitor *m, const char *url, json_t **out);
  *             or stored in @arg until the next call): retried like a 5xx,
  *             and when the retries run out monitor_get returns -EAGAIN with
  *             "invalid JSON in response: <why>" in monitor_error();
- *   another negative errno (not -EAGAIN), such as -ENOMEM: returned at once.
+ *   another negative errno (not -EAGAIN), such as -ENOMEM or -EPROTO (an
+ *             answer no retry can mend): returned at once, with *why in
+ *             monitor_error() when @parse set it.
  * Other results as monitor_get_json.
  */
 int monitor_get(struct monitor *m, const char *url,

@@ -42,7 +42,12 @@ struct poll_result {
  * poll_account - sync @acct once: query StartDate = watermark - overlap
  * (or the retention window on the first run), upsert every page, move
  * the watermark only after a query is completely committed, record the
- * attempt in sync_state and poll_runs. @cap is the per-query cap
+ * attempt in sync_state and poll_runs. A malformed alert (no sid, a sid
+ * or account_sid not of Twilio's pattern, no date) is skipped with a
+ * warning; strings no parser takes are stored with U+FFFD (res->repaired).
+ * Paging that cycles or runs past cap / MONITOR_PAGE_SIZE +
+ * POLL_PAGES_MARGIN pages, or a page of more than MONITOR_PAGE_SIZE alerts,
+ * fails the query with -EPROTO. @cap is the per-query cap
  * (POLL_QUERY_CAP unless testing). @stop aborts between pages.
  * Returns 0, or the failure: -EACCES (credentials refused), -EAGAIN (API
  * unavailable after retries), -EPROTO (API refused the query or answered
