@@ -658,6 +658,7 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &left))) {
 			struct json_parse jp = {.m = m};
+			const char *got;
 			struct xfer *x;
 			int c;
 
@@ -670,6 +671,15 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 			if (c == -EAGAIN) {
 				/* A fault on one instance: fall back to the retrying path. */
 				c = perform(m, x, parse_json, &jp);
+			}
+			got = c == 0 ? json_string_value(json_object_get(jp.j, "sid")) : NULL;
+			if (c == 0 && (!got || strcmp(got, sids[x->index - 1]) != 0)) {
+				/* Details of another alert than asked for must not land on it. */
+				log_warnx("account %s: an alert instance came back with another sid; "
+					  "its details are not stored",
+					  m->acct->name);
+				json_decref(jp.j);
+				c = -ENOENT;
 			}
 			x->index = 0;
 			if (c == -ENOENT)

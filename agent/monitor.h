@@ -112,7 +112,8 @@ int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *
  * monitor_fetch_many - fetch the instances of @n alert sids, at most
  * MONITOR_FETCH_PARALLEL at a time, calling @fn with each parsed object
  * (borrowed for the call). Sids that are not NO + 32 hex digits are skipped
- * with a warning, and so are those gone (404). Stops at
+ * with a warning, and so are those gone (404) and those whose instance
+ * names another sid (a warning too). Stops at
  * the first error other than 404 and returns it (codes as monitor_get_json),
  * or @fn's non-zero return; 0 when all were handled.
  */

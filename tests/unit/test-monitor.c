@@ -68,9 +68,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (strncmp(url, "/v1/Alerts/NO", 13) == 0) {
 		static char body[128];
 		bool gone = strcmp(url + 11, GONE_SID) == 0;
+		/* This one answers with another alert's instance. */
+		bool other = strcmp(url + 11, SID("e")) == 0;
 
 		snprintf(body, sizeof(body), "{\"sid\": \"%s\", \"date_created\": \"2025-01-01\"}",
-			 url + 11);
+			 other ? SID("f") : url + 11);
 		r.status = gone ? 404 : 200;
 		r.body = gone ? "{\"code\": 20404, \"message\": \"not found\"}" : body;
 		resp = MHD_create_response_from_buffer(strlen(r.body), (void *)r.body,
@@ -423,7 +425,7 @@ int main(void)
 		                      SID("4"), SID("5"), SID("6")};
 		/* Not sids: skipped with a warning, never a request, never the end of the others.
 		 */
-		const char *mixed[] = {"NO1 2", SID("a"), "../../evil", SID("b"), "", SID("c")};
+		const char *mixed[] = {"NO1 2", SID("a"), "../../evil", SID("b"), "", SID("c"), SID("e")};
 
 		set_script(NULL, 0);
 		CHECK_INT(monitor_fetch_many(m, sids, ARRAY_SIZE(sids), count_calls, &calls), 0);
@@ -431,7 +433,7 @@ int main(void)
 		calls = 0;
 		CHECK_INT(monitor_fetch_many(m, mixed, ARRAY_SIZE(mixed), count_calls, &calls), 0);
 		CHECK_INT(calls, 3);
-		CHECK_INT(requests, 10);
+		CHECK_INT(requests, 11);
 	}
 	monitor_destroy(m);
 	m = NULL;
