@@ -675,9 +675,10 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 			got = c == 0 ? json_string_value(json_object_get(jp.j, "sid")) : NULL;
 			if (c == 0 && (!got || strcmp(got, sids[x->index - 1]) != 0)) {
 				/* Details of another alert than asked for must not land on it. */
-				log_warnx("account %s: an alert instance came back with another sid; "
-					  "its details are not stored",
-					  m->acct->name);
+				log_warnx(
+				        "account %s: an alert instance came back with another sid; "
+				        "its details are not stored",
+				        m->acct->name);
 				json_decref(jp.j);
 				c = -ENOENT;
 			}

@@ -72,7 +72,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		bool other = strcmp(url + 11, SID("e")) == 0;
 
 		snprintf(body, sizeof(body), "{\"sid\": \"%s\", \"date_created\": \"2025-01-01\"}",
-			 other ? SID("f") : url + 11);
+		         other ? SID("f") : url + 11);
 		r.status = gone ? 404 : 200;
 		r.body = gone ? "{\"code\": 20404, \"message\": \"not found\"}" : body;
 		resp = MHD_create_response_from_buffer(strlen(r.body), (void *)r.body,
@@ -425,7 +425,8 @@ int main(void)
 		                      SID("4"), SID("5"), SID("6")};
 		/* Not sids: skipped with a warning, never a request, never the end of the others.
 		 */
-		const char *mixed[] = {"NO1 2", SID("a"), "../../evil", SID("b"), "", SID("c"), SID("e")};
+		const char *mixed[] = {"NO1 2", SID("a"), "../../evil", SID("b"),
+		                       "",      SID("c"), SID("e")};
 
 		set_script(NULL, 0);
 		CHECK_INT(monitor_fetch_many(m, sids, ARRAY_SIZE(sids), count_calls, &calls), 0);
