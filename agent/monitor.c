@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "monitor.h"
+#include "scan.h"
 #include "util.h"
 #include "version.h"
 
@@ -31,6 +32,7 @@ struct headers {
 
 struct xfer {
 	CURL *easy;
+	CURLU *uh; /* the checked URL being fetched */
 	struct strbuf body;
 	struct headers hdr;
 	bool too_big;
@@ -114,7 +116,10 @@ static int xfer_init(struct monitor *m, struct xfer *x)
 		return -EIO;
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* A redirect is never followed, so credentials never go where it points. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
@@ -142,10 +147,13 @@ static void xfer_finish(struct xfer *x)
 	if (x->easy)
 		curl_easy_cleanup(x->easy);
 	x->easy = NULL;
+	curl_url_cleanup(x->uh);
+	x->uh = NULL;
 	strbuf_finish(&x->body);
 }
 
-static void xfer_prepare(struct xfer *x, const char *url)
+/* Before each attempt: forget the last response. */
+static void xfer_reset(struct xfer *x)
 {
 	static struct curl_slist accept = {(char *)"Accept: application/json", NULL};
 
@@ -154,7 +162,6 @@ static void xfer_prepare(struct xfer *x, const char *url)
 	x->hdr.retry_after = -1;
 	x->hdr.ratelimit_reset = -1;
 	x->hdr.date = -1;
-	curl_easy_setopt(x->easy, CURLOPT_URL, url);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, &accept);
 }
 
@@ -220,31 +227,165 @@ const struct monitor_stats *monitor_stats(const struct monitor *m)
 	return &m->stats;
 }
 
-/* Same scheme and host[:port] prefix as @base, followed by '/' or the end. */
-static bool same_origin(const char *url, const char *base)
-{
-	size_t n = strlen(base);
-	const char *rest;
+/* What decides where a request goes: scheme, host and port, as libcurl's parser reads them. */
+struct origin {
+	char *scheme; /* lower case, from libcurl */
+	char *host;   /* as libcurl will resolve it; IPv6 in brackets */
+	long port;    /* explicit, or the scheme's default */
+};
 
-	rest = strstr(base, "://");
-	if (rest && strchr(rest + 3, '/'))
-		n = (size_t)(strchr(rest + 3, '/') - base);
-	return strncasecmp(url, base, n) == 0 && (url[n] == '/' || url[n] == '?' || !url[n]);
+static void origin_finish(struct origin *o)
+{
+	curl_free(o->scheme);
+	curl_free(o->host);
+	o->scheme = o->host = NULL;
 }
 
-/* Twilio may hand back a canonical host: accept any https twilio.com host as well. */
-static bool url_allowed(const struct monitor *m, const char *url)
+/*
+ * Parse @url into a new URL handle (*@out, the caller curl_url_cleanup's
+ * it) and its origin. Anything that could send the request elsewhere than
+ * the origin says is refused: a user name, password or login options, an
+ * IPv6 zone id, a scheme other than http and https. Returns NULL, or a
+ * short reason: static text ("a user name or password"), or libcurl's own
+ * (*@curls set).
+ */
+static const char *origin_parse(const char *url, CURLU **out, struct origin *o, bool *curls)
 {
-	char host[256];
-	size_t len;
+	CURLU *h = curl_url();
+	char *part = NULL, *end;
+	const char *why = NULL;
+	CURLUcode uc;
 
-	if (same_origin(url, m->acct->api_base))
-		return true;
-	if (strncasecmp(url, "https://", 8) != 0 || util_url_host(url, host, sizeof(host)) < 0)
-		return false;
-	len = strlen(host);
-	return strcmp(host, "twilio.com") == 0 ||
-	       (len > 11 && strcmp(host + len - 11, ".twilio.com") == 0);
+	*out = NULL;
+	*curls = false;
+	memset(o, 0, sizeof(*o));
+	if (!h)
+		return "out of memory";
+	/* No flags: no guessed scheme, no unknown scheme, no blanks. */
+	uc = curl_url_set(h, CURLUPART_URL, url, 0);
+	if (uc != CURLUE_OK) {
+		why = uc == CURLUE_OUT_OF_MEMORY ? "out of memory" : curl_url_strerror(uc);
+		*curls = uc != CURLUE_OUT_OF_MEMORY;
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_SCHEME, &o->scheme, 0) != CURLUE_OK ||
+	    (strcmp(o->scheme, "https") != 0 && strcmp(o->scheme, "http") != 0)) {
+		why = "a scheme other than http or https";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_USER, &part, 0) != CURLUE_NO_USER ||
+	    curl_url_get(h, CURLUPART_PASSWORD, &part, 0) != CURLUE_NO_PASSWORD ||
+	    curl_url_get(h, CURLUPART_OPTIONS, &part, 0) != CURLUE_NO_OPTIONS) {
+		why = "a user name or password";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_ZONEID, &part, 0) != CURLUE_NO_ZONEID) {
+		why = "an IPv6 zone id";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_HOST, &o->host, 0) != CURLUE_OK || !o->host[0]) {
+		why = "no host";
+		goto out;
+	}
+	if (curl_url_get(h, CURLUPART_PORT, &part, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		why = "no port";
+		goto out;
+	}
+	o->port = strtol(part, &end, 10);
+	if (*end || o->port <= 0 || o->port > 65535)
+		why = "an invalid port";
+out:
+	curl_free(part); /* a part refused above is freed here too */
+	if (why) {
+		origin_finish(o);
+		curl_url_cleanup(h);
+		return why;
+	}
+	*out = h;
+	return NULL;
+}
+
+/* @s when every byte is printable ASCII, else a placeholder: it goes into a log line. */
+static const char *printable(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return "a host with unprintable characters";
+	return s;
+}
+
+/*
+ * The decision of monitor_url_check, keeping the handle it parsed (*@out)
+ * so that libcurl fetches exactly what was checked.
+ */
+static int url_decide(const char *base, const char *url, CURLU **out, char *why, size_t size)
+{
+	struct origin want = {0}, got = {0};
+	CURLU *bh = NULL, *h = NULL;
+	const char *bad;
+	bool curls;
+	int r = -EPERM;
+
+	*out = NULL;
+	bad = origin_parse(base, &bh, &want, &curls);
+	if (bad) {
+		snprintf(why, size, "api_base %s is not a URL libcurl accepts (%s)", base, bad);
+		goto out;
+	}
+	bad = origin_parse(url, &h, &got, &curls);
+	if (bad) {
+		snprintf(why, size, "%s%s", curls ? "a URL libcurl refuses: " : "a URL with ", bad);
+		if (strcmp(bad, "out of memory") == 0)
+			r = -ENOMEM;
+		goto out;
+	}
+	/* Exact host names: no trailing-dot or suffix games, only letter case is free. */
+	if (strcmp(got.scheme, want.scheme) != 0 || strcasecmp(got.host, want.host) != 0 ||
+	    got.port != want.port) {
+		snprintf(why, size, "%s://%s:%ld", got.scheme, printable(got.host), got.port);
+		goto out;
+	}
+	*out = h;
+	h = NULL;
+	r = 0;
+out:
+	origin_finish(&want);
+	origin_finish(&got);
+	curl_url_cleanup(bh);
+	curl_url_cleanup(h);
+	return r;
+}
+
+int monitor_url_check(const char *base, const char *url, char *why, size_t size)
+{
+	CURLU *h = NULL;
+	int r = url_decide(base, url, &h, why, size);
+
+	curl_url_cleanup(h);
+	return r;
+}
+
+/*
+ * Point @x at x->url, after checking where it goes; libcurl gets the very
+ * handle that was checked, never the string to parse again.
+ */
+static int xfer_target(struct monitor *m, struct xfer *x)
+{
+	char why[MONITOR_ERROR_MAX / 2];
+	int r;
+
+	curl_url_cleanup(x->uh);
+	x->uh = NULL;
+	r = url_decide(m->acct->api_base, x->url, &x->uh, why, sizeof(why));
+	if (r < 0) {
+		snprintf(m->error, sizeof(m->error),
+		         "refusing to send account %s's credentials to %s: they go only to "
+		         "its api_base %s",
+		         m->acct->name, why, m->acct->api_base);
+		return r == -ENOMEM ? r : -EPROTO;
+	}
+	curl_easy_setopt(x->easy, CURLOPT_CURLU, x->uh);
+	return 0;
 }
 
 /* Twilio's error body ("code", "message", "detail"; or RFC 9457 "title"), in one line. */
@@ -285,6 +426,7 @@ static void url_path(const char *url, char *out, size_t size)
 
 /* monitor_get_json's parser: the body must be a JSON object. */
 struct json_parse {
+	const struct monitor *m;
 	json_t *j;
 	json_error_t err;
 };
@@ -293,12 +435,26 @@ static int parse_json(char *body, size_t len, void *arg, const char **why)
 {
 	struct json_parse *jp = arg;
 	json_t *j = json_loadb(body, len, 0, &jp->err);
+	struct strbuf fixed;
+	int n = 0;
 
+	/* One string jansson refuses (invalid UTF-8, \u0000) must not cost the instance. */
+	strbuf_init(&fixed, 3 * (size_t)MONITOR_RESPONSE_MAX);
+	if (!j && (n = scan_repair(body, len, &fixed)) > 0)
+		j = json_loadb(fixed.buf, fixed.len, 0, &jp->err);
+	strbuf_finish(&fixed);
+	if (n < 0)
+		return n;
 	if (!json_is_object(j)) {
 		*why = j ? "not an object" : jp->err.text;
 		json_decref(j);
 		return -EBADMSG;
 	}
+	if (n > 0)
+		log_warnx(
+		        "account %s: an alert with %d invalid UTF-8 sequences, \\u0000 or unpaired "
+		        "surrogates replaced by U+FFFD",
+		        jp->m->acct->name, n);
 	jp->j = j;
 	return 0;
 }
@@ -345,8 +501,9 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
 				 path, why);
 			return -EAGAIN;
 		}
-		if (r < 0)
-			snprintf(m->error, sizeof(m->error), "GET %s: %s", path, strerror(-r));
+		if (r < 0) /* a parser's own reason, when it gave one */
+			snprintf(m->error, sizeof(m->error), "GET %s: %s", path,
+			         strcmp(why, "refused by the parser") != 0 ? why : strerror(-r));
 		return r;
 	}
 	m->stats.http_errors++;
@@ -395,22 +552,15 @@ static int64_t backoff_ms(int attempt, const struct headers *h)
 static int perform(struct monitor *m, struct xfer *x,
 		   int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
 {
-	char host[256];
-	int r;
+	int r = xfer_target(m, x);
 
-	if (!url_allowed(m, x->url)) {
-		if (util_url_host(x->url, host, sizeof(host)) < 0)
-			snprintf(host, sizeof(host), "an invalid URL");
-		snprintf(m->error, sizeof(m->error),
-			 "refusing to send account %s's credentials to %s (not %s)", m->acct->name,
-			 host, m->acct->api_base);
-		return -EPROTO;
-	}
+	if (r < 0)
+		return r;
 	for (int attempt = 0;; attempt++) {
 		CURLcode cc;
 		int64_t wait;
 
-		xfer_prepare(x, x->url);
+		xfer_reset(x);
 		log_debug("account %s: GET %s", m->acct->name, x->url);
 		cc = curl_easy_perform(x->easy);
 		r = classify(m, x, cc, parse, arg);
@@ -449,7 +599,7 @@ int monitor_get(struct monitor *m, const char *url,
 
 int monitor_get_json(struct monitor *m, const char *url, json_t **out)
 {
-	struct json_parse jp = {NULL};
+	struct json_parse jp = {.m = m};
 	int r = monitor_get(m, url, parse_json, &jp);
 
 	if (r == 0)
@@ -503,6 +653,15 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 
 			if (x->index != 0)
 				continue;
+			/* A sid that is not one cannot name an instance; the others go on. */
+			while (next < n && !util_is_sid(sids[next], "NO")) {
+				log_warnx("account %s: not fetching the details of an alert whose "
+				          "sid is not NO and 32 hex digits",
+				          m->acct->name);
+				next++;
+			}
+			if (next == n)
+				break;
 			len = snprintf(x->url, sizeof(x->url), "%s/v1/Alerts/%s", m->acct->api_base,
 				       sids[next]);
 			if (len < 0 || (size_t)len >= sizeof(x->url)) {
@@ -510,14 +669,18 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 				r = -EPROTO;
 				goto out;
 			}
-			xfer_prepare(x, x->url);
+			r = xfer_target(m, x);
+			if (r < 0)
+				goto out;
+			xfer_reset(x);
 			x->index = ++next;	/* 1-based so that 0 means idle */
 			curl_multi_add_handle(multi, x->easy);
 			active++;
 		}
 		curl_multi_perform(multi, &running);
 		while ((msg = curl_multi_info_read(multi, &left))) {
-			struct json_parse jp = {NULL};
+			struct json_parse jp = {.m = m};
+			const char *got;
 			struct xfer *x;
 			int c;
 
@@ -530,6 +693,16 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 			if (c == -EAGAIN) {
 				/* A fault on one instance: fall back to the retrying path. */
 				c = perform(m, x, parse_json, &jp);
+			}
+			got = c == 0 ? json_string_value(json_object_get(jp.j, "sid")) : NULL;
+			if (c == 0 && (!got || strcmp(got, sids[x->index - 1]) != 0)) {
+				/* Details of another alert than asked for must not land on it. */
+				log_warnx(
+				        "account %s: an alert instance came back with another sid; "
+				        "its details are not stored",
+				        m->acct->name);
+				json_decref(jp.j);
+				c = -ENOENT;
 			}
 			x->index = 0;
 			if (c == -ENOENT)

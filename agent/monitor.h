@@ -55,9 +55,8 @@ void monitor_destroy(struct monitor *m);
 /*
  * monitor_get_json - GET the absolute @url and parse the JSON object it
  * returns into *@out (caller json_decref's; a body that is not a JSON
- * object is retried like a 5xx). @url must be on the account's
- * API host or a twilio.com host over https, so credentials never go
- * elsewhere. Returns:
+ * object is retried like a 5xx). @url must pass monitor_url_check against
+ * the account's api_base, so credentials never go elsewhere. Returns:
  *   0         success;
  *   -EACCES   401/403: the credentials were refused (not retried);
  *   -ENOENT   404;
@@ -82,11 +81,25 @@ int monitor_get_json(struct monitor *m, const char *url, json_t **out);
  *             or stored in @arg until the next call): retried like a 5xx,
  *             and when the retries run out monitor_get returns -EAGAIN with
  *             "invalid JSON in response: <why>" in monitor_error();
- *   another negative errno (not -EAGAIN), such as -ENOMEM: returned at once.
+ *   another negative errno (not -EAGAIN), such as -ENOMEM or -EPROTO (an
+ *             answer no retry can mend): returned at once, with *why in
+ *             monitor_error() when @parse set it.
  * Other results as monitor_get_json.
  */
 int monitor_get(struct monitor *m, const char *url,
 		int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg);
+
+/*
+ * monitor_url_check - whether a request to @url may carry the credentials
+ * of an account whose api_base is @base. libcurl's own URL parser reads
+ * both; @url must have the same scheme (http or https), the same host
+ * (exactly, letter case aside) and the same port (explicit or the
+ * scheme's default) as @base, and no user name, password or IPv6 zone id.
+ * The agent fetches the very parse it checked. Returns 0 (allowed),
+ * -EPERM with a short reason in @why (@size bytes; it names the origin
+ * refused, never the whole URL), or -ENOMEM.
+ */
+int monitor_url_check(const char *base, const char *url, char *why, size_t size);
 
 /*
  * monitor_list_url - the first-page URL of an Alerts query:
@@ -99,7 +112,9 @@ int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *
 /*
  * monitor_fetch_many - fetch the instances of @n alert sids, at most
  * MONITOR_FETCH_PARALLEL at a time, calling @fn with each parsed object
- * (borrowed for the call). Sids that are gone (404) are skipped. Stops at
+ * (borrowed for the call). Sids that are not NO + 32 hex digits are skipped
+ * with a warning, and so are those gone (404) and those whose instance
+ * names another sid (a warning too). Stops at
  * the first error other than 404 and returns it (codes as monitor_get_json),
  * or @fn's non-zero return; 0 when all were handled.
  */

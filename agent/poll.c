@@ -39,6 +39,8 @@ struct sync {
 	int txn_error;		/* a commit that failed inside the wait hook */
 	/* Malformed items on the current page: the first is logged, the rest counted. */
 	int64_t page_skips;
+	/* Strings mended (U+FFFD) on the current page, for one warning line. */
+	int64_t page_repairs;
 	/* Sids inserted by the current query, for fetch_details. */
 	char **fresh;
 	size_t n_fresh, cap_fresh;
@@ -56,6 +58,8 @@ struct page {
 	const char *next;	/* meta.next_page_url of a scanned page, NULL if none */
 	json_t *json;		/* the fallback's tree, or NULL */
 	json_error_t err;
+	struct strbuf fixed; /* the body with U+FFFD for what no parser takes, if needed */
+	char why[160];       /* a refusal's reason, for monitor_get */
 };
 
 /* The time the sync trusts: the local clock, or Twilio's when the two disagree. */
@@ -154,6 +158,19 @@ static int fresh_add(struct sync *y, const char *sid)
 	return 0;
 }
 
+/*
+ * The ids an alert is stored and fetched under must be what Twilio
+ * documents (twilio-monitor-api.md 1.1): anything else is a malformed item.
+ */
+static const char *bad_ids(const struct alert *a)
+{
+	if (!util_is_sid(a->sid, "NO"))
+		return "alert sid is not NO and 32 hex digits";
+	if (a->account_sid && !util_is_sid(a->account_sid, "AC"))
+		return "alert account_sid is not AC and 32 hex digits";
+	return NULL;
+}
+
 static int store_details(json_t *obj, void *arg)
 {
 	struct sync *y = arg;
@@ -162,6 +179,10 @@ static int store_details(json_t *obj, void *arg)
 
 	if (alert_from_json(&a, obj, NULL) < 0)
 		return 0;	/* a malformed instance leaves the row as listed */
+	if (bad_ids(&a)) {
+		alert_finish(&a);
+		return 0;
+	}
 	r = store_set_details(y->s, &a);
 	if (r == 0)
 		y->res->details++;
@@ -235,6 +256,12 @@ static void skips_done(struct sync *y)
 		log_warnx("account %s: skipped %lld more malformed alerts on the same page",
 			  y->acct->name, (long long)(y->page_skips - 1));
 	y->page_skips = 0;
+	if (y->page_repairs > 0)
+		log_warnx("account %s: stored a page with %lld invalid UTF-8 sequences, \\u0000 "
+		          "or unpaired surrogates replaced by U+FFFD",
+		          y->acct->name, (long long)y->page_repairs);
+	y->res->repaired += y->page_repairs;
+	y->page_repairs = 0;
 }
 
 /* Upsert the alerts of a scanned page. */
@@ -247,9 +274,10 @@ static int store_scanned(struct sync *y, const struct page *pg, int64_t *count, 
 		return r;
 	for (size_t i = 0; i < pg->n; i++) {
 		const struct scan_item *it = &y->items[i];
+		const char *why = it->skip ? it->skip : bad_ids(&it->alert);
 
-		if (it->skip) {
-			skip_item(y, it->skip);
+		if (why) {
+			skip_item(y, why);
 			continue;
 		}
 		r = store_alert(y, &it->alert, count, newest);
@@ -260,18 +288,26 @@ static int store_scanned(struct sync *y, const struct page *pg, int64_t *count, 
 	return r;
 }
 
+/* The page's list as jansson sees it (meta.key, else "alerts"), or NULL. */
+static json_t *page_list(json_t *page, const char **name)
+{
+	const char *key = json_string_value(json_object_get(json_object_get(page, "meta"), "key"));
+
+	*name = key ? key : "alerts";
+	return json_object_get(page, *name);
+}
+
 /* Upsert the alerts of a page jansson parsed (the fallback). */
 static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *newest)
 {
-	const char *key = json_string_value(json_object_get(json_object_get(page, "meta"), "key"));
-	json_t *list = json_object_get(page, key ? key : "alerts"), *item;
+	const char *name;
+	json_t *list = page_list(page, &name), *item;
 	size_t i;
 	int r;
 
 	if (!json_is_array(list)) {
 		snprintf(y->res->error, sizeof(y->res->error),
-			 "account %s: the API's answer has no \"%s\" list", y->acct->name,
-			 key ? key : "alerts");
+		         "account %s: the API's answer has no \"%s\" list", y->acct->name, name);
 		return -EPROTO;
 	}
 	r = txn_begin(y);
@@ -284,6 +320,10 @@ static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *new
 		r = alert_from_json(&a, item, &why);
 		if (r == -ENOMEM)
 			break;
+		if (r == 0 && (why = bad_ids(&a)) != NULL) {
+			alert_finish(&a);
+			r = -EINVAL;
+		}
 		if (r < 0) {
 			skip_item(y, why);
 			r = 0;
@@ -298,17 +338,36 @@ static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *new
 	return r;
 }
 
-/* monitor_get's parser for list pages: the scanner, else jansson on the same bytes. */
+/*
+ * monitor_get's parser for list pages: the scanner, else jansson on the
+ * same bytes. A string no parser takes (invalid UTF-8, \u0000, a lone
+ * surrogate) must not cost the page: such a body is mended first.
+ */
 static int parse_page(char *body, size_t len, void *arg, const char **why)
 {
 	struct page *pg = arg;
 	struct sync *y = pg->y;
+	const char *name;
+	json_t *list;
 	int r;
 
+	y->page_repairs = 0;
 	r = scan_page(body, len, y->items, MONITOR_PAGE_SIZE, &pg->n, &pg->next, why);
 	if (r != -EBADMSG)
 		return r;
-	/* The scanner left the body as it came; jansson takes shapes the scanner does not. */
+	/* The scanner left the body as it came. */
+	r = scan_repair(body, len, &pg->fixed);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		y->page_repairs = r;
+		body = pg->fixed.buf;
+		len = pg->fixed.len;
+		r = scan_page(body, len, y->items, MONITOR_PAGE_SIZE, &pg->n, &pg->next, why);
+		if (r != -EBADMSG)
+			return r;
+	}
+	/* jansson takes shapes the scanner does not. */
 	log_debug("account %s: page scanner: %s; parsing the page with jansson", y->acct->name,
 		  *why);
 	pg->json = json_loadb(body, len, 0, &pg->err);
@@ -317,6 +376,15 @@ static int parse_page(char *body, size_t len, void *arg, const char **why)
 		json_decref(pg->json);
 		pg->json = NULL;
 		return -EBADMSG;
+	}
+	/* More than was asked for is not a page of this protocol: refuse, do not retry. */
+	list = page_list(pg->json, &name);
+	if (json_is_array(list) && json_array_size(list) > MONITOR_PAGE_SIZE) {
+		snprintf(pg->why, sizeof(pg->why),
+		         "the page holds %zu alerts, more than the PageSize of %d asked for",
+		         json_array_size(list), MONITOR_PAGE_SIZE);
+		*why = pg->why;
+		return -EPROTO;
 	}
 	return 0;
 }
@@ -329,6 +397,7 @@ static void page_release(struct page *pg)
 	pg->next = NULL;
 	json_decref(pg->json);
 	pg->json = NULL;
+	strbuf_reset(&pg->fixed);
 }
 
 /*
@@ -339,18 +408,25 @@ static void page_release(struct page *pg)
 static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, int64_t *count,
 		     int64_t *newest)
 {
+	/* Full pages reach the cap in cap / PageSize pages; a short one or two may come on top. */
+	const int64_t pages_max =
+	        (cap + MONITOR_PAGE_SIZE - 1) / MONITOR_PAGE_SIZE + POLL_PAGES_MARGIN;
 	char url[MONITOR_URL_MAX];
 	struct page pg = {.y = y};
+	char **seen = NULL; /* the URLs fetched by this query, to find a cycle */
 	int64_t pages = 0;
 	int r;
 
 	*count = 0;
 	*newest = 0;
-	r = monitor_list_url(y->m, start, end, url, sizeof(url));
+	strbuf_init(&pg.fixed, 3 * (size_t)MONITOR_RESPONSE_MAX);
+	seen = calloc((size_t)pages_max, sizeof(*seen));
+	r = seen ? monitor_list_url(y->m, start, end, url, sizeof(url)) : -ENOMEM;
 	if (r < 0)
 		goto out;
 	for (;;) {
 		const char *next;
+		int64_t again = -1;
 
 		r = monitor_get(y->m, url, parse_page, &pg);
 		if (r == 0 && y->txn_error)
@@ -359,6 +435,11 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 			r = check_clock(y);
 		if (r < 0)
 			goto out;
+		seen[pages] = strdup(url);
+		if (!seen[pages++]) {
+			r = -ENOMEM;
+			goto out;
+		}
 		y->res->pages++;
 		/* A long backfill is progress too: keep systemd's watchdog fed. */
 		sdnotify_watchdog();
@@ -380,14 +461,28 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 		if (!next || !*next || *count >= cap)
 			break;
 		/*
-		 * A server that keeps naming a next page must not page forever: the
-		 * same URL again, or more pages than the cap has alerts, is nonsense.
+		 * A server that keeps naming a next page must not page forever: a
+		 * page of this query again (A -> B -> A), or more pages than
+		 * Twilio's per-query cap can fill, is not Twilio's paging.
 		 */
-		if (strcmp(next, url) == 0 || ++pages >= cap) {
+		for (int64_t k = 0; k < pages && again < 0; k++)
+			if (strcmp(seen[k], next) == 0)
+				again = k;
+		if (again >= 0) {
 			snprintf(y->res->error, sizeof(y->res->error),
-				 "account %s: the API's next_page_url %s", y->acct->name,
-				 strcmp(next, url) == 0 ? "repeats the page just fetched"
-							: "keeps paging past the query cap");
+			         "account %s: the API's next_page_url leads back to page %lld of "
+			         "the query (a paging cycle)",
+			         y->acct->name, (long long)again + 1);
+			r = -EPROTO;
+			goto out;
+		}
+		if (pages >= pages_max) {
+			snprintf(
+			        y->res->error, sizeof(y->res->error),
+			        "account %s: the API's next_page_url keeps paging past %lld pages, "
+			        "more than Twilio's cap of %lld alerts per query needs at PageSize "
+			        "%d",
+			        y->acct->name, (long long)pages, (long long)cap, MONITOR_PAGE_SIZE);
 			r = -EPROTO;
 			goto out;
 		}
@@ -407,6 +502,10 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 	}
 out:
 	page_release(&pg);
+	strbuf_finish(&pg.fixed);
+	for (int64_t k = 0; seen && k < pages; k++)
+		free(seen[k]);
+	free(seen);
 	return r;
 }
 

@@ -15,6 +15,8 @@
 
 /* Twilio's documented cap on the alerts one query can page through. */
 #define POLL_QUERY_CAP 10000
+/* Pages a query may take beyond cap / PageSize before its paging is refused. */
+#define POLL_PAGES_MARGIN 2
 /* Rows per store transaction during a backfill, and the longest a
  * transaction stays open across page fetches (other writers wait). */
 #define POLL_BATCH_ROWS 10000
@@ -38,6 +40,7 @@ struct poll_result {
 	int64_t inserted;
 	int64_t updated;
 	int64_t details;	/* instances fetched for fetch_details */
+	int64_t repaired;       /* strings mended with U+FFFD (invalid UTF-8, \u0000) */
 	int64_t watermark;	/* after the run; 0 = none yet */
 	bool has_skew;		/* a response told Twilio's time (Date header) */
 	int64_t skew;		/* Twilio's time minus the local time, in seconds */
@@ -52,7 +55,12 @@ struct poll_result {
  * local clock disagree by more than POLL_CLOCK_SKEW_MAX, the query window,
  * first_seen and the watermark cap follow Twilio's time, not the local
  * clock (the first page is fetched again then); res->skew tells by how
- * much, for the caller to warn and prune by. @cap is the per-query cap
+ * much, for the caller to warn and prune by. A malformed alert (no sid, a sid
+ * or account_sid not of Twilio's pattern, no date) is skipped with a
+ * warning; strings no parser takes are stored with U+FFFD (res->repaired).
+ * Paging that cycles or runs past cap / MONITOR_PAGE_SIZE +
+ * POLL_PAGES_MARGIN pages, or a page of more than MONITOR_PAGE_SIZE alerts,
+ * fails the query with -EPROTO. @cap is the per-query cap
  * (POLL_QUERY_CAP unless testing). @stop aborts between pages.
  * Returns 0, or the failure: -EACCES (credentials refused), -EAGAIN (API
  * unavailable after retries), -EPROTO (API refused the query or answered

@@ -808,6 +808,100 @@ out:
 	return r;
 }
 
+/* The length of the well-formed UTF-8 sequence at @u (@n bytes left), or -(maximal subpart). */
+static long utf8_seq(const unsigned char *u, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t need, i;
+
+	if (u[0] >= 0xC2 && u[0] <= 0xDF)
+		need = 2;
+	else if (u[0] >= 0xE0 && u[0] <= 0xEF)
+		need = 3;
+	else if (u[0] >= 0xF0 && u[0] <= 0xF4)
+		need = 4;
+	else
+		return -1;
+	/* The second byte's range excludes overlongs, surrogates and values past U+10FFFF. */
+	if (u[0] == 0xE0)
+		lo = 0xA0;
+	else if (u[0] == 0xED)
+		hi = 0x9F;
+	else if (u[0] == 0xF0)
+		lo = 0x90;
+	else if (u[0] == 0xF4)
+		hi = 0x8F;
+	for (i = 1; i < need; i++) {
+		if (i >= n || u[i] < (i == 1 ? lo : 0x80) || u[i] > (i == 1 ? hi : 0xBF))
+			return -(long)i;
+	}
+	return (long)need;
+}
+
+int scan_repair(const char *body, size_t len, struct strbuf *out)
+{
+	static const char fffd[] = "\xEF\xBF\xBD", esc_fffd[] = "\\uFFFD";
+	const unsigned char *u = (const unsigned char *)body;
+	size_t i = 0, copied = 0;
+	int fixed = 0, r = 0;
+
+	strbuf_reset(out);
+	while (i < len && r == 0) {
+		const char *put = NULL;
+		size_t skip = 0, put_len = 0;
+
+		if (u[i] == '\\' && i + 1 < len && u[i + 1] == 'u' && len - i >= 6 &&
+		    hex4(body + i + 2) >= 0) {
+			long c = hex4(body + i + 2);
+			long low = len - i >= 12 && u[i + 6] == '\\' && u[i + 7] == 'u'
+			                   ? hex4(body + i + 8)
+			                   : -1;
+
+			if (c >= 0xD800 && c <= 0xDBFF && low >= 0xDC00 && low <= 0xDFFF) {
+				i += 12; /* a proper pair */
+				continue;
+			}
+			if (c == 0 || (c >= 0xD800 && c <= 0xDFFF)) {
+				put = esc_fffd;
+				put_len = 6;
+				skip = 6;
+			} else {
+				i += 6;
+				continue;
+			}
+		} else if (u[i] == '\\') {
+			/* Any other escape: its second byte is never the start of one. */
+			i += i + 1 < len && u[i + 1] < 0x80 ? 2 : 1;
+			continue;
+		} else if (u[i] < 0x80) {
+			i++;
+			continue;
+		} else {
+			long n = utf8_seq(u + i, len - i);
+
+			if (n > 0) {
+				i += (size_t)n;
+				continue;
+			}
+			put = fffd;
+			put_len = 3;
+			skip = (size_t)-n;
+		}
+		/* Copy what came before unchanged, then the replacement. */
+		r = strbuf_append(out, body + copied, i - copied);
+		if (r == 0)
+			r = strbuf_append(out, put, put_len);
+		i += skip;
+		copied = i;
+		fixed++;
+	}
+	if (r == 0)
+		r = strbuf_append(out, body + copied, len - copied);
+	if (r == 0 && !out->buf)
+		r = strbuf_append(out, "", 0);
+	return r < 0 ? r : fixed;
+}
+
 void scan_items_finish(struct scan_item *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -50,6 +50,22 @@ struct scan_item {
 int scan_page(char *body, size_t len, struct scan_item *items, size_t cap, size_t *n,
 	      const char **next_page_url, const char **why);
 
+/*
+ * scan_repair - copy the JSON text @body (@len bytes) into @out (reset
+ * first; NUL-terminated), mending what would make a parser refuse a whole
+ * page for the sake of one string: each ill-formed UTF-8 sequence (its
+ * maximal subpart, as Unicode recommends) becomes U+FFFD, and each \u0000
+ * escape or unpaired surrogate escape becomes \uFFFD (RFC 8259 allows
+ * both escapes; C strings and SQLite text cannot hold U+0000, and jansson
+ * refuses lone surrogates). Everything else is copied as it is, so valid
+ * JSON stays equivalent and invalid JSON stays invalid. Backslash pairs are
+ * followed from the start, so "\\u0000" (an escaped backslash) is left alone.
+ * Returns the number of replacements (0: @out is an exact copy), or
+ * -EMSGSIZE when @out's cap is too small (up to 3 * @len bytes are needed),
+ * or -ENOMEM.
+ */
+int scan_repair(const char *body, size_t len, struct strbuf *out);
+
 /* scan_items_finish - alert_finish every one of the @n items; NULL with 0 is fine. */
 void scan_items_finish(struct scan_item *items, size_t n);
 

@@ -477,6 +477,17 @@ void strbuf_finish(struct strbuf *sb)
 	sb->len = sb->cap = 0;
 }
 
+bool util_is_sid(const char *v, const char *prefix)
+{
+	size_t i = 2;
+
+	if (!v || strncmp(v, prefix, 2) != 0)
+		return false;
+	while (i < 34 && util_hexval(v[i]) >= 0)
+		i++;
+	return i == 34 && v[i] == '\0';
+}
+
 int util_hexval(char c)
 {
 	if (c >= '0' && c <= '9')

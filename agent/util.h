@@ -125,6 +125,12 @@ uint64_t util_random(uint64_t bound);
  */
 bool util_sleep_ms(int64_t ms, volatile int *stop);
 
+/*
+ * util_is_sid - whether @v is a Twilio SID of the kind @prefix names: the two
+ * letters of @prefix ("NO", "AC") and 32 hex digits, nothing else. NULL is not.
+ */
+bool util_is_sid(const char *v, const char *prefix);
+
 /* util_hexval - the value of hex digit @c, or -1. */
 int util_hexval(char c);
 

@@ -4,7 +4,8 @@
  * scan-diff.h): whatever the scanner accepts, jansson must accept with the
  * same fields in every alert; whatever it refuses must be left unchanged;
  * and a page of a supported shape that jansson accepts must be accepted
- * once jansson has rewritten it. How to build and run: README.md here.
+ * once jansson has rewritten it; scan_repair's output needs no second
+ * repair and the two parsers agree on it. How to build and run: README.md here.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (scan_diff((const char *)data, size) == SCAN_DIFF_MISMATCH)
 		abort();
 	if (!scan_roundtrip((const char *)data, size))
+		abort();
+	if (!scan_repair_diff((const char *)data, size))
 		abort();
 	return 0;
 }

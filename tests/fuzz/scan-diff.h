@@ -224,4 +224,46 @@ out:
 	return ok;
 }
 
+/*
+ * scan_repair's properties on any input: nothing to mend means an exact
+ * copy; what jansson already accepts needs no mending; mended text needs
+ * no more (so it is valid UTF-8 without \u0000 or lone surrogates); and
+ * the scanner and jansson still agree on the mended text.
+ */
+static bool scan_repair_diff(const char *text, size_t len)
+{
+	struct strbuf once, twice;
+	json_t *j = json_loadb(text, len, 0, NULL);
+	bool ok = false;
+	int n, again;
+
+	strbuf_init(&once, 3 * len + 16);
+	strbuf_init(&twice, 3 * len + 16);
+	n = scan_repair(text, len, &once);
+	if (n < 0) {
+		fprintf(stderr, "scan-diff: scan_repair returned %d\n", n);
+		goto out;
+	}
+	if (n == 0 && (once.len != len || memcmp(once.buf, text, len) != 0)) {
+		fprintf(stderr, "scan-diff: scan_repair changed text with nothing to mend\n");
+		goto out;
+	}
+	if (j && n != 0) {
+		fprintf(stderr, "scan-diff: scan_repair mended %d things in what jansson takes\n",
+		        n);
+		goto out;
+	}
+	again = scan_repair(once.buf, once.len, &twice);
+	if (again != 0) {
+		fprintf(stderr, "scan-diff: mended text needed %d more repairs\n", again);
+		goto out;
+	}
+	ok = scan_diff(once.buf, once.len) != SCAN_DIFF_MISMATCH;
+out:
+	json_decref(j);
+	strbuf_finish(&once);
+	strbuf_finish(&twice);
+	return ok;
+}
+
 #endif

@@ -2,9 +2,14 @@
 """fetch_details = yes: each new alert's instance is fetched (in parallel,
 with retries) and its request/response data stored; old rows are not
 fetched again."""
+import http.server
+import json
+import threading
+import time
 import unittest
+import urllib.parse
 
-from harness import SIM_ACCOUNT, SIM_TOKEN, AgentTest, Sim
+from harness import SIM_ACCOUNT, SIM_TOKEN, Agent, AgentTest, Sim
 
 DETAILS = ["request_variables", "response_body", "response_headers", "request_headers"]
 
@@ -45,6 +50,74 @@ class DetailsTest(AgentTest):
             self.assertOk(agent.once())
             self.assertFalse(any(r["path"].startswith("/v1/Alerts/") for r in sim.requests()))
             self.assertEqual(agent.query("SELECT count(*) FROM alerts WHERE request_variables IS NOT NULL")[0][0], 0)
+
+    def test_invalid_utf8_in_an_instance_is_mended(self):
+        with Sim() as sim:
+            sim.generate(SIM_ACCOUNT, 40, days=1, seed=33)
+            bad = sim.add_alerts(SIM_ACCOUNT, [{"age": 0, "raw": {
+                "response_body": b'"<p>caf\xe9 \\u0000</p>"'.hex()}}])[0]
+            agent = self.agent(sim, [{"name": "d", "api_base": sim.url,
+                                      "keys": {"fetch_details": "yes"}}])
+            p = agent.once()
+            self.assertOk(p)
+            self.assertEqual(agent.count(), 41)
+            self.assertEqual(agent.query("SELECT count(*) FROM alerts "
+                                         "WHERE request_variables IS NULL")[0][0], 0)
+            body = agent.query("SELECT response_body FROM alerts WHERE sid = ?", bad)[0][0]
+            self.assertEqual(body, "<p>caf\ufffd \ufffd</p>")
+            self.assertIn("replaced by U+FFFD", p.stderr)
+
+    def test_bad_sids_are_skipped_and_the_others_fetched(self):
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        good = ["NO%032x" % i for i in range(1, 9)]
+        bad = ["NO bad sid with spaces 0000000000", "NO" + "z" * 32, "NO123", "../Alerts"]
+        fetched, lists = [], []
+
+        class Api(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                path = urllib.parse.urlsplit(self.path).path
+                if path == "/v1/Alerts":
+                    # The first query gets them all; the backfill's other slices are empty.
+                    lists.append(path)
+                    items = [{"sid": s, "date_created": now} for s in bad[:2] + good + bad[2:]]
+                    # A proper sid, but the account_sid is not one.
+                    items.append({"sid": "NO" + "f" * 32, "date_created": now,
+                                  "account_sid": "AC" + "g" * 32})
+                    items = items if len(lists) == 1 else []
+                    page = {"alerts": items, "meta": {"key": "alerts", "next_page_url": None}}
+                else:
+                    sid = path.rsplit("/", 1)[-1]
+                    fetched.append(sid)
+                    page = {"sid": sid, "date_created": now, "request_variables": "A=" + sid}
+                body = json.dumps(page).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        try:
+            agent = Agent(self.folder, [{"name": "d", "api_base":
+                                         f"http://127.0.0.1:{srv.server_address[1]}",
+                                         "keys": {"fetch_details": "yes"}}])
+            p = agent.once(timeout=120)
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        self.assertOk(p)
+        self.assertEqual(agent.sids(), set(good))
+        self.assertEqual(sorted(fetched), good)
+        rows = agent.query("SELECT sid, request_variables FROM alerts")
+        self.assertEqual({r[0]: r[1] for r in rows}, {s: "A=" + s for s in good})
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 2, p.stderr)
+        self.assertIn("skipped an alert: alert sid is not NO and 32 hex digits", lines[0])
+        self.assertIn("skipped 4 more malformed alerts", lines[1])
 
 
 if __name__ == "__main__":

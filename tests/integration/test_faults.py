@@ -2,9 +2,15 @@
 """Every fault kind of the simulator, alone and in sequence: the run retries
 or fails cleanly with one line, and once the fault clears nothing is missing
 or duplicated."""
+import contextlib
+import http.server
+import json
+import threading
+import time
 import unittest
+import urllib.parse
 
-from harness import SIM_ACCOUNT, AgentTest, Sim
+from harness import SIM_ACCOUNT, Agent, AgentTest, Sim
 
 FAULTS = [
     {"type": "429", "retry_after": 1},
@@ -15,6 +21,46 @@ FAULTS = [
     {"type": "badjson"},
     {"type": "reset"},
 ]
+
+
+@contextlib.contextmanager
+def stub_api(page):
+    """A hostile Monitor API on 127.0.0.1: page(query dict, hit number) -> page object.
+    Yields the server; .hits counts the list requests."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            with lock:
+                srv.hits += 1
+                n = srv.hits
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+            body = json.dumps(page(query, n, srv.server_address[1])).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    lock = threading.Lock()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.hits = 0
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def now_iso():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def sid(n):
+    return "NO%032x" % n
 
 
 class FaultTest(AgentTest):
@@ -88,6 +134,98 @@ class FaultTest(AgentTest):
             self.assertLess(partial, 8000)
             self.assertOk(agent.once())
             self.check_complete(sim, agent)
+
+    def hostile_once(self, page):
+        """One `once` against stub_api(page): (process, list requests)."""
+        with stub_api(page) as srv:
+            agent = Agent(self.folder, [{"name": "h", "api_base":
+                                         f"http://127.0.0.1:{srv.server_address[1]}"}])
+            p = agent.once(timeout=120)
+        self.agent_ = agent
+        return p, srv.hits
+
+    def assertRefused(self, p, text):
+        self.assertEqual(p.returncode, 69, p.stderr)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        self.assertIn(text, lines[0])
+        self.assertEqual(self.agent_.query("SELECT watermark FROM sync_state")[0][0], None)
+
+    def test_next_page_url_cycle_is_refused(self):
+        # First page -> A -> B -> A: every URL differs from the one just fetched.
+        def page(q, n, port):
+            nxt = {None: "A", "A": "B", "B": "A"}[q.get("PageToken")]
+            return {"alerts": [{"sid": sid(n), "date_created": now_iso()}],
+                    "meta": {"key": "alerts", "next_page_url":
+                             f"http://127.0.0.1:{port}/v1/Alerts?PageSize=1000&PageToken={nxt}"}}
+        p, hits = self.hostile_once(page)
+        self.assertRefused(p, "leads back to page 2 of the query (a paging cycle)")
+        self.assertEqual(hits, 3)
+
+    def test_pages_per_query_are_bounded_by_twilios_cap(self):
+        # Never the same URL twice, one alert a page, never a last page.
+        def page(q, n, port):
+            return {"alerts": [{"sid": sid(n), "date_created": now_iso()}],
+                    "meta": {"key": "alerts", "next_page_url":
+                             f"http://127.0.0.1:{port}/v1/Alerts?PageSize=1000&Page={n}"}}
+        p, hits = self.hostile_once(page)
+        # 10,000 alerts per query at 1,000 a page, and a margin of two.
+        self.assertRefused(p, "keeps paging past 12 pages")
+        self.assertEqual(hits, 12)
+
+    def test_page_with_more_alerts_than_asked_for_is_refused(self):
+        def page(q, n, port):
+            items = [{"sid": sid(i), "date_created": now_iso()} for i in range(1001)]
+            return {"alerts": items, "meta": {"key": "alerts", "next_page_url": None}}
+        p, hits = self.hostile_once(page)
+        self.assertRefused(p, "the page holds 1001 alerts, more than the PageSize of 1000")
+        self.assertEqual(hits, 1, "a protocol violation is not retried")
+        self.assertEqual(self.agent_.count(), 0)
+
+    def test_next_page_url_to_another_origin_is_refused(self):
+        # The zone id of issue 10: libcurl would connect to [::1] with the credentials.
+        def page(q, n, port):
+            return {"alerts": [{"sid": sid(n), "date_created": now_iso()}],
+                    "meta": {"key": "alerts", "next_page_url":
+                             f"http://[::1%25.127.0.0.1]:{port}/v1/Alerts?Page=1"}}
+        p, hits = self.hostile_once(page)
+        self.assertRefused(p, "refusing to send account h's credentials")
+        self.assertIn("zone id", p.stderr)
+        self.assertEqual(hits, 1)
+
+    def test_nul_and_invalid_utf8_do_not_freeze_the_account(self):
+        with Sim() as sim:
+            sim.generate(SIM_ACCOUNT, 1500, days=1, seed=15)
+            raw = {
+                # Valid JSON (RFC 8259): a \u0000 escape, and a lone surrogate.
+                "nul": b'"Msg=nul\\u0000here&httpResponse=502"',
+                "surrogate": b'"Msg=half \\ud800 pair"',
+                # Not UTF-8: Latin-1, stray bytes, an encoded surrogate.
+                "latin1": b'"Msg=caf\xe9 \xff\xfe&x=\xed\xa0\x80"',
+            }
+            sids = {}
+            for name, value in raw.items():
+                sids[name] = sim.add_alerts(SIM_ACCOUNT, [
+                    {"age": 0, "error_code": "11200", "raw": {"alert_text": value.hex()}}])[0]
+            agent = self.agent(sim)
+            p = agent.once()
+            self.assertOk(p)
+            self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
+            text = dict(agent.query("SELECT sid, alert_text FROM alerts WHERE sid IN (?, ?, ?)",
+                                    *sids.values()))
+            self.assertEqual(text[sids["nul"]], "Msg=nul\ufffdhere&httpResponse=502")
+            self.assertEqual(text[sids["surrogate"]], "Msg=half \ufffd pair")
+            self.assertEqual(text[sids["latin1"]],
+                             b"Msg=caf\xe9 \xff\xfe&x=\xed\xa0\x80".decode("utf-8", "replace"))
+            lines = p.stderr.strip().splitlines()
+            self.assertEqual(len(lines), 1, p.stderr)
+            self.assertIn("stored a page with 8 invalid UTF-8 sequences", lines[0])
+            # The watermark moved past them: the next poll is incremental.
+            newest = agent.query("SELECT max(date_created) FROM alerts")[0][0]
+            mark = agent.query("SELECT watermark FROM sync_state")[0][0]
+            self.assertIsNotNone(mark)
+            self.assertGreaterEqual(mark, newest)
+            self.assertOk(agent.once())
 
 
 if __name__ == "__main__":

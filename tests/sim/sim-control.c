@@ -201,6 +201,48 @@ static int sid_cmp(const void *x, const void *y)
 	              16);
 }
 
+/*
+ * The "raw" member of an added alert: field name -> hex of the bytes to
+ * paste as that field's JSON value (invalid JSON or UTF-8 included, so a
+ * test can serve what no JSON encoder would write). No NUL bytes.
+ */
+static const char *parse_raw(json_t *raw, struct pending *p)
+{
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(raw))
+		return "raw must be an object of field: hex";
+	json_object_foreach(raw, key, val)
+	{
+		const char *hex = json_string_value(val);
+		size_t n = hex ? strlen(hex) / 2 : 0;
+		uint8_t *bytes;
+		int f;
+
+		for (f = 0; f < SIM_F_COUNT; f++)
+			if (strcmp(key, sim_field_names[f]) == 0)
+				break;
+		if (f == SIM_F_COUNT || f == SIM_F_ERROR_CODE)
+			return "raw: unknown alert field (error_code cannot be raw)";
+		if (!hex || !n || strlen(hex) % 2)
+			return "raw: values must be non-empty hex strings";
+		bytes = xmalloc(n + 1);
+		if (sim_parse_hex(hex, bytes, n) < 0 || memchr(bytes, 0, n)) {
+			free(bytes);
+			return "raw: values must be hex, without 00 bytes";
+		}
+		bytes[n] = 0;
+		free(p->ex.field[f]);
+		p->ex.field[f] = (char *)bytes;
+		p->has_ex = true;
+		p->ex.given |= 1u << f;
+		p->ex.is_raw |= 1u << f;
+		p->ex.is_null &= ~(1u << f);
+	}
+	return NULL;
+}
+
 /* Parses one alert object into @p; returns an error message or NULL. */
 static const char *parse_alert(json_t *o, int64_t now, uint64_t *rnd, struct pending *p)
 {
@@ -250,6 +292,14 @@ static const char *parse_alert(json_t *o, int64_t now, uint64_t *rnd, struct pen
 			}
 			continue;
 		}
+		if (strcmp(key, "raw") == 0) {
+			/* {"field": "hex"}: the bytes of the field's JSON value, valid or not. */
+			const char *err = parse_raw(val, p);
+
+			if (err)
+				return err;
+			continue;
+		}
 		if (strcmp(key, "log_level") == 0) {
 			v = json_string_value(val);
 			level = v ? sim_level_parse(v) : SIM_LEVEL_NONE;
@@ -264,6 +314,9 @@ static const char *parse_alert(json_t *o, int64_t now, uint64_t *rnd, struct pen
 			return "unknown alert field";
 		p->has_ex = true;
 		p->ex.given |= 1u << f;
+		p->ex.is_raw &= ~(1u << f);
+		free(p->ex.field[f]); /* a "raw" one given before */
+		p->ex.field[f] = NULL;
 		if (json_is_null(val)) {
 			p->ex.is_null |= 1u << f;
 		} else if (json_is_string(val)) {

@@ -213,6 +213,8 @@ static bool put_given(struct buf *b, const struct sim_extra *e, enum sim_field f
 		return false;
 	if (e->is_null & (1u << f))
 		ADD(b, "null");
+	else if (e->is_raw & (1u << f))
+		buf_adds(b, e->field[f]);
 	else
 		buf_json_strz(b, e->field[f]);
 	return true;

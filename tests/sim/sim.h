@@ -116,6 +116,7 @@ struct sim_extra {
 	char *field[SIM_F_COUNT]; /* NULL: not given (or JSON null, see is_null) */
 	uint32_t given;           /* bit per enum sim_field */
 	uint32_t is_null;         /* bit per enum sim_field: given as JSON null */
+	uint32_t is_raw;          /* bit per enum sim_field: field[] is JSON text, pasted as is */
 	int64_t generated;        /* date_generated, valid when has_generated */
 	int64_t updated;          /* date_updated, valid when has_updated */
 	bool has_generated;

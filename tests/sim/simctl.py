@@ -184,7 +184,9 @@ class Sim:
         return self.ctl("POST", "accounts", {"sid": sid, "token": token, "api_keys": keys})
 
     def add_alerts(self, account_sid, alerts):
-        """alerts: list of dicts with any alert fields (plus "age" seconds). Returns sids."""
+        """alerts: list of dicts with any alert fields (plus "age" seconds, and "raw":
+        {field: bytes.hex()} for a field whose JSON value is served byte for byte,
+        e.g. invalid UTF-8). Returns sids."""
         return self.ctl("POST", "alerts", {"account_sid": account_sid, "alerts": alerts})["sids"]
 
     def generate(self, account_sid, count, days=30, seed=None):

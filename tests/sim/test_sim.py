@@ -282,6 +282,20 @@ class ListShape(Base):
             conn.close()
 
 
+class RawFields(Base):
+    def test_raw_field_bytes_are_served_as_given(self):
+        raw = b'"caf\xe9 \\u0000"'
+        sid = self.sim.add_alerts(ACC_A[0], [{"age": 5, "raw": {"response_body": raw.hex()}}])[0]
+        status, _, body = self.sim.get("/v1/Alerts/" + sid, auth=ACC_A)
+        self.assertEqual(status, 200)
+        self.assertIn(b'"response_body":' + raw, body)
+        # Refused: odd or non-hex digits, a NUL byte, unknown or numeric fields.
+        for bad in ({"response_body": "2"}, {"response_body": "zz"},
+                    {"response_body": "2200"}, {"nope": "22"}, {"error_code": "31"}):
+            with self.subTest(raw=bad), self.assertRaises(SimError):
+                self.sim.add_alerts(ACC_A[0], [{"age": 5, "raw": bad}])
+
+
 class Auth(Base):
     def test_wrong_token_no_auth_garbage(self):
         for auth_hdr in (basic_auth(ACC_A[0], "nope"), None, "Basic !!!", "Bearer x",

@@ -17,11 +17,15 @@
 #include "util.h"
 
 #define SECRET "s3cr3t-token-value"
+/* The instance the scripted server says is gone. */
+#define SID(c) "NO" c "0000000000000000000000000000000"
+#define GONE_SID "NO40400000000000000000000000000000"
 
 struct reply {
 	unsigned status;
 	const char *body;
 	const char *retry_after;
+	const char *location;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,10 +67,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	/* Instances: /v1/Alerts/NO404 is gone, others echo their sid. */
 	if (strncmp(url, "/v1/Alerts/NO", 13) == 0) {
 		static char body[128];
-		bool gone = strcmp(url + 11, "NO404") == 0;
+		bool gone = strcmp(url + 11, GONE_SID) == 0;
+		/* This one answers with another alert's instance. */
+		bool other = strcmp(url + 11, SID("e")) == 0;
 
 		snprintf(body, sizeof(body), "{\"sid\": \"%s\", \"date_created\": \"2025-01-01\"}",
-			 url + 11);
+		         other ? SID("f") : url + 11);
 		r.status = gone ? 404 : 200;
 		r.body = gone ? "{\"code\": 20404, \"message\": \"not found\"}" : body;
 		resp = MHD_create_response_from_buffer(strlen(r.body), (void *)r.body,
@@ -79,6 +85,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 					       MHD_RESPMEM_PERSISTENT);
 	if (r.retry_after)
 		MHD_add_response_header(resp, "Retry-After", r.retry_after);
+	if (r.location)
+		MHD_add_response_header(resp, "Location", r.location);
 	ret = MHD_queue_response(c, r.status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -130,6 +138,85 @@ static int count_calls(json_t *obj, void *arg)
 
 	(*n)++;
 	return json_is_string(json_object_get(obj, "sid")) ? 0 : -EINVAL;
+}
+
+/* One URL against one api_base: 0 allowed, -EPERM refused, with a reason either way. */
+static void check_url(const char *base, const char *url, int want, const char *why_has)
+{
+	char why[256] = "";
+	int r = monitor_url_check(base, url, why, sizeof(why));
+
+	CHECK_INT(r, want);
+	if (r != want)
+		fprintf(stderr, "  api_base %s, URL \"%s\": %s\n", base, url, why);
+	if (why_has)
+		CHECK(strstr(why, why_has));
+}
+
+/* The attack URLs: every way a next_page_url could send the credentials elsewhere. */
+static void test_url_check(void)
+{
+	const char *tw = "https://monitor.twilio.com";
+
+	/* The same origin, however it is spelled. */
+	check_url(tw, "https://monitor.twilio.com/v1/Alerts?Page=1&PageToken=PAx", 0, NULL);
+	check_url(tw, "https://monitor.twilio.com", 0, NULL);
+	check_url(tw, "HTTPS://MONITOR.Twilio.COM/v1/Alerts", 0, NULL);
+	check_url(tw, "https://monitor.twilio.com:443/v1/Alerts", 0, NULL);
+	check_url("https://monitor.twilio.com:443", "https://monitor.twilio.com/v1/Alerts", 0,
+	          NULL);
+	check_url(tw, "https://monitor.twilio.com/v1/Alerts#@evil.example", 0, NULL);
+	/* libcurl decodes the host and connects to the decoded name: the same one. */
+	check_url(tw, "https://monitor%2etwilio.com/v1/Alerts", 0, NULL);
+
+	/* IPv6 zone id: libcurl connects to [::1], our old parser saw "...twilio.com". */
+	check_url(tw, "https://[::1%25.twilio.com]:9443/v1/Alerts?Page=1", -EPERM, "zone id");
+	check_url("http://[::1]:8080", "http://[::1%25lo]:8080/v1/Alerts", -EPERM, "zone id");
+	/* Userinfo, with or without a backslash before the '@'. */
+	check_url(tw, "https://monitor.twilio.com@evil.example/v1/Alerts", -EPERM, "user name");
+	check_url(tw, "https://monitor.twilio.com\\@evil.example/", -EPERM, "user name");
+	check_url(tw, "https://u:p@monitor.twilio.com/v1/Alerts", -EPERM, "user name");
+	check_url(tw, "https://:p@monitor.twilio.com/v1/Alerts", -EPERM, "user name");
+	check_url(tw, "https://monitor.twilio.com\\evil.example/", -EPERM, NULL);
+	/* Other hosts: suffixes, a trailing dot, other Twilio hosts, encoded dots, IP literals. */
+	check_url(tw, "https://monitor.twilio.com.evil.example/v1/Alerts", -EPERM, NULL);
+	check_url(tw, "https://monitor%2etwilio.com%2eevil.example/", -EPERM, "evil.example");
+	check_url(tw, "https://monitor.twilio.com./v1/Alerts", -EPERM, "monitor.twilio.com.:443");
+	check_url(tw, "https://api.twilio.com/v1/Alerts", -EPERM, "https://api.twilio.com:443");
+	check_url(tw, "https://evil.example#@monitor.twilio.com/", -EPERM, "evil.example");
+	check_url(tw, "https://evil.example?@monitor.twilio.com/", -EPERM, "evil.example");
+	check_url(tw, "https://[::1]/v1/Alerts", -EPERM, "[::1]");
+	check_url(tw, "https://127.0.0.1/v1/Alerts", -EPERM, NULL);
+	check_url(tw, "https://m\xc3\xb6nitor.twilio.com/", -EPERM, NULL);
+	/* Ports: explicit default is the same, anything else is not. */
+	check_url(tw, "https://monitor.twilio.com:8443/v1/Alerts", -EPERM, ":8443");
+	check_url("https://monitor.twilio.com:8443", "https://monitor.twilio.com/", -EPERM, ":443");
+	/* Downgrade and other schemes. */
+	check_url(tw, "http://monitor.twilio.com/v1/Alerts", -EPERM,
+	          "http://monitor.twilio.com:80");
+	check_url(tw, "http://monitor.twilio.com:443/v1/Alerts", -EPERM, NULL);
+	check_url("http://127.0.0.1:8080", "https://127.0.0.1:8080/v1/Alerts", -EPERM, NULL);
+	check_url(tw, "ftp://monitor.twilio.com/v1/Alerts", -EPERM, NULL);
+	check_url(tw, "file:///etc/passwd", -EPERM, NULL);
+	/* Relative references are not fetched against anything. */
+	check_url(tw, "//evil.example/v1/Alerts", -EPERM, NULL);
+	check_url(tw, "/v1/Alerts?Page=1", -EPERM, NULL);
+	check_url(tw, "monitor.twilio.com/v1/Alerts", -EPERM, NULL);
+	check_url(tw, "", -EPERM, NULL);
+	/* Whitespace and control characters anywhere. */
+	check_url(tw, " https://monitor.twilio.com/v1/Alerts", -EPERM, NULL);
+	check_url(tw, "https://monitor.twilio.com /v1/Alerts", -EPERM, NULL);
+	check_url(tw, "https://monitor.twilio.com/v1/Alerts?a b", -EPERM, NULL);
+	check_url(tw, "https://monitor.twilio.com/v1/Alerts\n", -EPERM, NULL);
+	check_url(tw, "https://monitor.twilio.com\r\nHost: evil/", -EPERM, NULL);
+	check_url(tw, "https://monitor.twilio.com%00.evil.example/", -EPERM, NULL);
+	/* A loopback simulator, as the tests configure it. */
+	check_url("http://127.0.0.1:8080", "http://127.0.0.1:8080/v1/Alerts?Page=2", 0, NULL);
+	check_url("http://127.0.0.1:8080", "http://127.0.0.1:8081/v1/Alerts", -EPERM, NULL);
+	check_url("http://127.0.0.1:8080", "http://localhost:8080/v1/Alerts", -EPERM, NULL);
+	check_url("http://[::1]:8080", "http://[0:0::1]:8080/v1/Alerts", 0, NULL);
+	/* An api_base libcurl cannot read allows nothing. */
+	check_url("https://exa mple.com", "https://exa mple.com/", -EPERM, "api_base");
 }
 
 int main(void)
@@ -287,6 +374,32 @@ int main(void)
 	CHECK_INT(monitor_get_json(m, url, &j), -ENOENT);
 
 	/* Credentials never go to another host. */
+	{
+		/* Twilio's own host as api_base: the zone id leak of issue 10, and others. */
+		struct config_account tw = account("https://monitor.twilio.com");
+		struct monitor *mt = NULL;
+		char leak[128];
+
+		CHECK_INT(monitor_create(&tw, 5, 0, &stop, &mt), 0);
+		/* libcurl would connect to [::1] on this closed port: refused before that. */
+		snprintf(leak, sizeof(leak), "https://[::1%%25.twilio.com]:%u/v1/Alerts?Page=1",
+		         info->port);
+		CHECK_INT(monitor_get_json(mt, leak, &j), -EPROTO);
+		CHECK(strstr(monitor_error(mt), "refusing to send account test's credentials"));
+		CHECK(strstr(monitor_error(mt), "zone id"));
+		CHECK(strstr(monitor_error(mt), SECRET) == NULL);
+		CHECK_INT(monitor_get_json(mt, "https://evil.twilio.com/v1/Alerts", &j), -EPROTO);
+		CHECK(strstr(monitor_error(mt), "https://evil.twilio.com:443"));
+		monitor_destroy(mt);
+	}
+	test_url_check();
+	/* A redirect is an answer, never followed (with or without the credentials). */
+	set_script((struct reply[]){{302, "{}", NULL, "/v1/Elsewhere"}}, 1);
+	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
+	CHECK_INT(requests, 1);
+	CHECK_STR(last_url, "/v1/Alerts");
+	CHECK(strstr(monitor_error(m), "HTTP 302"));
+	/* The same on the wire: nothing reaches even a server on the right address. */
 	set_script(NULL, 0);
 	CHECK_INT(monitor_get_json(m, "http://127.0.0.2:1/v1/Alerts", &j), -EPROTO);
 	CHECK(strstr(monitor_error(m), "refusing"));
@@ -308,11 +421,20 @@ int main(void)
 
 	/* Instances in parallel; a 404 is skipped. */
 	{
-		const char *sids[] = {"NO1", "NO2", "NO404", "NO3", "NO4", "NO5", "NO6"};
+		const char *sids[] = {SID("1"), SID("2"), GONE_SID, SID("3"),
+		                      SID("4"), SID("5"), SID("6")};
+		/* Not sids: skipped with a warning, never a request, never the end of the others.
+		 */
+		const char *mixed[] = {"NO1 2", SID("a"), "../../evil", SID("b"),
+		                       "",      SID("c"), SID("e")};
 
 		set_script(NULL, 0);
 		CHECK_INT(monitor_fetch_many(m, sids, ARRAY_SIZE(sids), count_calls, &calls), 0);
 		CHECK_INT(calls, 6);
+		calls = 0;
+		CHECK_INT(monitor_fetch_many(m, mixed, ARRAY_SIZE(mixed), count_calls, &calls), 0);
+		CHECK_INT(calls, 3);
+		CHECK_INT(requests, 11);
 	}
 	monitor_destroy(m);
 	m = NULL;

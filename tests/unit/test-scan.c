@@ -674,7 +674,8 @@ static void test_differential(void)
 		r = scan_diff(o.p, o.len);
 		if (r == SCAN_DIFF_ACCEPTED)
 			accepted++;
-		if (r == SCAN_DIFF_MISMATCH || !scan_roundtrip(o.p, o.len)) {
+		if (r == SCAN_DIFF_MISMATCH || !scan_roundtrip(o.p, o.len) ||
+		    !scan_repair_diff(o.p, o.len)) {
 			if (mismatches++ < 3)
 				fprintf(stderr, "mismatch on: %s\n", o.p);
 		}
@@ -685,8 +686,89 @@ static void test_differential(void)
 	free(o.p);
 }
 
+/* scan_repair of @in must give @want (@fixed replacements). */
+static void repaired(const char *in, size_t len, const char *want, int fixed)
+{
+	struct strbuf out;
+	int r;
+
+	strbuf_init(&out, 3 * len + 16);
+	r = scan_repair(in, len, &out);
+	CHECK_INT(r, fixed);
+	CHECK_INT(out.len, strlen(want));
+	if (r != fixed || out.len != strlen(want) || memcmp(out.buf, want, out.len) != 0) {
+		CHECK(false);
+		fprintf(stderr, "  repair of \"%.*s\": \"%s\"\n", (int)len, in, out.buf);
+	}
+	CHECK(out.buf && out.buf[out.len] == '\0');
+	CHECK(scan_repair_diff(in, len));
+	strbuf_finish(&out);
+}
+
+#define REPAIRED(in, want, n) repaired(in, sizeof(in) - 1, want, n)
+#define FFFD "\xEF\xBF\xBD"
+
+static void test_repair(void)
+{
+	static const char page[] =
+	        "{\"alerts\": [{\"sid\": \"NO1\", \"date_created\": \"2025-01-01T00:00:00Z\", "
+	        "\"alert_text\": \"Msg=a\\u0000b&x=\xff\"}, "
+	        "{\"sid\": \"NO2\", \"date_created\": \"2025-01-01T00:00:00Z\", "
+	        "\"alert_text\": \"Msg=ok\"}], \"meta\": {\"key\": \"alerts\"}}";
+	struct strbuf out;
+	const char *next;
+	size_t n;
+	char *buf;
+
+	/* Nothing to mend: an exact copy, also of the empty text. */
+	REPAIRED("{\"a\": \"caf\xc3\xa9 \xf0\x9f\x98\x80 \\ud83d\\ude00 \\u00e9\"}",
+	         "{\"a\": \"caf\xc3\xa9 \xf0\x9f\x98\x80 \\ud83d\\ude00 \\u00e9\"}", 0);
+	REPAIRED("", "", 0);
+	/* \u0000 and lone surrogates become \uFFFD, of the same length. */
+	REPAIRED("\"a\\u0000b\"", "\"a\\uFFFDb\"", 1);
+	REPAIRED("\"\\ud800x\\udc00\"", "\"\\uFFFDx\\uFFFD\"", 2);
+	REPAIRED("\"\\uD800\\uD800\\uDC00\"", "\"\\uFFFD\\uD800\\uDC00\"", 1);
+	REPAIRED("\"\\ud800\\u0041\"", "\"\\uFFFD\\u0041\"", 1);
+	REPAIRED("\"\\ud800", "\"\\uFFFD", 1);
+	/* An escaped backslash before "u0000" is not an escape. */
+	REPAIRED("\"\\\\u0000\"", "\"\\\\u0000\"", 0);
+	REPAIRED("\"\\\\\\u0000\"", "\"\\\\\\uFFFD\"", 1);
+	/* Ill-formed UTF-8: one U+FFFD per maximal subpart (as Python's "replace"). */
+	REPAIRED("\"caf\xe9 \"", "\"caf" FFFD " \"", 1);
+	REPAIRED("\"\xff\xfe\"", "\"" FFFD FFFD "\"", 2);
+	REPAIRED("\"\xed\xa0\x80\"", "\"" FFFD FFFD FFFD "\"", 3); /* a surrogate */
+	REPAIRED("\"\xc0\xaf\"", "\"" FFFD FFFD "\"", 2);          /* overlong */
+	REPAIRED("\"\xe2\x82\"", "\"" FFFD "\"", 1);               /* truncated */
+	REPAIRED("\"\xf0\x9f\x98x\"", "\"" FFFD "x\"", 1);
+	REPAIRED("\"\xf4\x90\x80\x80\"", "\"" FFFD FFFD FFFD FFFD "\"", 4); /* > U+10FFFF */
+	REPAIRED("\xe2\x82", FFFD, 1);
+	REPAIRED("\"\\\xff\"", "\"\\" FFFD "\"", 1);
+	/* Outside strings it stays invalid JSON: nothing becomes acceptable by accident. */
+	REPAIRED("{\xff: 1}", "{" FFFD ": 1}", 1);
+
+	/* A page with such an alert: after the repair both alerts scan, strings mended. */
+	refuse(page);
+	strbuf_init(&out, 3 * sizeof(page));
+	CHECK_INT(scan_repair(page, sizeof(page) - 1, &out), 2);
+	CHECK_INT(scan(out.buf, &n, &next, &buf), 0);
+	CHECK_INT(n, 2);
+	CHECK(items[0].skip == NULL);
+	CHECK_STR(items[0].alert.alert_text, "Msg=a" FFFD "b&x=" FFFD);
+	CHECK_STR(items[0].alert.msg, "a" FFFD "b");
+	CHECK_STR(items[1].alert.alert_text, "Msg=ok");
+	CHECK_INT(scan_diff(out.buf, out.len), SCAN_DIFF_ACCEPTED);
+	scan_items_finish(items, n);
+	free(buf);
+	/* The output's cap: a clean error, no partial success. */
+	strbuf_finish(&out);
+	strbuf_init(&out, 8);
+	CHECK_INT(scan_repair(page, sizeof(page) - 1, &out), -EMSGSIZE);
+	strbuf_finish(&out);
+}
+
 int main(void)
 {
+	test_repair();
 	test_full_page();
 	test_shapes();
 	test_refusals();

@@ -176,6 +176,16 @@ static void test_strbuf(void)
 	CHECK_INT(util_hexval('a'), 10);
 	CHECK_INT(util_hexval('F'), 15);
 	CHECK_INT(util_hexval('g'), -1);
+	/* SIDs: the two letters, then exactly 32 hex digits. */
+	CHECK(util_is_sid("NO0123456789abcdefABCDEF0123456789", "NO"));
+	CHECK(!util_is_sid("NO0123456789abcdefABCDEF0123456789", "AC"));
+	CHECK(!util_is_sid("no0123456789abcdefABCDEF0123456789", "NO"));
+	CHECK(!util_is_sid("NO0123456789abcdefABCDEF012345678", "NO"));
+	CHECK(!util_is_sid("NO0123456789abcdefABCDEF01234567890", "NO"));
+	CHECK(!util_is_sid("NO0123456789abcdefABCDEF 123456789", "NO"));
+	CHECK(!util_is_sid("NO0123456789abcdefABCDEFg123456789", "NO"));
+	CHECK(!util_is_sid("", "NO"));
+	CHECK(!util_is_sid(NULL, "NO"));
 }
 
 static void test_form(void)
