@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The sync engine. A run queries StartDate = watermark - overlap as one
- * open-ended query; a first run (or a query that reaches Twilio's cap)
- * walks the window in time slices, oldest first, so every finished slice
+ * open-ended query; a first run, one resuming an unfinished backfill, or a
+ * query that reaches Twilio's cap walks the window in time slices, oldest
+ * first, so every finished slice
  * can move the watermark. Rows are upserted by sid, several pages to a
  * transaction; the watermark moves in the transaction of a slice's last
  * rows, so a crash at any point loses nothing and duplicates nothing.
@@ -499,6 +500,16 @@ int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
 				  acct->name, (long long)((y.now - oldest) / 86400));
 			backfill = true;
 		}
+		/*
+		 * A backfill (or a catch-up) that did not finish resumes slice by slice,
+		 * oldest first: one open query pages newest first and moves the
+		 * watermark only at its very end, so runs dying every few pages never
+		 * would. After a poll that succeeded, an old watermark is a quiet
+		 * account, and keeps its one request.
+		 */
+		if (st.watermark < y.now - POLL_SLICE_MAX &&
+		    (!st.last_success || st.last_success < st.last_attempt))
+			backfill = true;
 		if (start < oldest)
 			start = oldest;
 	}
