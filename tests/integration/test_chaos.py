@@ -43,7 +43,7 @@ BACK_MAX = 240      # how far Twilio's clock may step back behind its peak (s)
 # 15-minute margin at the far end of the 30-day window, a first backfill is
 # refused for ever (test_faults.py test_backfill_with_the_clock_behind_twilio,
 # an expected failure until the window follows Twilio's Date header);
-# CHAOS_STEP_MAX=7200 shows it here.
+# CHAOS_STEP_MAX=7200 CHAOS_SEED=3 shows it here.
 STEP_MAX = int(os.environ.get("CHAOS_STEP_MAX", "600"))
 THRESHOLD = 4
 WINDOW = 86400      # the trigger's window: every alert of the test is inside it
