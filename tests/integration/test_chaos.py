@@ -48,8 +48,8 @@ STEP_MAX = int(os.environ.get("CHAOS_STEP_MAX", "600"))
 THRESHOLD = 4
 WINDOW = 86400      # the trigger's window: every alert of the test is inside it
 CODES = ["11200", "11205", "12300", "13227"]
-EXITS = {0, 69, 75}
-STEPS = 40          # moments per agent life at which alerts may arrive  # ok, Twilio unavailable after retries, undelivered notification
+EXITS = {0, 69, 75}  # ok, Twilio unavailable after retries, undelivered notification
+STEPS = 40          # moments per agent life at which alerts may arrive
 
 
 def epoch(text):
