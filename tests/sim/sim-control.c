@@ -18,8 +18,8 @@
 #define GENERATE_CAP 20000000       /* alerts in one generate call */
 
 static const char *const fault_names[] = {
-        [SIM_FAULT_429] = "429",     [SIM_FAULT_500] = "500", [SIM_FAULT_503] = "503",
-        [SIM_FAULT_SLOW] = "slow",   [SIM_FAULT_CUT] = "cut", [SIM_FAULT_BADJSON] = "badjson",
+        [SIM_FAULT_429] = "429",     [SIM_FAULT_500] = "500",   [SIM_FAULT_503] = "503",
+        [SIM_FAULT_SLOW] = "slow",   [SIM_FAULT_CUT] = "cut",   [SIM_FAULT_BADJSON] = "badjson",
         [SIM_FAULT_RESET] = "reset", [SIM_FAULT_STEP] = "step", [SIM_FAULT_LATE] = "late",
 };
 
