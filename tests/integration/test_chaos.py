@@ -47,7 +47,9 @@ BACK_MAX = 240      # how far Twilio's clock may step back behind its peak (s)
 STEP_MAX = int(os.environ.get("CHAOS_STEP_MAX", "600"))
 THRESHOLD = 4
 WINDOW = 86400      # the trigger's window: every alert of the test is inside it
-CODES = ["11200", "11205", "12300", "13227"]
+# Error codes of the test's alerts: the pool grows as the run goes on, so that
+# groups reach the threshold (and notify) all through it, not only at first.
+CODES = ["11200", "11205", "12300", "13227"] + [str(70000 + i) for i in range(56)]
 EXITS = {0, 69, 75}  # ok, Twilio unavailable after retries, undelivered notification
 STEPS = 40          # moments per agent life at which alerts may arrive
 
@@ -63,6 +65,7 @@ class Script:
         self.rnd = random.Random(seed)
         self.offset = 0  # Twilio's clock minus the real one, as scripted
         self.peak = 0
+        self.lives = 0
 
     def fault(self):
         r = self.rnd
@@ -106,6 +109,7 @@ class Script:
         """One agent's life, drawn whole up front (a fixed number of draws), so
         that the script of a seed does not depend on how fast the machine is."""
         r = self.rnd
+        self.lives += 1
         plan = {"faults": [self.fault() for _ in range(r.randint(1, 6))],
                 "mode": r.choice(["once", "once", "run"]),
                 "life": r.uniform(0.05, 4.0),
@@ -120,7 +124,7 @@ class Script:
 
     def new_alerts(self):
         r = self.rnd
-        code = r.choice(CODES)
+        code = r.choice(CODES[:min(len(CODES), 3 + self.lives // 3)])
         return [{"error_code": code, "age": r.randint(0, LATE_MAX),
                  "log_level": "error", "alert_text": "Msg=chaos&httpResponse=502"}
                 for _ in range(r.randint(1, 2))]
