@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The sync engine. A run queries StartDate = watermark - overlap as one
- * open-ended query; a first run (or a query that reaches Twilio's cap)
- * walks the window in time slices, oldest first, so every finished slice
+ * open-ended query; a first run, one resuming an unfinished backfill, or a
+ * query that reaches Twilio's cap walks the window in time slices, oldest
+ * first, so every finished slice
  * can move the watermark. Rows are upserted by sid, several pages to a
  * transaction; the watermark moves in the transaction of a slice's last
  * rows, so a crash at any point loses nothing and duplicates nothing.
@@ -640,10 +641,27 @@ again:
 			          (y.now - oldest) / 86400 == 1 ? "" : "s");
 			backfill = true;
 		}
+		/*
+		 * A backfill (or a catch-up) that did not finish resumes slice by slice,
+		 * oldest first: one open query pages newest first and moves the
+		 * watermark only at its very end, so runs dying every few pages never
+		 * would. After a poll that succeeded, an old watermark is a quiet
+		 * account, and keeps its one request.
+		 */
+		if (st.watermark < y.now - POLL_SLICE_MAX &&
+		    (!st.last_success || st.last_success < st.last_attempt))
+			backfill = true;
 		if (start < oldest)
 			start = oldest;
 	}
 	r = sync_window(&y, start, backfill, cap);
+	/*
+	 * An error answer tells Twilio's clock too: with the local clock behind,
+	 * the first query's StartDate is refused as older than 30 days (400), and
+	 * only a window planned by Twilio's time gets past it.
+	 */
+	if (r < 0 && r != -ESTALE && r != -EINTR && !y.skew_applied && check_clock(&y) == -ESTALE)
+		r = -ESTALE;
 	if (r == -ESTALE) {
 		/*
 		 * The first page told that the local clock is off: nothing was

@@ -48,7 +48,10 @@ class DetailsTest(AgentTest):
             sim.generate(SIM_ACCOUNT, 50, days=1, seed=32)
             agent = self.agent(sim)
             self.assertOk(agent.once())
-            self.assertFalse(any(r["path"].startswith("/v1/Alerts/") for r in sim.requests()))
+            self.assertEqual(agent.count(), 50)
+            paths = [r["path"] for r in sim.requests()]
+            self.assertTrue([p for p in paths if p.startswith("/v1/Alerts?")], paths)
+            self.assertEqual([p for p in paths if p.startswith("/v1/Alerts/")], [])
             self.assertEqual(agent.query("SELECT count(*) FROM alerts WHERE request_variables IS NOT NULL")[0][0], 0)
 
     def test_invalid_utf8_in_an_instance_is_mended(self):

@@ -115,6 +115,8 @@ class DefaultConfigTest(AgentTest):
     def test_every_key_is_explained(self):
         keys = config_keys()
         self.assertEqual(set(TABLES.values()) - set(keys), set(), "key tables not found in config.c")
+        self.assertEqual([k for k, names in keys.items() if not names], [],
+                         "key tables whose keys the pattern did not find")
         conf = sections(read(DEFAULT_CONF), r"^#?\[(agent|account|trigger|notify)\b")
         man = sections(read(os.path.join(PACKAGING, "man", "twilio-alertd.conf.5.scd")),
                        r"^# \[(agent|account|trigger|notify)\b")

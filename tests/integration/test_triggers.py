@@ -321,8 +321,8 @@ class TriggerTest(AgentTest):
                 self.assertEqual(len(set(keys)), 3, "once each by idempotency key")
                 self.assertEqual([k.split("/")[1] for k in keys], ["11200", "11205", "13227"],
                                  "in the order they happened")
-                self.assertTrue(all(login == (b"alerts", PASSWORD.encode())
-                                    for login in smtp.logins))
+                self.assertEqual(set(smtp.logins), {(b"alerts", PASSWORD.encode())},
+                                 "every session logged in, with the right password")
                 # The body's sqlite3 command really lists the group's alerts.
                 body = email.message_from_bytes(smtp.messages[2][2],
                                                 policy=email.policy.default).get_content()
@@ -372,7 +372,7 @@ class TriggerTest(AgentTest):
             force_due(agent)
             self.assertOk(agent.once())
             self.assertEqual(len(hook.requests), 3)
-            self.assertTrue(all(r["signature_ok"] for r in hook.requests))
+            self.assertEqual([r["signature_ok"] for r in hook.requests], [True] * 3)
             bodies = [json.loads(r["body"]) for r in hook.requests]
             self.assertEqual(bodies[0], bodies[1], "a retry sends the same body")
             self.assertEqual({b["group"] for b in bodies}, {"CA" + "1" * 32, "CA" + "2" * 32})

@@ -18,9 +18,9 @@
 #define GENERATE_CAP 20000000       /* alerts in one generate call */
 
 static const char *const fault_names[] = {
-        [SIM_FAULT_429] = "429",     [SIM_FAULT_500] = "500", [SIM_FAULT_503] = "503",
-        [SIM_FAULT_SLOW] = "slow",   [SIM_FAULT_CUT] = "cut", [SIM_FAULT_BADJSON] = "badjson",
-        [SIM_FAULT_RESET] = "reset",
+        [SIM_FAULT_429] = "429",     [SIM_FAULT_500] = "500",   [SIM_FAULT_503] = "503",
+        [SIM_FAULT_SLOW] = "slow",   [SIM_FAULT_CUT] = "cut",   [SIM_FAULT_BADJSON] = "badjson",
+        [SIM_FAULT_RESET] = "reset", [SIM_FAULT_STEP] = "step", [SIM_FAULT_LATE] = "late",
 };
 
 const char *sim_fault_name(enum sim_fault_type t)
@@ -420,14 +420,17 @@ static void list_sids(struct sim *s, const struct sim_request *rq, struct sim_re
 {
 	struct sim_account *a;
 	size_t lo, count = 0;
+	const char *v;
+	bool dates;
 
 	pthread_rwlock_rdlock(&s->lock);
 	a = account_arg(s, sim_request_arg(rq, "account_sid"), r);
 	if (!a)
 		goto out;
 	lo = sim_lower_bound(a, sim_now(s) - SIM_WINDOW_SECS, NULL);
+	dates = (v = sim_request_arg(rq, "dates")) && strcmp(v, "1") == 0;
 	r->status = 200;
-	buf_reserve(&r->body, (a->nrecs - lo) * 37 + 64);
+	buf_reserve(&r->body, (a->nrecs - lo) * (dates ? 60 : 37) + 64);
 	buf_adds(&r->body, "{\"sids\":[");
 	for (size_t i = a->nrecs; i > lo; i--, count++) {
 		if (count)
@@ -435,6 +438,17 @@ static void list_sids(struct sim *s, const struct sim_request *rq, struct sim_re
 		buf_adds(&r->body, "\"NO");
 		buf_hex(&r->body, a->recs[i - 1].sid, 16);
 		buf_addc(&r->body, '"');
+	}
+	/* ?dates=1: the date_created of each, in the same order (a test's oracle). */
+	if (dates) {
+		buf_adds(&r->body, "],\"dates\":[");
+		for (size_t i = a->nrecs; i > lo; i--) {
+			if (i != a->nrecs)
+				buf_addc(&r->body, ',');
+			buf_addc(&r->body, '"');
+			buf_iso8601(&r->body, a->recs[i - 1].created);
+			buf_addc(&r->body, '"');
+		}
 	}
 	buf_printf(&r->body, "],\"count\":%zu}", count);
 out:
@@ -525,8 +539,12 @@ static void faults_reply(struct sim *s, struct sim_reply *r)
 
 		if (f->type == SIM_FAULT_429 && f->retry_after >= 0)
 			json_object_set_new(o, "retry_after", json_integer(f->retry_after));
-		if (f->type == SIM_FAULT_SLOW)
+		if (f->ms > 0)
 			json_object_set_new(o, "ms", json_integer(f->ms));
+		if (f->type == SIM_FAULT_STEP)
+			json_object_set_new(o, "seconds", json_integer(f->seconds));
+		if (f->type == SIM_FAULT_LATE)
+			json_object_set_new(o, "age", json_integer(f->age));
 		json_array_append_new(arr, o);
 	}
 	reply_json(r, 200,
@@ -565,6 +583,32 @@ bool sim_fault_pop(struct sim *s, struct sim_fault *out)
 	return got;
 }
 
+int sim_add_late(struct sim *s, const char *account_sid, int64_t age)
+{
+	struct sim_account *a;
+	struct sim_rec rec = {0};
+	uint64_t rnd, w[2];
+
+	pthread_rwlock_wrlock(&s->lock);
+	a = sim_account_find(s, account_sid);
+	if (!a) {
+		pthread_rwlock_unlock(&s->lock);
+		return -ENOENT;
+	}
+	rnd = s->seed ^ sim_hash(a->sid, strlen(a->sid)) ^ (++s->generate_calls << 32);
+	do {
+		w[0] = sim_rand(&rnd);
+		w[1] = sim_rand(&rnd);
+		memcpy(rec.sid, w, 16);
+	} while (sim_find_alert(a, rec.sid) >= 0);
+	rec.created = sim_now(s) - age;
+	rec.extra = SIM_NO_EXTRA;
+	rec.level = sim_level_for(rec.sid, NULL);
+	sim_insert(a, &rec, 1);
+	pthread_rwlock_unlock(&s->lock);
+	return 0;
+}
+
 static void do_faults(struct sim *s, const struct sim_request *rq, struct sim_reply *r)
 {
 	json_t *j, *arr, *o;
@@ -593,17 +637,43 @@ static void do_faults(struct sim *s, const struct sim_request *rq, struct sim_re
 		struct sim_fault *f = &list[nlist];
 		json_t *c = json_object_get(o, "count"), *ra = json_object_get(o, "retry_after");
 
+		json_t *ms = json_object_get(o, "ms");
+
 		if (fault_type(json_object_get(o, "type"), &f->type) < 0) {
 			fail(r, 400,
-			     "fault type must be 429, 500, 503, slow, cut, badjson or reset");
+			     "fault type must be 429, 500, 503, slow, cut, badjson, reset, step or "
+			     "late");
 			goto out;
 		}
 		f->retry_after = json_is_integer(ra) ? (int)json_integer_value(ra) : -1;
-		f->ms = (int)json_integer_value(json_object_get(o, "ms"));
 		f->ratelimit_headers = json_is_true(json_object_get(o, "ratelimit_headers"));
-		if (f->type == SIM_FAULT_SLOW && (f->ms <= 0 || f->ms > 600000)) {
-			fail(r, 400, "slow faults need \"ms\": 1..600000");
+		/* Any fault may wait first: a slow 503, a reset after a stall. */
+		if ((ms && !json_is_integer(ms)) ||
+		    (ms && (json_integer_value(ms) < 0 || json_integer_value(ms) > 600000)) ||
+		    (f->type == SIM_FAULT_SLOW && (!ms || json_integer_value(ms) < 1))) {
+			fail(r, 400, "\"ms\" is 0..600000 (slow faults: 1..600000)");
 			goto out;
+		}
+		f->ms = ms ? (int)json_integer_value(ms) : 0;
+		if (f->type == SIM_FAULT_STEP) {
+			json_t *sec = json_object_get(o, "seconds");
+
+			if (!json_is_integer(sec) || json_integer_value(sec) < -SIM_WINDOW_SECS ||
+			    json_integer_value(sec) > SIM_WINDOW_SECS) {
+				fail(r, 400, "step faults need \"seconds\": -2592000..2592000");
+				goto out;
+			}
+			f->seconds = json_integer_value(sec);
+		}
+		if (f->type == SIM_FAULT_LATE) {
+			json_t *age = json_object_get(o, "age");
+
+			if (!json_is_integer(age) || json_integer_value(age) < 0 ||
+			    json_integer_value(age) > SIM_WINDOW_SECS) {
+				fail(r, 400, "late faults need \"age\": 0..2592000 seconds");
+				goto out;
+			}
+			f->age = json_integer_value(age);
 		}
 		total += c ? (size_t)json_integer_value(c) : 1;
 		if (c && (json_integer_value(c) < 1 || total > SIM_FAULT_CAP)) {

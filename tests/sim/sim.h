@@ -157,13 +157,17 @@ enum sim_fault_type {
 	SIM_FAULT_CUT,
 	SIM_FAULT_BADJSON,
 	SIM_FAULT_RESET,
+	SIM_FAULT_STEP, /* move the clock by `seconds`, then answer normally */
+	SIM_FAULT_LATE, /* answer normally, then add an alert dated `age` seconds ago */
 };
 
 struct sim_fault {
 	enum sim_fault_type type;
 	int retry_after;        /* seconds, -1: no Retry-After header */
-	int ms;                 /* delay of a slow fault */
+	int ms;                 /* delay before the reply (the whole point of "slow") */
 	bool ratelimit_headers; /* 429: also send X-RateLimit-* */
+	int64_t seconds;        /* step: clock change, may be negative */
+	int64_t age;            /* late: how far in the past the new alert is dated */
 };
 
 struct sim_logent {
@@ -295,6 +299,12 @@ void control_handle(struct sim *s, const struct sim_request *rq, struct sim_repl
 /* fault queue and request log, used by twilio-monitor-sim.c */
 bool sim_fault_pop(struct sim *s, struct sim_fault *out);
 const char *sim_fault_name(enum sim_fault_type t);
+/*
+ * sim_add_late - add one alert dated @age seconds before the sim clock to the
+ * account @account_sid (a "late" fault); takes sim.lock itself. Returns 0, or
+ * -ENOENT for an unknown account.
+ */
+int sim_add_late(struct sim *s, const char *account_sid, int64_t age);
 void sim_log_request(struct sim *s, const struct sim_request *rq, const struct sim_reply *r);
 
 #endif

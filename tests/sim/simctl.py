@@ -202,8 +202,19 @@ class Sim:
         """Sids of the account's alerts inside the 30-day window, newest first."""
         return self.ctl("GET", "alerts?account_sid=" + account_sid)["sids"]
 
+    def alert_dates(self, account_sid):
+        """{sid: date_created} of the account's alerts inside the 30-day window."""
+        got = self.ctl("GET", "alerts?dates=1&account_sid=" + account_sid)
+        return dict(zip(got["sids"], got["dates"]))
+
     def faults(self, faults):
-        """Queue faults, e.g. [{"type": "429", "retry_after": 1}, {"type": "reset"}]."""
+        """Queue faults for the next /v1/ requests, one each, in order, e.g.
+        [{"type": "429", "retry_after": 1}, {"type": "reset"}]. Types: 429, 500,
+        503, slow (needs "ms"), cut (half the announced body, then close), badjson,
+        reset (close without a reply), step ("seconds": move the sim clock and its
+        Date header, then answer), late ("age": answer, then add an alert dated
+        that many seconds ago to the requesting account). Any fault takes "ms",
+        a delay before it applies, and "count" to repeat it."""
         return self.ctl("POST", "faults", {"faults": list(faults)})
 
     def pending_faults(self):

@@ -5,6 +5,7 @@ Run: SIM_BIN=build/tests/sim/twilio-monitor-sim /usr/bin/python3 tests/sim/test_
 """
 
 import calendar
+import email.utils
 import http.client
 import json
 import os
@@ -692,6 +693,57 @@ class Faults(Base):
                 pass
         self.assertEqual(data, b"")
         self.assertEqual(self.sim.get("/v1/Alerts", auth=ACC_A)[0], 200)
+
+    def test_date_header_follows_the_clock(self):
+        status, hdrs, _ = self.sim.get("/v1/Alerts?PageSize=1", auth=ACC_A)
+        self.assertEqual(status, 200)
+        sent = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
+        self.assertLessEqual(abs(sent - self.sim.clock()["epoch"]), 5)
+        self.assertGreater(abs(sent - time.time()), 86400, "the sim clock, not the real one")
+
+    def test_step_moves_clock_and_date(self):
+        before = self.sim.clock()["epoch"]
+        self.sim.faults([{"type": "step", "seconds": 7200}, {"type": "step", "seconds": -600}])
+        self.assertEqual([(f["type"], f["seconds"]) for f in self.sim.pending_faults()],
+                         [("step", 7200), ("step", -600)])
+        status, hdrs, _ = self.sim.get("/v1/Alerts?PageSize=1", auth=ACC_A)
+        self.assertEqual(status, 200)
+        sent = email.utils.parsedate_to_datetime(hdrs["date"]).timestamp()
+        self.assertLessEqual(abs(sent - (before + 7200)), 5)
+        self.assertEqual(self.sim.get("/v1/Alerts?PageSize=1", auth=ACC_A)[0], 200)
+        self.assertLessEqual(abs(self.sim.clock()["epoch"] - (before + 6600)), 5)
+        self.sim.advance(-6600)
+
+    def test_late_alert_added_after_the_reply(self):
+        before = self.sim.alert_dates(ACC_A[0])
+        self.sim.faults([{"type": "late", "age": 240}])
+        status, body = self.get("/v1/Alerts?PageSize=1000")
+        self.assertEqual(status, 200)
+        self.assertEqual({a["sid"] for a in body["alerts"]}, set(before))
+        after = self.sim.alert_dates(ACC_A[0])
+        new = set(after) - set(before)
+        self.assertEqual(len(new), 1)
+        age = self.sim.clock()["epoch"] - parse_iso(after[new.pop()])
+        self.assertTrue(238 <= age <= 245, age)
+        self.assertEqual(self.sim.alert_dates(ACC_B[0]), {}, "the requesting account only")
+        self.assertEqual(self.sim.requests()[-1]["fault"], "late")
+
+    def test_delay_before_any_fault(self):
+        self.sim.faults([{"type": "503", "ms": 600}])
+        t0 = time.monotonic()
+        self.assertEqual(self.sim.get("/v1/Alerts", auth=ACC_A)[0], 503)
+        self.assertGreaterEqual(time.monotonic() - t0, 0.55)
+        for bad in ({"type": "slow"}, {"type": "cut", "ms": -1}, {"type": "step"},
+                    {"type": "late", "age": "x"}, {"type": "step", "seconds": 10 ** 9}):
+            with self.assertRaises(SimError, msg=bad):
+                self.sim.faults([bad])
+        self.assertEqual(self.sim.pending_faults(), [])
+
+    def test_alert_dates_match_the_api(self):
+        dates = self.sim.alert_dates(ACC_A[0])
+        alerts, _ = page_all(self.sim, "/v1/Alerts?PageSize=1000", ACC_A)
+        self.assertGreater(len(alerts), 0)
+        self.assertEqual(dates, {a["sid"]: a["date_created"] for a in alerts})
 
     def test_request_log(self):
         self.sim.faults([{"type": "503"}])

@@ -15,8 +15,8 @@
  *   + date_created as 16 hex digits + the sid's 32 hex digits: keyset paging, so
  *   alerts added meanwhile never shift a page. Page without PageToken skips
  *   Page*PageSize matches; Page also counts towards --max-results.
- * - The clock is time(NULL) plus an offset (--now, POST /_sim/clock); every
- *   response's Date header tells it.
+ * - The clock is time(NULL) plus an offset (--now, POST /_sim/clock, a "step"
+ *   fault); the Date header of every reply follows it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -164,6 +164,8 @@ static void apply_fault(const struct sim_fault *f, const struct sim_request *rq,
 	char num[32];
 
 	r->fault = sim_fault_name(f->type);
+	if (f->type != SIM_FAULT_SLOW)
+		slow_sleep(f->ms);
 	switch (f->type) {
 	case SIM_FAULT_429:
 		sim_error(r, 429, 20429, "Too many requests", NULL);
@@ -203,24 +205,27 @@ static void apply_fault(const struct sim_fault *f, const struct sim_request *rq,
 	case SIM_FAULT_RESET:
 		r->delivery = SIM_DELIVER_RESET;
 		return;
+	case SIM_FAULT_STEP:
+		pthread_rwlock_wrlock(&sim.lock);
+		sim.clock_offset += f->seconds;
+		pthread_rwlock_unlock(&sim.lock);
+		api_handle(&sim, rq, r);
+		return;
+	case SIM_FAULT_LATE:
+		/* Served first, so this very query may miss it: an alert filed mid-sync. */
+		api_handle(&sim, rq, r);
+		if (r->account[0])
+			sim_add_late(&sim, r->account, f->age);
+		return;
 	}
-}
-
-/* @t as an RFC 7231 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), whatever the TZ. */
-static void http_date(int64_t t, char *out, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, struct sim_reply *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char rid[40], date[40];
+	struct buf date;
+	char rid[40];
 
 	if (r->delivery == SIM_DELIVER_CUT && r->body.len > 1) {
 		struct cut_state *st = xmalloc(sizeof(*st));
@@ -242,12 +247,16 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct sim_reply 
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	                        r->content_type ? r->content_type : "application/json");
+	/* The Date header follows the sim clock, so a clock step shows in it too. */
+	pthread_rwlock_rdlock(&sim.lock);
+	buf_init(&date);
+	buf_http_date(&date, sim_now(&sim));
+	pthread_rwlock_unlock(&sim.lock);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_DATE, date.p);
+	buf_finish(&date);
 	snprintf(rid, sizeof(rid), "RQ%016llx%016llx", (unsigned long long)sim.seed,
 	         (unsigned long long)atomic_fetch_add(&request_ids, 1));
 	MHD_add_response_header(resp, "Twilio-Request-Id", rid);
-	/* The Date header tells the sim's clock, so a test can put the agent's clock off. */
-	http_date(sim_now(&sim), date, sizeof(date));
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_DATE, date);
 	for (size_t i = 0; i < r->nheaders; i++)
 		MHD_add_response_header(resp, r->hname[i], r->hvalue[i]);
 	ret = MHD_queue_response(conn, (unsigned int)r->status, resp);
