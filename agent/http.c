@@ -511,7 +511,8 @@ static json_t *triggers_json(struct store *s, const struct store_http_triggers *
 		json_array_append_new(groups, json_pack("{s:o, s:o, s:s, s:I}", "trigger",
 							json_str(firing[i].trigger), "group",
 							json_str(firing[i].group), "since",
-							firing[i].since, (json_int_t)firing[i].count));
+							firing[i].since, "count",
+							(json_int_t)firing[i].count));
 	o = json_pack("{s:b, s:I, s:I, s:I, s:o, s:o}", "available", tr->available, "firing",
 		      (json_int_t)tr->firing, "outbox_pending", (json_int_t)tr->pending,
 		      "outbox_failed", (json_int_t)tr->failed, "outbox_oldest",
