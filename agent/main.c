@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "demo.h"
 #include "log.h"
+#include "outbox.h"
 #include "status.h"
 #include "trigger.h"
 #include "version.h"
@@ -36,6 +37,8 @@ static void usage(FILE *f)
 		"                  evaluate NAME now and print what would be sent (sends nothing)\n"
 		"  triggers backtest NAME [--days N]\n"
 		"                  replay the stored alerts: when NAME would have fired and resolved\n"
+		"  outbox list|retry|drop [--channel NAME] [ID...]\n"
+		"                  undelivered notifications: show, make due now, delete\n"
 		"  demo [--once]   the agent against the bundled Monitor API simulator, then its\n"
 		"                  status page until Ctrl-C (--once: sync, status, query, exit)\n"
 		"\n"
@@ -127,6 +130,10 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "triggers") == 0) {
 		log_init(LOG_LEVEL_WARN + verbose, 0);
 		return trigger_command(path, argc - optind, argv + optind);
+	}
+	if (strcmp(cmd, "outbox") == 0) {
+		log_init(LOG_LEVEL_WARN + verbose, 0);
+		return outbox_command(path, argc - optind, argv + optind);
 	}
 	if (strcmp(cmd, "demo") == 0 &&
 	    (optind == argc || (optind + 1 == argc && strcmp(argv[optind], "--once") == 0))) {
