@@ -528,11 +528,12 @@ static void triggers_json(json_t *doc, const struct config *cfg, struct store *s
 				      "firing", (json_int_t)(tr ? tr->firing : 0), "firing_groups",
 				      groups ? groups : json_null()));
 	json_object_set_new(doc, "outbox",
-			    json_pack("{s:b, s:I, s:I, s:o, s:I, s:o}", "available",
+			    json_pack("{s:b, s:I, s:I, s:o, s:I, s:I, s:o}", "available",
 				      tr && tr->available, "waiting", (json_int_t)ob.waiting,
 				      "failing", (json_int_t)ob.failing, "oldest_waiting",
 				      json_time(ob.oldest_waiting), "orphaned",
-				      (json_int_t)ob.orphaned, "channels",
+				      (json_int_t)ob.orphaned, "delivered",
+				      (json_int_t)(tr ? tr->delivered : 0), "channels",
 				      channels ? channels : json_null()));
 }
 

@@ -18,7 +18,6 @@
 #include "http.h"
 #include "log.h"
 #include "status.h"
-#include "store-trigger.h"
 #include "store.h"
 #include "summary.h"
 #include "util.h"
@@ -82,8 +81,7 @@ static int64_t rows_of(const struct summary_view *v, const char *sid)
 }
 
 /* The outbox by channel, with the times as stored; orphaned rows said to be so. */
-static void print_outbox(const struct config *cfg, const struct store_http_triggers *tr,
-			 int64_t delivered)
+static void print_outbox(const struct config *cfg, const struct store_http_triggers *tr)
 {
 	struct health_outbox ob;
 	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN];
@@ -91,7 +89,7 @@ static void print_outbox(const struct config *cfg, const struct store_http_trigg
 	health_outbox(cfg, tr, &ob);
 	printf("outbox: %lld waiting, %lld failing, %lld orphaned, %lld delivered (kept)\n",
 	       (long long)ob.waiting, (long long)ob.failing, (long long)ob.orphaned,
-	       (long long)delivered);
+	       (long long)tr->delivered);
 	for (size_t i = 0; i < tr->n_channels; i++) {
 		const struct store_http_channel *c = &tr->channels[i];
 
@@ -128,7 +126,6 @@ int status_print(const char *path, bool json)
 	struct config *cfg = daemon_load_config(path);
 	struct health_data *d = malloc(sizeof(*d));
 	struct summary_view *v = NULL;
-	struct store_outbox_summary sum = {0};
 	struct summary *sm = NULL;
 	struct store *s = NULL;
 	char problem[HEALTH_REASON_MAX] = "";
@@ -165,8 +162,6 @@ int status_print(const char *path, bool json)
 		goto out;
 	}
 	r = health_read(s, d);
-	if (r == 0)
-		r = store_outbox_summarize(s, NULL, &sum);
 	if (r < 0) {
 		snprintf(problem, sizeof(problem), "cannot read the database: %s", store_errmsg(s));
 		log_warnx("%s", problem);
@@ -194,7 +189,7 @@ int status_print(const char *path, bool json)
 					      &d->sync[i].st, rows_of(v, d->sync[i].st.account_sid),
 					      now);
 		if (d->tr.available)
-			print_outbox(cfg, &d->tr, sum.delivered);
+			print_outbox(cfg, &d->tr);
 		printf("health: %s%s\n", problem[0] ? "DEGRADED: " : "ok", problem);
 	}
 	if (problem[0]) {

@@ -27,6 +27,7 @@ enum {
 	Q_TABLES,
 	Q_TRIGGERS,
 	Q_OUTBOX,
+	Q_DELIVERED,
 	Q_FIRING,
 	Q_PUSH,
 	Q__END
@@ -354,6 +355,12 @@ int store_http_triggers(struct store *s, struct store_http_triggers *out)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, "outbox");
+	r = prep(s, Q_DELIVERED, "SELECT count(*) FROM outbox WHERE delivered IS NOT NULL", &st);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		out->delivered = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
 	out->available = true;
 	return 0;
 }

@@ -164,6 +164,7 @@ struct store_http_triggers {
 	int64_t pending;	/* notifications not yet delivered, every channel */
 	int64_t oldest_pending;	/* created time of the oldest of them, 0 = none */
 	int64_t failed;		/* of those, with at least one failed attempt */
+	int64_t delivered;	/* delivered rows still kept (pruned after the retention) */
 	/* Per channel, by name; channels past STORE_HTTP_CHANNELS_MAX are in the totals only. */
 	struct store_http_channel channels[STORE_HTTP_CHANNELS_MAX];
 	size_t n_channels;
