@@ -35,7 +35,7 @@ bool health_orphaned(const struct config *cfg, const struct store_http_channel *
 }
 
 void health_outbox(const struct config *cfg, const struct store_http_triggers *tr,
-		   struct health_outbox *out)
+                   struct health_outbox *out)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; tr && i < tr->n_channels; i++) {
@@ -56,7 +56,7 @@ void health_outbox(const struct config *cfg, const struct store_http_triggers *t
 }
 
 void health_verdict(const struct config *cfg, const struct health_data *d, const char *db_error,
-		    int64_t now, int64_t started, char *reason, size_t size)
+                    int64_t now, int64_t started, char *reason, size_t size)
 {
 	int64_t limit = cfg ? HEALTH_INTERVALS * cfg->interval : 0;
 	struct health_outbox ob;
@@ -69,7 +69,7 @@ void health_verdict(const struct config *cfg, const struct health_data *d, const
 	}
 	if (!d) {
 		snprintf(reason, size, "cannot read the database: %s",
-			 db_error && *db_error ? db_error : "unknown error");
+		         db_error && *db_error ? db_error : "unknown error");
 		return;
 	}
 	for (size_t i = 0; i < cfg->n_accounts; i++) {
@@ -88,14 +88,14 @@ void health_verdict(const struct config *cfg, const struct health_data *d, const
 			ref = st->last_success;
 		if (!ref) {
 			snprintf(reason, size, "account %s: never polled successfully%s%s", a->name,
-				 err ? ": " : "", err ? err : "");
+			         err ? ": " : "", err ? err : "");
 			return;
 		}
 		if (now - ref <= limit)
 			continue;
 		snprintf(reason, size, "account %s: no successful poll for %llds (limit %llds)%s%s",
-			 a->name, (long long)(now - ref), (long long)limit, err ? ": " : "",
-			 err ? err : "");
+		         a->name, (long long)(now - ref), (long long)limit, err ? ": " : "",
+		         err ? err : "");
 		return;
 	}
 	health_outbox(cfg, &d->tr, &ob);
@@ -105,10 +105,11 @@ void health_verdict(const struct config *cfg, const struct health_data *d, const
 		for (size_t i = 0; i < d->tr.n_channels; i++)
 			if (d->tr.channels[i].channel == ob.oldest_channel)
 				c = &d->tr.channels[i];
-		snprintf(reason, size,
-			 "outbox not draining: channel %s: %lld notification(s) waiting, the oldest "
-			 "for %llds%s%s",
-			 c->channel, (long long)c->pending, (long long)(now - c->oldest),
-			 c->last_error[0] ? ": last error: " : "", c->last_error);
+		snprintf(
+		        reason, size,
+		        "outbox not draining: channel %s: %lld notification(s) waiting, the oldest "
+		        "for %llds%s%s",
+		        c->channel, (long long)c->pending, (long long)(now - c->oldest),
+		        c->last_error[0] ? ": last error: " : "", c->last_error);
 	}
 }

@@ -44,17 +44,17 @@ bool health_orphaned(const struct config *cfg, const struct store_http_channel *
 
 /* The outbox split by whether the channel is still configured. */
 struct health_outbox {
-	int64_t waiting;	/* undelivered rows of configured channels */
-	int64_t failing;	/* of those, with at least one failed attempt */
-	int64_t oldest_waiting;	/* created time of the oldest of them, 0 = none */
-	const char *oldest_channel;	/* its channel (points into the data), NULL = none */
-	int64_t orphaned;	/* undelivered rows of channels no longer configured */
+	int64_t waiting;            /* undelivered rows of configured channels */
+	int64_t failing;            /* of those, with at least one failed attempt */
+	int64_t oldest_waiting;     /* created time of the oldest of them, 0 = none */
+	const char *oldest_channel; /* its channel (points into the data), NULL = none */
+	int64_t orphaned;           /* undelivered rows of channels no longer configured */
 	size_t orphaned_channels;
 };
 
 /* health_outbox - split @tr's channels under @cfg into *@out. */
 void health_outbox(const struct config *cfg, const struct store_http_triggers *tr,
-		   struct health_outbox *out);
+                   struct health_outbox *out);
 
 /*
  * health_verdict - the verdict at @now into @reason (@size bytes): "" when
@@ -65,6 +65,6 @@ void health_outbox(const struct config *cfg, const struct store_http_triggers *t
  * why.
  */
 void health_verdict(const struct config *cfg, const struct health_data *d, const char *db_error,
-		    int64_t now, int64_t started, char *reason, size_t size);
+                    int64_t now, int64_t started, char *reason, size_t size);
 
 #endif

@@ -473,7 +473,7 @@ static json_t *account_json(const char *name, const struct config_account *a,
 			 "fetch_details", a && a->fetch_details);
 }
 
-/* The configured accounts, then those the database has a sync state for but the configuration not. */
+/* The configured accounts, then the unconfigured ones the database has a sync state for. */
 static json_t *accounts_json(const struct config *cfg, const struct health_data *d,
 			     const struct summary_view *v, int64_t now)
 {

@@ -77,7 +77,10 @@ static int take(const struct store_outbox *o, void *arg)
 	if (!p->print)
 		return 0;
 	printf("%-6lld %-16s %-8s %-20s %-8s %-20s %-20s %-20s %lld", (long long)o->id,
-	       o->channel ? o->channel : "", orphaned ? "orphaned" : o->attempts ? "failing" : "waiting",
+	       o->channel ? o->channel : "",
+	       orphaned      ? "orphaned"
+	       : o->attempts ? "failing"
+	                     : "waiting",
 	       o->trigger_name ? o->trigger_name : "", o->kind ? o->kind : "", when(o->created, a),
 	       when(o->next_attempt, b), when(o->last_attempt, c), (long long)o->attempts);
 	if (o->group && *o->group)
@@ -114,8 +117,10 @@ static int pick(struct store *s, const char *channel, const int64_t *ids, size_t
 		k.id = ids[i];
 		r = store_outbox_list(s, &k, take, p);
 		if (r == 0 && p->n == before) {
-			fprintf(stderr, "twilio-alertd: outbox: no undelivered notification %lld%s%s\n",
-			        (long long)ids[i], channel ? " on channel " : "", channel ? channel : "");
+			fprintf(stderr,
+			        "twilio-alertd: outbox: no undelivered notification %lld%s%s\n",
+			        (long long)ids[i], channel ? " on channel " : "",
+			        channel ? channel : "");
 			r = EXIT_DATAERR;
 		}
 	}
@@ -153,14 +158,16 @@ static void say_skipped(const struct picked *p)
 		if (!p->v[i].orphaned)
 			continue;
 		for (size_t j = 0; j < p->n; j++) {
-			bool same = p->v[j].orphaned && strcmp(p->v[j].channel, p->v[i].channel) == 0;
+			bool same =
+			        p->v[j].orphaned && strcmp(p->v[j].channel, p->v[i].channel) == 0;
 
 			seen = seen || (same && j < i);
 			n += same;
 		}
 		if (!seen)
 			fprintf(stderr,
-			        "twilio-alertd: outbox: %zu notification(s) of channel %s not retried: "
+			        "twilio-alertd: outbox: %zu notification(s) of channel %s not "
+			        "retried: "
 			        "there is no [notify %s] (add it back, or drop them)\n",
 			        n, p->v[i].channel, p->v[i].channel);
 	}
@@ -204,13 +211,14 @@ int outbox_command(const char *path, int argc, char **argv)
 			        argv[i],
 			        strcmp(argv[i], "--channel") == 0 ? "missing its NAME"
 			        : n_ids == OUTBOX_IDS_MAX         ? "one ID too many"
-			                                          : "neither --channel NAME nor an ID");
+			                                  : "neither --channel NAME nor an ID");
 			return EXIT_USAGE;
 		}
 	}
 	if (drop && !channel && !n_ids) {
-		fprintf(stderr, "twilio-alertd: outbox drop deletes notifications for good: name them "
-		                "with --channel NAME or their IDs (see outbox list)\n");
+		fprintf(stderr,
+		        "twilio-alertd: outbox drop deletes notifications for good: name them "
+		        "with --channel NAME or their IDs (see outbox list)\n");
 		return EXIT_USAGE;
 	}
 	cfg = daemon_load_config(path);
@@ -231,8 +239,9 @@ int outbox_command(const char *path, int argc, char **argv)
 	}
 	p.print = list;
 	if (list)
-		printf("%-6s %-16s %-8s %-20s %-8s %-20s %-20s %-20s %s\n", "ID", "CHANNEL", "STATE",
-		       "TRIGGER", "KIND", "CREATED", "NEXT ATTEMPT", "LAST ATTEMPT", "ATTEMPTS");
+		printf("%-6s %-16s %-8s %-20s %-8s %-20s %-20s %-20s %s\n", "ID", "CHANNEL",
+		       "STATE", "TRIGGER", "KIND", "CREATED", "NEXT ATTEMPT", "LAST ATTEMPT",
+		       "ATTEMPTS");
 	r = pick(s, channel, ids, n_ids, &p);
 	if (r == EXIT_DATAERR) {
 		status = r;

@@ -41,7 +41,8 @@ int store_outbox_list(struct store *s, const struct store_outbox_pick *pick,
 
 	r = prepare(s,
 	            "SELECT id, idempotency_key, channel, trigger_name, group_value, kind, created,"
-	            " attempts, next_attempt, last_error, last_attempt FROM outbox" PICK " ORDER BY id",
+	            " attempts, next_attempt, last_error, last_attempt FROM outbox" PICK
+	            " ORDER BY id",
 	            pick, &st);
 	if (r < 0)
 		goto out;
