@@ -58,7 +58,7 @@ struct http_server {
 	atomic_bool pushed;
 	pthread_mutex_t health_lock;
 	int64_t health_ms;		/* when the verdict below was made; 0 = never */
-	char health[HEALTH_REASON_MAX];	/* "" = healthy, else the reason */
+	char health[HEALTH_REASON_MAX]; /* "" = healthy, else the reason */
 };
 
 /* One request's state across libmicrohttpd's calls: the body, capped. */
@@ -272,7 +272,7 @@ static void health(struct http_server *srv, const struct config *cfg, int64_t no
 	s = d ? store_get(srv) : NULL;
 	if (!s || health_read(s, d) < 0)
 		health_verdict(cfg, NULL, d ? store_errmsg(s) : "out of memory", now, srv->started,
-			       srv->health, sizeof(srv->health));
+		               srv->health, sizeof(srv->health));
 	else
 		health_verdict(cfg, d, NULL, now, srv->started, srv->health, sizeof(srv->health));
 	srv->health_ms = util_mono_ms();
@@ -443,8 +443,8 @@ static json_t *json_age(int64_t now, int64_t t)
 }
 
 static json_t *account_json(const char *name, const struct config_account *a,
-			    const struct store_sync_state *st, const struct summary_view *v,
-			    int64_t now)
+                            const struct store_sync_state *st, const struct summary_view *v,
+                            int64_t now)
 {
 	static const int64_t zero[SUMMARY_WINDOWS];
 	const struct summary_account *sa = NULL;
@@ -457,37 +457,38 @@ static json_t *account_json(const char *name, const struct config_account *a,
 			sa = &v->accounts[j];
 	if (st && st->last_attempt)
 		state = st->last_error_time && st->last_error_time >= st->last_success ? "failing"
-										       : "ok";
+		                                                                       : "ok";
 	return json_pack("{s:s, s:s?, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
-			 "s:b}",
-			 "account", name, "account_sid", sid && *sid ? sid : NULL, "configured",
-			 a != NULL, "state", state, "last_success",
-			 json_time(st ? st->last_success : 0), "last_success_age_seconds",
-			 json_age(now, st ? st->last_success : 0), "last_attempt",
-			 json_time(st ? st->last_attempt : 0), "watermark", json_time(wm),
-			 "newest_alert_age_seconds", json_age(now, wm), "last_error_time",
-			 json_time(st ? st->last_error_time : 0), "last_error",
-			 json_str(st && st->last_error[0] ? st->last_error : NULL), "alerts",
-			 v ? windows_json(sa ? sa->n : zero) : json_null(), "rows",
-			 v ? json_integer(sa ? sa->rows : 0) : json_null(), "webhook", a && a->webhook,
-			 "fetch_details", a && a->fetch_details);
+	                 "s:b}",
+	                 "account", name, "account_sid", sid && *sid ? sid : NULL, "configured",
+	                 a != NULL, "state", state, "last_success",
+	                 json_time(st ? st->last_success : 0), "last_success_age_seconds",
+	                 json_age(now, st ? st->last_success : 0), "last_attempt",
+	                 json_time(st ? st->last_attempt : 0), "watermark", json_time(wm),
+	                 "newest_alert_age_seconds", json_age(now, wm), "last_error_time",
+	                 json_time(st ? st->last_error_time : 0), "last_error",
+	                 json_str(st && st->last_error[0] ? st->last_error : NULL), "alerts",
+	                 v ? windows_json(sa ? sa->n : zero) : json_null(), "rows",
+	                 v ? json_integer(sa ? sa->rows : 0) : json_null(), "webhook",
+	                 a && a->webhook, "fetch_details", a && a->fetch_details);
 }
 
 /* The configured accounts, then the unconfigured ones the database has a sync state for. */
 static json_t *accounts_json(const struct config *cfg, const struct health_data *d,
-			     const struct summary_view *v, int64_t now)
+                             const struct summary_view *v, int64_t now)
 {
 	json_t *list = json_array();
 
 	for (size_t i = 0; list && cfg && i < cfg->n_accounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
 
-		json_array_append_new(list, account_json(a->name, a, health_sync(d, a->name), v, now));
+		json_array_append_new(list,
+		                      account_json(a->name, a, health_sync(d, a->name), v, now));
 	}
 	for (size_t i = 0; list && d && i < d->n_sync; i++)
 		if (!cfg || !config_find_account(cfg, d->sync[i].account))
 			json_array_append_new(list, account_json(d->sync[i].account, NULL,
-								 &d->sync[i].st, v, now));
+			                                         &d->sync[i].st, v, now));
 	return list;
 }
 
@@ -495,17 +496,17 @@ static json_t *channel_json(const struct config *cfg, const struct store_http_ch
 {
 	bool orphaned = health_orphaned(cfg, c);
 
-	return json_pack("{s:o, s:s, s:I, s:I, s:o, s:o, s:o, s:o}", "channel", json_str(c->channel),
-			 "state", orphaned ? "orphaned" : "waiting", "pending", (json_int_t)c->pending,
-			 "failed", (json_int_t)c->failed, "oldest", json_time(c->oldest),
-			 "next_attempt", json_time(c->next_attempt), "last_attempt",
-			 json_time(c->last_attempt),
-			 "last_error", json_str(c->last_error[0] ? c->last_error : NULL));
+	return json_pack("{s:o, s:s, s:I, s:I, s:o, s:o, s:o, s:o}", "channel",
+	                 json_str(c->channel), "state", orphaned ? "orphaned" : "waiting",
+	                 "pending", (json_int_t)c->pending, "failed", (json_int_t)c->failed,
+	                 "oldest", json_time(c->oldest), "next_attempt", json_time(c->next_attempt),
+	                 "last_attempt", json_time(c->last_attempt), "last_error",
+	                 json_str(c->last_error[0] ? c->last_error : NULL));
 }
 
 /* "triggers": state counts and the firing groups; "outbox": per channel, orphaned ones by name. */
 static void triggers_json(json_t *doc, const struct config *cfg, struct store *s,
-			  const struct store_http_triggers *tr)
+                          const struct store_http_triggers *tr)
 {
 	struct page_firing firing[PAGE_FIRING_MAX];
 	struct page_status p = {.firing = firing};
@@ -515,26 +516,26 @@ static void triggers_json(json_t *doc, const struct config *cfg, struct store *s
 	if (s && tr && tr->available)
 		store_http_firing_list(s, PAGE_FIRING_MAX, collect_firing, &p);
 	for (size_t i = 0; groups && i < p.n_firing; i++)
-		json_array_append_new(groups, json_pack("{s:o, s:o, s:s, s:I}", "trigger",
-							json_str(firing[i].trigger), "group",
-							json_str(firing[i].group), "since",
-							firing[i].since, "count",
-							(json_int_t)firing[i].count));
+		json_array_append_new(groups,
+		                      json_pack("{s:o, s:o, s:s, s:I}", "trigger",
+		                                json_str(firing[i].trigger), "group",
+		                                json_str(firing[i].group), "since", firing[i].since,
+		                                "count", (json_int_t)firing[i].count));
 	for (size_t i = 0; channels && tr && i < tr->n_channels; i++)
 		json_array_append_new(channels, channel_json(cfg, &tr->channels[i]));
 	health_outbox(cfg, tr, &ob);
 	json_object_set_new(doc, "triggers",
-			    json_pack("{s:b, s:I, s:o}", "available", tr && tr->available,
-				      "firing", (json_int_t)(tr ? tr->firing : 0), "firing_groups",
-				      groups ? groups : json_null()));
+	                    json_pack("{s:b, s:I, s:o}", "available", tr && tr->available, "firing",
+	                              (json_int_t)(tr ? tr->firing : 0), "firing_groups",
+	                              groups ? groups : json_null()));
 	json_object_set_new(doc, "outbox",
-			    json_pack("{s:b, s:I, s:I, s:o, s:I, s:I, s:o}", "available",
-				      tr && tr->available, "waiting", (json_int_t)ob.waiting,
-				      "failing", (json_int_t)ob.failing, "oldest_waiting",
-				      json_time(ob.oldest_waiting), "orphaned",
-				      (json_int_t)ob.orphaned, "delivered",
-				      (json_int_t)(tr ? tr->delivered : 0), "channels",
-				      channels ? channels : json_null()));
+	                    json_pack("{s:b, s:I, s:I, s:o, s:I, s:I, s:o}", "available",
+	                              tr && tr->available, "waiting", (json_int_t)ob.waiting,
+	                              "failing", (json_int_t)ob.failing, "oldest_waiting",
+	                              json_time(ob.oldest_waiting), "orphaned",
+	                              (json_int_t)ob.orphaned, "delivered",
+	                              (json_int_t)(tr ? tr->delivered : 0), "channels",
+	                              channels ? channels : json_null()));
 }
 
 static json_t *summary_json(const struct summary_view *v)
@@ -584,14 +585,14 @@ static json_t *summary_json(const struct summary_view *v)
 }
 
 json_t *http_status_doc(const struct config *cfg, struct store *s, const struct health_data *d,
-			const struct summary_view *v, int64_t now, const char *problem)
+                        const struct summary_view *v, int64_t now, const char *problem)
 {
 	json_t *doc = json_pack("{s:s, s:o, s:s?, s:b, s:o, s:o, s:o}", "version", ALERTD_VERSION,
-				"now", json_time(now), "database", cfg ? cfg->database : NULL,
-				"healthy", !problem || !problem[0], "problem",
-				json_str(problem && problem[0] ? problem : NULL), "accounts",
-				accounts_json(cfg, d, v, now), "summary",
-				v ? summary_json(v) : json_null());
+	                        "now", json_time(now), "database", cfg ? cfg->database : NULL,
+	                        "healthy", !problem || !problem[0], "problem",
+	                        json_str(problem && problem[0] ? problem : NULL), "accounts",
+	                        accounts_json(cfg, d, v, now), "summary",
+	                        v ? summary_json(v) : json_null());
 
 	if (doc)
 		triggers_json(doc, cfg, s, d ? &d->tr : NULL);
@@ -757,8 +758,9 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 		const struct store_sync_state *st = health_sync(d, cfg->accounts[i].name);
 
 		metrics_label(cfg->accounts[i].name, label, sizeof(label));
-		strbuf_addf(sb, &r, "twilio_alertd_last_success_timestamp_seconds{account=\"%s\"} %lld\n",
-			    label, (long long)(st ? st->last_success : 0));
+		strbuf_addf(sb, &r,
+		            "twilio_alertd_last_success_timestamp_seconds{account=\"%s\"} %lld\n",
+		            label, (long long)(st ? st->last_success : 0));
 	}
 	HELP(sb, &r, "last_success_age_seconds",
 	     "Seconds since the last successful poll of the account (absent: never polled).");
@@ -769,7 +771,7 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 			continue;
 		metrics_label(cfg->accounts[i].name, label, sizeof(label));
 		strbuf_addf(sb, &r, "twilio_alertd_last_success_age_seconds{account=\"%s\"} %lld\n",
-			    label, (long long)(now - st->last_success));
+		            label, (long long)(now - st->last_success));
 	}
 	HELP(sb, &r, "newest_alert_age_seconds",
 	     "Age of the newest alert the account's last complete query returned (a quiet account "
@@ -781,7 +783,7 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 			continue;
 		metrics_label(cfg->accounts[i].name, label, sizeof(label));
 		strbuf_addf(sb, &r, "twilio_alertd_newest_alert_age_seconds{account=\"%s\"} %lld\n",
-			    label, (long long)(now - st->watermark));
+		            label, (long long)(now - st->watermark));
 	}
 	q = q ? q : summary_view(srv->sm, s, now, 5000, v);
 	if (q == 0) {
@@ -793,19 +795,21 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 
 			for (size_t j = 0; j < v->n_accounts; j++)
 				if (cfg->accounts[i].account_sid &&
-				    strcmp(v->accounts[j].account_sid, cfg->accounts[i].account_sid) == 0)
+				    strcmp(v->accounts[j].account_sid,
+				           cfg->accounts[i].account_sid) == 0)
 					n = v->accounts[j].rows;
 			metrics_label(cfg->accounts[i].name, label, sizeof(label));
-			strbuf_addf(sb, &r, "twilio_alertd_alerts_stored{account=\"%s\"} %lld\n", label,
-				    (long long)n);
+			strbuf_addf(sb, &r, "twilio_alertd_alerts_stored{account=\"%s\"} %lld\n",
+			            label, (long long)n);
 		}
 		for (size_t j = 0; j < v->n_accounts; j++)
 			if (!account_of(cfg, v->accounts[j].account_sid))
 				other += v->accounts[j].rows;
 		if (other)
-			strbuf_addf(sb, &r,
-				    "twilio_alertd_alerts_stored{account=\"(unconfigured)\"} %lld\n",
-				    (long long)other);
+			strbuf_addf(
+			        sb, &r,
+			        "twilio_alertd_alerts_stored{account=\"(unconfigured)\"} %lld\n",
+			        (long long)other);
 		HELP(sb, &r, "alerts_recent", "Alerts created in the last hour, day or week, by level.");
 		for (int k = 0; k < SUMMARY_WINDOWS; k++)
 			for (int l = 0; l < SUMMARY_LEVELS; l++)
@@ -818,14 +822,15 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 	if (q == 0 || q == -EAGAIN) {
 		health_outbox(cfg, &d->tr, &ob);
 		HELP(sb, &r, "triggers_firing", "Trigger groups in state firing.");
-		strbuf_addf(sb, &r, "twilio_alertd_triggers_firing %lld\n", (long long)d->tr.firing);
+		strbuf_addf(sb, &r, "twilio_alertd_triggers_firing %lld\n",
+		            (long long)d->tr.firing);
 		HELP(sb, &r, "outbox_backlog",
 		     "Notifications not delivered yet, for channels that are configured.");
 		strbuf_addf(sb, &r, "twilio_alertd_outbox_backlog %lld\n", (long long)ob.waiting);
 		HELP(sb, &r, "outbox_oldest_age_seconds",
 		     "How long the oldest of those has waited (0 = none).");
 		strbuf_addf(sb, &r, "twilio_alertd_outbox_oldest_age_seconds %lld\n",
-			    (long long)(ob.waiting ? now - ob.oldest_waiting : 0));
+		            (long long)(ob.waiting ? now - ob.oldest_waiting : 0));
 		HELP(sb, &r, "outbox_orphaned",
 		     "Notifications kept for channels no longer configured (never attempted; see "
 		     "`twilio-alertd outbox list`).");

@@ -74,6 +74,6 @@ bool http_take_pushes(struct http_server *srv);
  * gives the firing groups. Returns a new reference, or NULL (no memory).
  */
 json_t *http_status_doc(const struct config *cfg, struct store *s, const struct health_data *d,
-			const struct summary_view *v, int64_t now, const char *problem);
+                        const struct summary_view *v, int64_t now, const char *problem);
 
 #endif

@@ -56,7 +56,7 @@ static void print_when(const char *label, int64_t t, int64_t now, const char *ne
 }
 
 static void print_account(const char *name, const char *sid, bool configured,
-			  const struct store_sync_state *st, int64_t rows, int64_t now)
+                          const struct store_sync_state *st, int64_t rows, int64_t now)
 {
 	char le[UTIL_TIME_LEN] = "";
 
@@ -96,7 +96,8 @@ static void print_outbox(const struct config *cfg, const struct store_http_trigg
 		util_format_time(c->oldest, a);
 		util_format_time(c->next_attempt, b);
 		if (health_orphaned(cfg, c)) {
-			printf("  channel %s: %lld orphaned (no [notify %s] any more: not attempted), "
+			printf("  channel %s: %lld orphaned (no [notify %s] any more: not "
+			       "attempted), "
 			       "oldest queued %s; see `twilio-alertd outbox list --channel %s`\n",
 			       c->channel, (long long)c->pending, c->channel, a, c->channel);
 			continue;
@@ -104,14 +105,15 @@ static void print_outbox(const struct config *cfg, const struct store_http_trigg
 		printf("  channel %s: %lld waiting, oldest queued %s, next attempt %s", c->channel,
 		       (long long)c->pending, a, b);
 		if (c->failed && c->last_error[0])
-			printf("; %lld failed, last error: %s", (long long)c->failed, c->last_error);
+			printf("; %lld failed, last error: %s", (long long)c->failed,
+			       c->last_error);
 		printf("\n");
 	}
 }
 
 /* The document with nothing from a database (no file, or it cannot be read). */
 static void print_json(const struct config *cfg, struct store *s, const struct health_data *d,
-		       const struct summary_view *v, int64_t now, const char *problem)
+                       const struct summary_view *v, int64_t now, const char *problem)
 {
 	json_t *doc = http_status_doc(cfg, s, d, v, now, problem);
 
@@ -145,9 +147,9 @@ int status_print(const char *path, bool json)
 	r = store_open(cfg->database, true, &s);
 	if (r == -ENOENT && access(cfg->database, F_OK) < 0 && errno == ENOENT) {
 		snprintf(problem, sizeof(problem),
-			 "no database at %s yet: nothing synced (`twilio-alertd once` or the "
-			 "service creates it)",
-			 cfg->database);
+		         "no database at %s yet: nothing synced (`twilio-alertd once` or the "
+		         "service creates it)",
+		         cfg->database);
 		log_warnx("%s", problem);
 		status = EXIT_NOINPUT;
 		goto out;
@@ -155,7 +157,7 @@ int status_print(const char *path, bool json)
 	if (r < 0) {
 		/* store_open said why; `status` never creates or migrates the file. */
 		snprintf(problem, sizeof(problem), "cannot open the database %s: %s", cfg->database,
-			 strerror(-r));
+		         strerror(-r));
 		status = daemon_store_status(r);
 		if (access(cfg->database, R_OK) < 0 && errno == EACCES)
 			status = EXIT_NOPERM;
@@ -171,7 +173,7 @@ int status_print(const char *path, bool json)
 	/* The alert counts (the rows per account) are the page's and the API's. */
 	v = malloc(sizeof(*v));
 	if (v && (summary_create(cfg->database, &sm) < 0 ||
-		  summary_view(sm, s, now, STATUS_SUMMARY_WAIT_MS, v) < 0)) {
+	          summary_view(sm, s, now, STATUS_SUMMARY_WAIT_MS, v) < 0)) {
 		free(v);
 		v = NULL;
 	}
@@ -181,13 +183,13 @@ int status_print(const char *path, bool json)
 			const struct config_account *a = &cfg->accounts[i];
 
 			print_account(a->name, a->account_sid, true, health_sync(d, a->name),
-				      rows_of(v, a->account_sid), now);
+			              rows_of(v, a->account_sid), now);
 		}
 		for (size_t i = 0; i < d->n_sync; i++)
 			if (!config_find_account(cfg, d->sync[i].account))
 				print_account(d->sync[i].account, d->sync[i].st.account_sid, false,
-					      &d->sync[i].st, rows_of(v, d->sync[i].st.account_sid),
-					      now);
+				              &d->sync[i].st, rows_of(v, d->sync[i].st.account_sid),
+				              now);
 		if (d->tr.available)
 			print_outbox(cfg, &d->tr);
 		printf("health: %s%s\n", problem[0] ? "DEGRADED: " : "ok", problem);
@@ -199,7 +201,7 @@ int status_print(const char *path, bool json)
 out:
 	if (json)
 		print_json(cfg, s, status == 0 || status == STATUS_DEGRADED ? d : NULL, v, now,
-			   problem);
+		           problem);
 	summary_destroy(sm);
 	free(v);
 	free(d);

@@ -325,10 +325,10 @@ int store_http_triggers(struct store *s, struct store_http_triggers *out)
 	sqlite3_reset(st);
 	/* Bare last_error comes from the row that gave max(last_attempt). */
 	r = prep(s, Q_OUTBOX,
-		 "SELECT channel, count(*), min(created), count(*) FILTER (WHERE attempts > 0),"
-		 " min(next_attempt), max(last_attempt), last_error"
-		 " FROM outbox WHERE delivered IS NULL GROUP BY channel ORDER BY channel",
-		 &st);
+	         "SELECT channel, count(*), min(created), count(*) FILTER (WHERE attempts > 0),"
+	         " min(next_attempt), max(last_attempt), last_error"
+	         " FROM outbox WHERE delivered IS NULL GROUP BY channel ORDER BY channel",
+	         &st);
 	if (r < 0)
 		return 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -145,13 +145,13 @@ int store_http_sync_list(struct store *s, struct store_http_sync *out, size_t ma
 
 /* The undelivered outbox rows of one channel, with the times as stored. */
 struct store_http_channel {
-	char channel[STORE_HTTP_CHANNEL_LEN];	/* the [notify NAME] the rows were queued for */
-	int64_t pending;	/* rows not yet delivered */
-	int64_t failed;		/* of those, with at least one failed attempt */
-	int64_t oldest;		/* created time of the oldest of them */
-	int64_t next_attempt;	/* the earliest stored next_attempt */
-	int64_t last_attempt;	/* the latest attempt, 0 = never attempted */
-	char last_error[STORE_HTTP_ERROR_LEN];	/* of that attempt, "" = none */
+	char channel[STORE_HTTP_CHANNEL_LEN];  /* the [notify NAME] the rows were queued for */
+	int64_t pending;                       /* rows not yet delivered */
+	int64_t failed;                        /* of those, with at least one failed attempt */
+	int64_t oldest;                        /* created time of the oldest of them */
+	int64_t next_attempt;                  /* the earliest stored next_attempt */
+	int64_t last_attempt;                  /* the latest attempt, 0 = never attempted */
+	char last_error[STORE_HTTP_ERROR_LEN]; /* of that attempt, "" = none */
 };
 
 /*
@@ -161,10 +161,10 @@ struct store_http_channel {
 struct store_http_triggers {
 	bool available;
 	int64_t firing;		/* trigger groups in state firing */
-	int64_t pending;	/* notifications not yet delivered, every channel */
+	int64_t pending;        /* notifications not yet delivered, every channel */
 	int64_t oldest_pending;	/* created time of the oldest of them, 0 = none */
 	int64_t failed;		/* of those, with at least one failed attempt */
-	int64_t delivered;	/* delivered rows still kept (pruned after the retention) */
+	int64_t delivered;      /* delivered rows still kept (pruned after the retention) */
 	/* Per channel, by name; channels past STORE_HTTP_CHANNELS_MAX are in the totals only. */
 	struct store_http_channel channels[STORE_HTTP_CHANNELS_MAX];
 	size_t n_channels;

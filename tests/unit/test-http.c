@@ -321,8 +321,11 @@ static void test_health_verdict(void)
 {
 	struct config_account acct = {.name = (char *)"main", .account_sid = (char *)ACCT};
 	struct config_notify mail = {.name = (char *)"mail"};
-	struct config cfg = {.interval = 60, .accounts = &acct, .n_accounts = 1,
-			     .notifies = &mail, .n_notifies = 1};
+	struct config cfg = {.interval = 60,
+	                     .accounts = &acct,
+	                     .n_accounts = 1,
+	                     .notifies = &mail,
+	                     .n_notifies = 1};
 	struct health_data *d = calloc(1, sizeof(*d));
 	struct store_http_channel *gone, *live;
 	struct health_outbox ob;
@@ -342,7 +345,7 @@ static void test_health_verdict(void)
 	snprintf(d->sync[0].account, sizeof(d->sync[0].account), "main");
 	d->sync[0].st.last_success = now - 100;
 	snprintf(d->sync[0].st.last_error, sizeof(d->sync[0].st.last_error),
-		 "account main: HTTP 503");
+	         "account main: HTTP 503");
 	d->n_sync = 1;
 	health_verdict(&cfg, d, NULL, now, 0, why, sizeof(why));
 	CHECK_STR(why, "");
@@ -375,7 +378,7 @@ static void test_health_verdict(void)
 	snprintf(live->last_error, sizeof(live->last_error), "SMTP 451");
 	health_verdict(&cfg, d, NULL, now, 0, why, sizeof(why));
 	CHECK_STR(why, "outbox not draining: channel mail: 1 notification(s) waiting, the oldest "
-		       "for 200s: last error: SMTP 451");
+	               "for 200s: last error: SMTP 451");
 	free(d);
 }
 
