@@ -173,11 +173,20 @@ class MetricsTest(HttpTest):
                    account="main")
         self.assertLess(a, b)
 
-        # A notification waiting since long ago: the outbox's age, and the verdict.
-        con = sqlite3.connect(agent.db_path, timeout=30)
-        con.execute("UPDATE outbox SET created = ? WHERE delivered IS NULL", (OLD,))
-        con.commit()
-        con.close()
+        # A notification waiting since long ago: the outbox's age, and the verdict. The
+        # failing row is first dated ahead (so its real age, which grows with the machine's
+        # speed, cannot have made the agent unhealthy already), then long ago.
+        def queued(when):
+            con = sqlite3.connect(agent.db_path, timeout=30)
+            con.execute("UPDATE outbox SET created = ? WHERE delivered IS NULL", (when,))
+            con.commit()
+            con.close()
+
+        queued("2999-01-01T00:00:00Z")
+        wait_for(lambda: total(scrape(self.port), "twilio_alertd_healthy") == 1, timeout=30,
+                 what="healthy")
+        m5 = scrape(self.port)
+        queued(OLD)
         wait_for(lambda: total(scrape(self.port), "twilio_alertd_healthy") == 0, timeout=30,
                  what="unhealthy")
         m6 = scrape(self.port)
