@@ -221,11 +221,11 @@ class EndpointMatrixTest(AgentTest):
             self.assertEqual(site.states(), {}, site.size)
             doc = self.every_endpoint(site, "ok")["/api/status"]
             self.assertEqual(doc["triggers"]["firing"], 0)
-        # firing (fast) and pending (slow, which waits `for` 1h): four alerts of CODE.
+        # firing (fast) and pending (slow, which waits `for` 1h): four alerts of CODE, one
+        # site at a time, so each is checked well inside the one-minute window.
         for site in self.sites:
             site.sim.add_alerts(SIM_ACCOUNT, [{"age": 2, "error_code": str(CODE),
                                                "log_level": "error"} for _ in range(4)])
-        for site in self.sites:
             wait_for(lambda: site.alive() and site.states().get("fast", ("",))[0] == "firing",
                      timeout=60, what=site.size + " firing")
             self.assertEqual(site.states()["slow"][0], "pending", site.size)
