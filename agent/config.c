@@ -463,6 +463,12 @@ static void parse_value(struct loader *ld, const struct key *k, const char *v, i
 			                         : "an integer");
 			break;
 		}
+		/* A bare number could mean seconds or minutes: only 0 needs no unit. */
+		if (k->kind == K_DUR && n != 0 && isdigit((unsigned char)v[strlen(v) - 1])) {
+			problem(ld, line, "%s %s has no unit: write %ss (seconds), %sm, %sh or %sd",
+			        k->name, v, v, v, v, v);
+			break;
+		}
 		if (k->kind == K_DUR) {
 			fmt_dur(k->min, lo, sizeof(lo));
 			fmt_dur(k->max, hi, sizeof(hi));
@@ -574,6 +580,8 @@ static void take_secret(struct loader *ld, struct section *s, int idx, struct co
 	const char *key = account_keys[idx].name, *v = s->val[idx];
 	int line = s->vline[idx], r = 0;
 
+	free(a->secret_source);
+	a->secret_source = NULL;
 	if (idx == AC_TOKEN_FILE || idx == AC_KEY_SECRET_FILE) {
 		read_secret(ld, key, v, line, &a->secret);
 		if (a->secret)
@@ -702,7 +710,8 @@ static void build_account(struct loader *ld, struct section *s, struct config_ac
 		set_str(ld, &a->username, val[AC_KEY_SID]);
 	else if (a->account_sid)
 		set_str(ld, &a->username, a->account_sid);
-	for (int i = AC_TOKEN; a->username && i <= AC_KEY_SECRET_FILE; i++)
+	/* Every secret named is read, so that a missing file is reported with the rest. */
+	for (int i = AC_TOKEN; i <= AC_KEY_SECRET_FILE; i++)
 		if (i != AC_KEY_SID && val[i])
 			take_secret(ld, s, i, a);
 	check_webhook(ld, s, apikey, a);
@@ -731,7 +740,7 @@ static void check_url(struct loader *ld, struct section *s, const char *scheme,
 static void build_notify(struct loader *ld, struct section *s, struct config_notify *n)
 {
 	const char *type = s->val[NO_TYPE];
-	char **val = s->val;
+	char **val = s->val, host[256];
 	int *vl = s->vline, t = type ? word_index(NOTIFY_TYPES, type) : -1;
 
 	n->line = s->line;
@@ -758,6 +767,13 @@ static void build_notify(struct loader *ld, struct section *s, struct config_not
 		check_url(ld, s, "smtp", n);
 	if (val[NO_STARTTLS] && (!val[NO_URL] || strncmp(val[NO_URL], "smtp://", 7) != 0))
 		problem(ld, vl[NO_STARTTLS], "starttls applies only to url = smtp://");
+	else if (val[NO_USERNAME] && n->url && strncmp(n->url, "smtp://", 7) == 0 &&
+	         n->starttls != CONFIG_STARTTLS_REQUIRED &&
+	         util_url_host(n->url, host, sizeof(host)) == 0 && !is_loopback(host))
+		problem(ld, vl[NO_STARTTLS],
+		        "username with starttls = %s could send the password in clear to %s; use "
+		        "starttls = required, or url = smtps://",
+		        val[NO_STARTTLS], host);
 	if (!val[NO_USERNAME] != !val[NO_PASSWORD_FILE])
 		problem(ld, vl[val[NO_USERNAME] ? NO_USERNAME : NO_PASSWORD_FILE],
 		        "username and password_file go together");
@@ -779,6 +795,15 @@ static void build_trigger(struct loader *ld, struct config *cfg, struct section 
 	if (t->window > cfg->retention)
 		problem(ld, s->vline[TR_WINDOW], "window %s is longer than retention (%s)",
 		        s->val[TR_WINDOW], lim);
+	if (t->where && ld->problems->check_where) {
+		char why[256] = "it is not valid";
+		int r = ld->problems->check_where(t->where, why, sizeof(why));
+
+		if (r == -ENOMEM)
+			ld->err = r;
+		else if (r < 0)
+			problem(ld, s->vline[TR_WHERE], "%s where is refused: %s", s->label, why);
+	}
 	for (size_t i = 0; i < t->n_accounts; i++)
 		if (!config_find_account(cfg, t->accounts[i]))
 			problem(ld, s->vline[TR_ACCOUNT], "unknown account '%s' (no [account %s])",

@@ -59,7 +59,7 @@ struct config_trigger {
 	size_t n_accounts;
 	char *text;		/* POSIX ERE, checked with regcomp at load */
 	char *request_host;	/* glob */
-	char *where;		/* SQL expression; validated later by the store */
+	char *where;		/* SQL expression; checked by problems->check_where */
 	int64_t threshold;	/* default 1 */
 	int64_t window;		/* seconds, default 300, 60..retention */
 	enum config_group_by group_by;
@@ -130,10 +130,19 @@ struct config {
 	size_t n_notifies;
 };
 
+/*
+ * A check of a trigger's `where` that only the store can make (this module
+ * has no SQL): 0 when @where is acceptable, -EINVAL with the reason in
+ * @why (@size bytes), -ENOMEM, or another -errno (reported with @why).
+ */
+typedef int config_check_where_fn(const char *where, char *why, size_t size);
+
 /* Every problem found by one load, each a line like "FILE:LINE: message". */
 struct config_problems {
 	char **lines;
 	size_t n;
+	/* Set by the caller, or NULL: every `where` is checked with it at load. */
+	config_check_where_fn *check_where;
 };
 
 /*
@@ -143,10 +152,13 @@ struct config_problems {
  *   from TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY +
  *   TWILIO_API_SECRET (+ TWILIO_ACCOUNT_SID), and defaults for the rest.
  *   An explicit @path that does not exist is an error.
- * Every problem (syntax, unknown section or key, bad value, missing
- * required key, unreadable secret file, secret file readable by others,
- * duplicate names, unknown references) is appended to @problems (which
- * the caller zero-initialises and frees with config_problems_finish).
+ * Every problem (syntax, unknown section or key, bad value, a duration
+ * without its unit, missing required key, unreadable secret file, secret
+ * file readable by others, duplicate names, unknown references, a `where`
+ * refused by @problems->check_where) is appended to @problems, in file
+ * order with the line of the key at fault (the caller zero-initialises it,
+ * may set check_where, and frees it with config_problems_finish). One
+ * problem never hides another: every section and key is checked.
  * A file without any [account NAME] section loads with n_accounts 0 (the
  * installed default configuration): callers that poll must refuse it.
  * Returns 0 and *@out (free with config_free), or -EINVAL when there was

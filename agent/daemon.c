@@ -19,6 +19,7 @@
 #include "monitor.h"
 #include "poll.h"
 #include "sdnotify.h"
+#include "store-trigger.h"
 #include "store.h"
 #include "trigger.h"
 #include "util.h"
@@ -44,7 +45,8 @@ struct cycle_result {
 
 struct config *daemon_load_config(const char *path)
 {
-	struct config_problems problems = {0};
+	/* What only the store can check, each trigger's `where`, in the same pass. */
+	struct config_problems problems = {.check_where = store_trigger_check_where};
 	struct config *cfg = NULL;
 	int r;
 
@@ -54,11 +56,6 @@ struct config *daemon_load_config(const char *path)
 	if (r < 0 && problems.n == 0)
 		log_warnx("cannot load the configuration: %s", strerror(-r));
 	config_problems_finish(&problems);
-	/* What only the store can check: each trigger's `where`. */
-	if (r == 0 && trigger_check_config(cfg) < 0) {
-		config_free(cfg);
-		return NULL;
-	}
 	return r < 0 ? NULL : cfg;
 }
 
@@ -175,8 +172,9 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 		}
 		if (out)
 			out->ok++;
-		log_info("account %s: %lld new, %lld updated, %lld pages", a->name,
-			 (long long)res.inserted, (long long)res.updated, (long long)res.pages);
+		log_info("account %s: %lld new, %lld updated, %lld page%s", a->name,
+		         (long long)res.inserted, (long long)res.updated, (long long)res.pages,
+		         res.pages == 1 ? "" : "s");
 	}
 	/* On what is stored, even when a poll failed: alerting must not wait for Twilio. */
 	if (!stop_flag)
@@ -187,7 +185,8 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 			log_warnx("pruning old alerts failed: %s", store_errmsg(s));
 			status = worse(status, EXIT_TEMPFAIL);
 		} else if (deleted) {
-			log_info("pruned %lld alerts older than the retention", (long long)deleted);
+			log_info("pruned %lld alert%s older than the retention", (long long)deleted,
+			         deleted == 1 ? "" : "s");
 		}
 	}
 	return status;

@@ -26,6 +26,10 @@
 #define DEMO_TOKEN "sim-token"
 #define DEMO_ALERTS "5000"
 #define DEMO_DAYS "7"
+/* The query the demo runs and prints (no single quote: it is printed in them). */
+#define DEMO_QUERY                                                                                 \
+	"SELECT error_code, log_level, count(*) AS alerts, max(date_created) AS newest "           \
+	"FROM alerts GROUP BY error_code, log_level ORDER BY alerts DESC LIMIT 8"
 
 static volatile sig_atomic_t demo_stop;
 
@@ -257,16 +261,15 @@ int demo_run(const char *self, bool once)
 	argv[4] = NULL;
 	if ((status = run_wait(argv)) != 0)
 		goto out;
-	printf("\n== sqlite3 %s 'SELECT error_code, count(*) ... GROUP BY error_code'\n", db);
+	/* Exactly the command whose output follows, so that it can be pasted. */
+	printf("\n== sqlite3 -header -column %s '%s'\n", db, DEMO_QUERY);
 	fflush(stdout);
 	if (access("/usr/bin/sqlite3", X_OK) == 0) {
 		argv[0] = (char *)"/usr/bin/sqlite3";
 		argv[1] = (char *)"-header";
 		argv[2] = (char *)"-column";
 		argv[3] = db;
-		argv[4] = (char *)"SELECT error_code, log_level, count(*) AS alerts, "
-				  "max(date_created) AS newest FROM alerts "
-				  "GROUP BY error_code, log_level ORDER BY alerts DESC LIMIT 8";
+		argv[4] = (char *)DEMO_QUERY;
 		argv[5] = NULL;
 		run_wait(argv);
 	} else {

@@ -297,29 +297,88 @@ static int collect_firing(const struct store_http_firing *f, void *arg)
 	return p->n_firing == PAGE_FIRING_MAX;
 }
 
-/* The latest-alerts filters of the page's query string; a bad one is ignored and said. */
-static void page_filters(struct MHD_Connection *c, const struct config *cfg,
-			 struct page_status *p, struct store_http_filter *f)
+static bool param_date(const char *v, char out[UTIL_TIME_LEN]);
+
+/* Room for the normalised dates and the cursor's SID of the page's filters. */
+struct page_filter_buf {
+	char since[UTIL_TIME_LEN], until[UTIL_TIME_LEN], after[UTIL_TIME_LEN];
+	char sid[PAGE_SID_MAX];
+};
+
+/*
+ * A date of the page's filters into @out: what util_parse_time takes, and
+ * "YYYY-MM-DD HH:MM" / "YYYY-MM-DDTHH:MM" (a datetime-local field), all UTC.
+ */
+static bool page_date(const char *v, char out[UTIL_TIME_LEN])
+{
+	char buf[UTIL_TIME_LEN + 8];
+	int64_t t;
+
+	if (strlen(v) == 16 && v[13] == ':') {
+		snprintf(buf, sizeof(buf), "%s:00", v);
+		v = buf;
+	}
+	if (util_parse_time(v, &t) < 0)
+		return false;
+	util_format_time(t, out);
+	return true;
+}
+
+/*
+ * The latest-alerts filters and cursor of the page's query string into @f.
+ * Returns NULL, or why one is refused (then the page lists nothing and
+ * answers 400): a filter that is not applied must not look applied.
+ */
+static const char *page_filters(struct MHD_Connection *c, const struct config *cfg,
+				struct page_status *p, struct store_http_filter *f,
+				struct page_filter_buf *b)
 {
 	const struct config_account *a;
+	const char *cur;
 
 	p->f_code = arg(c, "error_code");
 	p->f_level = arg(c, "log_level");
 	p->f_account = arg(c, "account");
+	p->f_resource = arg(c, "resource_sid");
+	p->f_since = arg(c, "since");
+	p->f_until = arg(c, "until");
+	p->f_cursor = cur = arg(c, "cursor");
+	p->limit = f->limit = HTTP_LATEST_ROWS;
 	if (p->f_code && !parse_small(p->f_code, &f->error_code))
-		p->f_error = "error code must be a number";
-	else
-		f->has_error_code = p->f_code != NULL;
+		return "error code must be a whole number such as 11200";
+	f->has_error_code = p->f_code != NULL;
 	if (p->f_level && !valid_level(p->f_level))
-		p->f_error = "level must be error, warning, notice or debug";
-	else
-		f->log_level = p->f_level;
+		return "level must be error, warning, notice or debug";
+	f->log_level = p->f_level;
 	a = config_find_account(cfg, p->f_account);
-	if (p->f_account && !a)
-		p->f_error = "no such account";
-	else if (a)
-		f->account_sid = a->account_sid;
-	f->limit = HTTP_LATEST_ROWS;
+	if (p->f_account && !a &&
+	    (strncmp(p->f_account, "AC", 2) != 0 || strlen(p->f_account) != 34 ||
+	     !valid_sid(p->f_account)))
+		return "account is neither an [account] name nor an account SID (AC...)";
+	f->account_sid = a ? a->account_sid : p->f_account;
+	if (p->f_resource && !valid_sid(p->f_resource))
+		return "resource SID must be letters and digits, such as CA0123...";
+	f->resource_sid = p->f_resource;
+	if (p->f_since && !page_date(p->f_since, b->since))
+		return "from is not a date (YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM:SSZ)";
+	f->since = p->f_since ? b->since : NULL;
+	if (p->f_until && !page_date(p->f_until, b->until))
+		return "until is not a date (YYYY-MM-DD, YYYY-MM-DD HH:MM or YYYY-MM-DDTHH:MM:SSZ)";
+	f->until = p->f_until ? b->until : NULL;
+	if (f->since && f->until && strcmp(f->since, f->until) >= 0)
+		return "from must be before until";
+	/* The cursor is the last row's "DATE_SID", as in /api/alerts. */
+	if (cur && (strlen(cur) < UTIL_TIME_LEN + 2 || cur[UTIL_TIME_LEN - 1] != '_' ||
+		    !valid_sid(cur + UTIL_TIME_LEN) ||
+		    (snprintf(b->after, sizeof(b->after), "%.20s", cur),
+		     !param_date(b->after, b->after))))
+		return "cursor is not one this page gave (follow the \"older\" link)";
+	if (cur) {
+		snprintf(b->sid, sizeof(b->sid), "%s", cur + UTIL_TIME_LEN);
+		f->after_date = b->after;
+		f->after_sid = b->sid;
+	}
+	return NULL;
 }
 
 static void status_page(struct http_server *srv, const struct config *cfg, struct store *s,
@@ -333,12 +392,13 @@ static void status_page(struct http_server *srv, const struct config *cfg, struc
 	struct page_status p = {.cfg = cfg, .now = util_now(), .sync = sync, .tr = &tr,
 				.firing = firing};
 	struct page_rows rows = {.sb = &rp->body, .cfg = cfg};
+	struct page_filter_buf fb;
 	char problem[600];
 	int r = -ENOMEM;
 
 	if (!v)
 		goto out;
-	page_filters(c, cfg, &p, &f);
+	p.f_error = page_filters(c, cfg, &p, &f, &fb);
 	health(srv, cfg, p.now, problem, sizeof(problem));
 	p.problem = problem[0] ? problem : NULL;
 	r = store_http_sync_list(s, sync, SYNC_MAX, &p.n_sync);
@@ -353,17 +413,17 @@ static void status_page(struct http_server *srv, const struct config *cfg, struc
 		r = store_http_firing_list(s, PAGE_FIRING_MAX, collect_firing, &p);
 	if (r == 0)
 		r = page_status_head(&rp->body, &p);
-	if (r == 0)
+	if (r == 0 && !p.f_error)
 		r = store_http_alerts(s, &f, page_alert_row, &rows);
 	if (r == 0)
-		r = page_status_tail(&rp->body, &p, rows.n);
+		r = page_status_tail(&rp->body, &p, &rows);
 out:
 	free(v);
 	if (r < 0) {
 		html_error(rp, 503, r == -EMSGSIZE ? "the page is too large" : store_errmsg(s));
 		return;
 	}
-	rp->status = 200;
+	rp->status = p.f_error ? 400 : 200;
 	rp->type = "text/html; charset=utf-8";
 }
 
@@ -540,7 +600,7 @@ static void triggers_json(json_t *doc, const struct config *cfg, struct store *s
 
 static json_t *summary_json(const struct summary_view *v)
 {
-	json_t *codes = json_array(), *hosts = json_array(), *hourly;
+	json_t *codes = json_array(), *hosts = json_array(), *api = json_array(), *hourly;
 	json_t *lv[3] = {json_array(), json_array(), json_array()};
 
 	for (size_t i = 0; i < v->n_codes; i++) {
@@ -559,12 +619,25 @@ static json_t *summary_json(const struct summary_view *v)
 	for (size_t i = 0; i < v->n_hosts; i++) {
 		const struct summary_host *h = &v->hosts[i];
 
-		json_array_append_new(hosts, json_pack("{s:o, s:o, s:s, s:o}", "request_host",
-						       json_str(h->host), "alerts", windows_json(h->n),
-						       "last_seen", h->last_seen, "last_http_response",
-						       h->has_http_response
-							       ? json_integer(h->http_response)
-							       : json_null()));
+		json_array_append_new(
+			hosts, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "request_host",
+					 json_str(h->host), "alerts", windows_json(h->n), "last_seen",
+					 h->last_seen, "last_http_response",
+					 h->has_http_response ? json_integer(h->http_response)
+							      : json_null(),
+					 "last_error_code",
+					 h->has_error_code ? json_integer(h->error_code) : json_null(),
+					 "last_msg", json_str(h->msg), "last_url", json_str(h->url)));
+	}
+	for (size_t i = 0; i < v->n_api; i++) {
+		const struct summary_api *x = &v->api[i];
+
+		json_array_append_new(
+			api, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o}", "error_code",
+				       x->has_code ? json_integer(x->code) : json_null(), "alerts",
+				       windows_json(x->n), "last_seen", x->last_seen, "msg",
+				       json_str(x->msg), "request_method", json_str(x->method),
+				       "request_url", json_str(x->url)));
 	}
 	for (int h = 0; h < SUMMARY_HOURS; h++) {
 		int64_t other = 0;
@@ -577,11 +650,11 @@ static json_t *summary_json(const struct summary_view *v)
 	}
 	hourly = json_pack("{s:o, s:i, s:o, s:o, s:o}", "start", json_time(v->chart_start), "hours",
 			   SUMMARY_HOURS, "error", lv[0], "warning", lv[1], "other", lv[2]);
-	return json_pack("{s:o, s:I, s:{s:o, s:o, s:o}, s:o, s:o, s:o}", "as_of",
+	return json_pack("{s:o, s:I, s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:o}", "as_of",
 			 json_time(v->as_of), "rows", (json_int_t)v->rows, "alerts", "1h",
 			 levels_json(v, SUMMARY_1H), "24h", levels_json(v, SUMMARY_24H), "7d",
 			 levels_json(v, SUMMARY_7D), "top_error_codes", codes, "failing_hosts", hosts,
-			 "hourly", hourly);
+			 "rest_api_errors", api, "hourly", hourly);
 }
 
 json_t *http_status_doc(const struct config *cfg, struct store *s, const struct health_data *d,

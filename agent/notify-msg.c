@@ -100,11 +100,11 @@ int notify_syslog_line(json_t *note, char *out, size_t size)
 
 	group_text(note, group, sizeof(group));
 	snprintf(out, size,
-	         "trigger %s%s %s: %lld alerts %s threshold %lld in %s (severity %s, since %s,"
+	         "trigger %s%s %s: %lld alert%s %s threshold %lld in %s (severity %s, since %s,"
 	         " key %s)",
 	         str(note, "trigger"), group, headline(note), num(note, "count"),
-	         resolved ? "<" : ">=", num(note, "threshold"), str(note, "window"), sev,
-	         str(note, "started"), str(note, "idempotency_key"));
+	         num(note, "count") == 1 ? "" : "s", resolved ? "<" : ">=", num(note, "threshold"),
+	         str(note, "window"), sev, str(note, "started"), str(note, "idempotency_key"));
 	/* No control character may reach the log, whatever a group holds. */
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -364,10 +364,14 @@ static void put_list_header(struct strbuf *sb, int *r, const char *name, char **
 	strbuf_addf(sb, r, "%s", eol);
 }
 
-int notify_email(const struct config *cfg, const struct config_notify *n, json_t *note, bool crlf,
-                 struct strbuf *out)
+/*
+ * The message of notify_email; @decoded (for `triggers test`) writes the
+ * Subject and the body as a person reads them, not as they are encoded.
+ */
+static int email_message(const struct config *cfg, const struct config_notify *n, json_t *note,
+                         const char *eol, bool decoded, struct strbuf *out)
 {
-	const char *eol = crlf ? "\r\n" : "\n", *key = str(note, "idempotency_key");
+	const char *key = str(note, "idempotency_key");
 	char date[64], hash[SIGN_SHA256_HEX_LEN], host[256] = "", subject[1024],
 	                                          group[GROUP_TEXT_MAX];
 	struct strbuf body;
@@ -394,7 +398,10 @@ int notify_email(const struct config *cfg, const struct config_notify *n, json_t
 	strbuf_addf(out, &r, "From: %s%s", n->from, eol);
 	put_list_header(out, &r, "To", n->to, n->n_to, eol);
 	put_list_header(out, &r, "Cc", n->cc, n->n_cc, eol);
-	put_subject(out, &r, subject, eol);
+	if (decoded)
+		strbuf_addf(out, &r, "Subject: %s%s", subject, eol);
+	else
+		put_subject(out, &r, subject, eol);
 	/* The same notification on the same channel keeps its Message-ID: mail readers merge
 	 * repeats. */
 	strbuf_addf(out, &r, "Message-ID: <%.32s.%s@%s>%s", hash, n->name, host[0] ? host : "localhost",
@@ -407,9 +414,18 @@ int notify_email(const struct config *cfg, const struct config_notify *n, json_t
 	strbuf_addf(out, &r, "%s", eol);
 	if (r == 0)
 		r = notify_email_body(cfg, note, &body);
-	put_qp(out, &r, body.buf ? body.buf : "", eol);
+	if (decoded)
+		strbuf_addf(out, &r, "%s", body.buf ? body.buf : "");
+	else
+		put_qp(out, &r, body.buf ? body.buf : "", eol);
 	strbuf_finish(&body);
 	return r;
+}
+
+int notify_email(const struct config *cfg, const struct config_notify *n, json_t *note, bool crlf,
+                 struct strbuf *out)
+{
+	return email_message(cfg, n, note, crlf ? "\r\n" : "\n", false, out);
 }
 
 static const char *const types[] = {"syslog", "email", "exec", "webhook"};
@@ -418,7 +434,7 @@ int notify_describe(FILE *f, const struct config *cfg, const struct config_notif
                     const char *payload)
 {
 	json_t *note = json_loads(payload, 0, NULL);
-	char line[NOTIFY_SYSLOG_MAX], addr[320];
+	char line[NOTIFY_SYSLOG_MAX], addr[320], *env[NOTIFY_EXEC_ENV_MAX + 1];
 	struct strbuf msg;
 	int r = 0;
 
@@ -444,15 +460,11 @@ int notify_describe(FILE *f, const struct config *cfg, const struct config_notif
 			        n->username ? ", with AUTH" : "");
 		if (notify_address(n->from, addr, sizeof(addr)) == 0)
 			fprintf(f, "    envelope from <%s>\n", addr);
-		r = notify_email(cfg, n, note, false, &msg);
+		r = email_message(cfg, n, note, "\n", true, &msg);
 		if (r == 0) {
-			fprintf(f, "    ---- message (body decoded) ----\n");
-			/* Headers as sent, then the body before its quoted-printable encoding. */
-			fwrite(msg.buf, 1, (size_t)(strstr(msg.buf, "\n\n") - msg.buf) + 2, f);
-			strbuf_reset(&msg);
-			r = notify_email_body(cfg, note, &msg);
-			if (r == 0)
-				fputs(msg.buf, f);
+			/* Sent as RFC 2047 and quoted-printable; shown as they read. */
+			fprintf(f, "    ---- message (Subject and body decoded) ----\n");
+			fputs(msg.buf, f);
 			fprintf(f, "    ---- end of message ----\n");
 		}
 		break;
@@ -460,18 +472,22 @@ int notify_describe(FILE *f, const struct config *cfg, const struct config_notif
 		fprintf(f, "    run");
 		for (char **a = n->argv; a && *a; a++)
 			fprintf(f, " %s", *a);
-		fprintf(f, " (timeout %llds), the JSON below on stdin, environment:\n",
-		        (long long)n->timeout);
 		fprintf(f,
-		        "    TWILIO_ALERTD_KIND=%s TWILIO_ALERTD_TRIGGER=%s"
-		        " TWILIO_ALERTD_STATE=%s TWILIO_ALERTD_COUNT=%lld\n",
-		        str(note, "kind"), str(note, "trigger"), str(note, "state"),
-		        num(note, "count"));
+		        " (timeout %llds), the notification JSON above on stdin,\n"
+		        "    with this environment and nothing else:\n",
+		        (long long)n->timeout);
+		r = notify_exec_env(n, note, env);
+		for (int i = 0; i < r; i++) {
+			fprintf(f, "      %s\n", env[i]);
+			free(env[i]);
+		}
+		r = r < 0 ? r : 0;
 		break;
 	case CONFIG_NOTIFY_WEBHOOK:
 		fprintf(f,
-		        "    POST to the url of [notify %s] (timeout %llds), the JSON below as the"
-		        " body,\n    X-Alertd-Signature: HMAC-SHA256 of the body under secret_file,"
+		        "    POST to the url of [notify %s] (timeout %llds), the notification JSON"
+		        " above as the body,\n    X-Alertd-Signature: HMAC-SHA256 of the body "
+		        "under secret_file,"
 		        "\n    X-Alertd-Idempotency-Key: %s\n",
 		        n->name, (long long)n->timeout, str(note, "idempotency_key"));
 		break;

@@ -287,16 +287,20 @@ static int add_env(char **env, size_t *n, const char *name, const char *value)
  * The program's environment is built from nothing: the agent's own may hold
  * TWILIO_AUTH_TOKEN and the like.
  */
-static int send_exec(const struct config_notify *n, json_t *note, const char *payload,
-                     volatile int *stop, char *err, size_t size)
+int notify_exec_env(const struct config_notify *n, json_t *note, char **env)
 {
 	static const char *const fields[] = {"kind",  "trigger",  "group",
 	                                     "state", "severity", "started",
 	                                     "at",    "window",   "idempotency_key"};
-	char *env[32] = {NULL}, upper[32], numbuf[32];
+	static const char *const numbers[][2] = {{"COUNT", "count"},
+	                                         {"THRESHOLD", "threshold"},
+	                                         {"WINDOW_SECONDS", "window_seconds"}};
+	char upper[32], numbuf[32];
 	size_t k = 0;
 	int r = 0;
 
+	_Static_assert(1 + ARRAY_SIZE(fields) + ARRAY_SIZE(numbers) + 2 == NOTIFY_EXEC_ENV_MAX,
+	               "NOTIFY_EXEC_ENV_MAX is the number of variables");
 	env[k] = strdup("PATH=" EXEC_PATH);
 	r = env[k++] ? 0 : -ENOMEM;
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++) {
@@ -309,29 +313,37 @@ static int send_exec(const struct config_notify *n, json_t *note, const char *pa
 		upper[j] = '\0';
 		r = add_env(env, &k, upper, json_string_value(json_object_get(note, fields[i])));
 	}
-	snprintf(numbuf, sizeof(numbuf), "%lld",
-	         (long long)json_integer_value(json_object_get(note, "count")));
-	if (r == 0)
-		r = add_env(env, &k, "COUNT", numbuf);
-	snprintf(numbuf, sizeof(numbuf), "%lld",
-	         (long long)json_integer_value(json_object_get(note, "threshold")));
-	if (r == 0)
-		r = add_env(env, &k, "THRESHOLD", numbuf);
-	snprintf(numbuf, sizeof(numbuf), "%lld",
-	         (long long)json_integer_value(json_object_get(note, "window_seconds")));
-	if (r == 0)
-		r = add_env(env, &k, "WINDOW_SECONDS", numbuf);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(numbers); i++) {
+		snprintf(numbuf, sizeof(numbuf), "%lld",
+		         (long long)json_integer_value(json_object_get(note, numbers[i][1])));
+		r = add_env(env, &k, numbers[i][0], numbuf);
+	}
 	if (r == 0)
 		r = add_env(env, &k, "CHANNEL", n->name);
-	snprintf(numbuf, sizeof(numbuf), "%d", 1);
 	if (r == 0)
-		r = add_env(env, &k, "SCHEMA_VERSION", numbuf);
+		r = add_env(env, &k, "SCHEMA_VERSION", "1");
+	env[k] = NULL;
+	if (r < 0) {
+		for (size_t i = 0; i < k; i++)
+			free(env[i]);
+		env[0] = NULL;
+		return r;
+	}
+	return (int)k;
+}
+
+static int send_exec(const struct config_notify *n, json_t *note, const char *payload,
+                     volatile int *stop, char *err, size_t size)
+{
+	char *env[NOTIFY_EXEC_ENV_MAX + 1] = {NULL};
+	int r = notify_exec_env(n, note, env);
+
 	if (r < 0)
 		snprintf(err, size, "out of memory");
 	else
 		r = run_program(n->argv, env, payload, strlen(payload), n->timeout, stop, err,
 		                size);
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; env[i]; i++)
 		free(env[i]);
 	return r;
 }

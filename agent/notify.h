@@ -69,6 +69,17 @@ int notify_deliver(struct store *s, const struct config *cfg, int64_t now, volat
 int notify_send(const struct config *cfg, const struct config_notify *n, const char *payload,
                 volatile int *stop, char *err, size_t size);
 
+/* The exec channel's environment: PATH and 14 TWILIO_ALERTD_* variables. */
+#define NOTIFY_EXEC_ENV_MAX 15
+
+/*
+ * notify_exec_env - the whole environment the exec channel @n gives its
+ * program for @note: "PATH=..." then each "TWILIO_ALERTD_NAME=value", into
+ * @env (room for NOTIFY_EXEC_ENV_MAX + 1), NULL-terminated; the caller
+ * frees each string. Returns how many, or -ENOMEM (nothing left to free).
+ */
+int notify_exec_env(const struct config_notify *n, json_t *note, char **env);
+
 /*
  * notify_find - the [notify NAME] section of @cfg, or NULL.
  */

@@ -173,13 +173,13 @@ static void say_skipped(const struct picked *p)
 	}
 }
 
-int outbox_command(const char *path, int argc, char **argv)
+int outbox_command(const char *path, const char *channel, int argc, char **argv)
 {
 	int64_t ids[OUTBOX_IDS_MAX], done = 0;
 	struct picked p = {0};
 	struct config *cfg = NULL;
 	struct store *s = NULL;
-	const char *channel = NULL, *verb = argc > 0 ? argv[0] : NULL;
+	const char *verb = argc > 0 ? argv[0] : NULL;
 	size_t n_ids = 0;
 	bool list, drop;
 	int status = 0, r;

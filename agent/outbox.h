@@ -13,11 +13,13 @@
 
 /*
  * outbox_command - `twilio-alertd [-c FILE] outbox list|retry|drop
- * [--channel NAME] [ID...]` with @argv the words after "outbox". Prints to
+ * [--channel NAME] [ID...]`: @channel the --channel value (NULL = every
+ * channel), @argv the subcommand and the IDs (main.c took the options out;
+ * a "--channel NAME" left in @argv is taken too). Prints to
  * stdout, one line per problem to stderr. Returns an exit status: 0, 64
  * (usage), 65 (an ID that is not an undelivered notification, or nothing
  * to retry), 66 (no database yet), or that of the configuration or store.
  */
-int outbox_command(const char *path, int argc, char **argv);
+int outbox_command(const char *path, const char *channel, int argc, char **argv);
 
 #endif

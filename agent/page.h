@@ -19,6 +19,8 @@
 #define PAGE_REFRESH_S 30
 /* Firing trigger groups listed. */
 #define PAGE_FIRING_MAX 20
+/* Bytes of a SID kept for the cursor (the filters accept at most 64 characters). */
+#define PAGE_SID_MAX 80
 
 struct page_firing {
 	char trigger[128];
@@ -37,31 +39,46 @@ struct page_status {
 	const struct page_firing *firing;
 	size_t n_firing;
 	const char *problem;		/* NULL when healthy, else the /healthz reason */
-	/* The latest-alerts filters as given (NULL = none), and a reason they were refused. */
-	const char *f_code, *f_level, *f_account;
+	/*
+	 * The latest-alerts filters and cursor as given (NULL = none), and the
+	 * reason they were refused (then no row is listed); rows per page.
+	 */
+	const char *f_code, *f_level, *f_account, *f_resource, *f_since, *f_until, *f_cursor;
 	const char *f_error;
+	int limit;
 };
 
-/* What page_alert_row writes to: the buffer, names for account SIDs, and a count. */
+/*
+ * What page_alert_row writes to: the buffer, names for account SIDs, a count
+ * and the last row's date and SID (the cursor of the next page).
+ */
 struct page_rows {
 	struct strbuf *sb;
 	const struct config *cfg;	/* may be NULL */
 	size_t n;
+	char last_date[UTIL_TIME_LEN];
+	char last_sid[PAGE_SID_MAX];
 };
 
 /*
  * page_status_head - the status page up to the rows of the latest-alerts
  * table; page_alert_row adds one row (a store_http_alerts callback, @arg is
- * a struct page_rows); page_status_tail closes the page. Each returns 0 or
- * -EMSGSIZE / -ENOMEM from the buffer.
+ * a struct page_rows); page_status_tail closes the table (with a link to the
+ * next, older page when @rows->n reached p->limit) and the page. With
+ * p->f_error set, the head says why the filters were refused and the caller
+ * lists no row. Each returns 0 or -EMSGSIZE / -ENOMEM from the buffer.
  */
 int page_status_head(struct strbuf *out, const struct page_status *p);
 int page_alert_row(const struct store_http_alert *row, void *arg);
-int page_status_tail(struct strbuf *out, const struct page_status *p, size_t rows);
+int page_status_tail(struct strbuf *out, const struct page_status *p,
+		     const struct page_rows *rows);
 
 /*
- * page_alert - the page of one alert (every column; alert_text and the
- * form-encoded details split into fields). Returns 0 or -errno.
+ * page_alert - the page of one alert as a report: labelled fields, the
+ * parsed alert_text (fields shown above are not repeated), the request and
+ * response when fetched, links to Twilio's docs and Console and to related
+ * alerts (same error code, resource, account). Absent values are left out.
+ * Returns 0 or -errno.
  */
 int page_alert(struct strbuf *out, const struct store_http_alert *row, const struct config *cfg,
 	       int64_t now);

@@ -495,8 +495,9 @@ int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
 		if (st.watermark < oldest) {
 			/* Down for longer than the window: what Twilio dropped meanwhile is gone. */
 			log_warnx("account %s: last synced more than the retention window ago; "
-				  "alerts older than %lld days are gone from Twilio",
-				  acct->name, (long long)((y.now - oldest) / 86400));
+			          "alerts older than %lld day%s are gone from Twilio",
+			          acct->name, (long long)((y.now - oldest) / 86400),
+			          (y.now - oldest) / 86400 == 1 ? "" : "s");
 			backfill = true;
 		}
 		if (start < oldest)

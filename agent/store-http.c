@@ -48,28 +48,43 @@ const char *const store_http_col_names[SH_COLS] = {
 	" date_generated, date_updated, first_seen, msg, http_response, request_host, source"
 
 /*
+ * Where an alert comes from, as schema/views.sql defines it (keep the two in
+ * step): a Twilio REST API host, or a failure of a URL of yours.
+ */
+#define TWILIO_API_HOST "(request_host = 'twilio.com' OR request_host LIKE '%.twilio.com')"
+#define WEBHOOK_FAILURE                                                                    \
+	"(request_host != '' AND NOT " TWILIO_API_HOST " AND ((http_response IS NOT NULL"  \
+	" AND http_response NOT BETWEEN 200 AND 299) OR error_code BETWEEN 11000 AND 12999))"
+
+/* The origin of a row: "webhook", "api" or NULL (the column after LIST_COLS). */
+#define ORIGIN_COL                                                                         \
+	" CASE WHEN " WEBHOOK_FAILURE " THEN 'webhook' WHEN " TWILIO_API_HOST " THEN 'api' END"
+
+/*
  * The bounds are always bound (with sentinels: "" sorts before every date, "~"
  * after), so SQLite seeks the date_created index to the range and walks it
  * backwards, stopping at the limit; a cursor page costs the same at any depth.
  * The other filters are "?N IS NULL OR ...": one statement serves them all.
  */
 static const char alerts_sql[] =
-	"SELECT " LIST_COLS " FROM alerts"
+	"SELECT " LIST_COLS "," ORIGIN_COL " FROM alerts"
 	" WHERE date_created >= ?1 AND date_created <= ?2 AND date_created < ?3"
 	" AND (date_created < ?2 OR sid < ?4)"
 	" AND (?5 IS NULL OR error_code = ?5) AND (?6 IS NULL OR log_level = ?6)"
-	" AND (?7 IS NULL OR account_sid = ?7)"
+	" AND (?7 IS NULL OR account_sid = ?7) AND (?9 IS NULL OR resource_sid = ?9)"
 	" ORDER BY date_created DESC, sid DESC LIMIT ?8";
 
 static const char alert_get_sql[] =
 	"SELECT " LIST_COLS ", request_variables, response_body, response_headers,"
-	" request_headers FROM alerts WHERE sid = ?1";
+	" request_headers," ORIGIN_COL " FROM alerts WHERE sid = ?1";
 
-/* Bare msg and http_response come from the row that gave max(date_created). */
+/* The bare columns after max(date_created) come from the row that gave it. */
 #define GROUPS_SQL(where)                                                                  \
 	"SELECT substr(date_created, 1, 13), account_sid, log_level, error_code,"         \
-	" request_host, count(*), max(date_created), msg, http_response, max(rowid)"      \
-	" FROM alerts WHERE " where " GROUP BY 1, 2, 3, 4, 5"
+	" CASE WHEN " WEBHOOK_FAILURE " THEN request_host END,"                            \
+	" coalesce(" TWILIO_API_HOST ", 0), count(*), max(date_created), msg,"             \
+	" http_response, max(rowid), request_method, request_url"                          \
+	" FROM alerts WHERE " where " GROUP BY 1, 2, 3, 4, 5, 6"
 
 /* A time range uses the date_created index; new rows are a rowid range. */
 static const char groups_by_date_sql[] =
@@ -88,11 +103,13 @@ static int prep(struct store *s, int id, const char *sql, sqlite3_stmt **st)
 	return store_prepare_extra(s, (enum store_extra_id)id, sql, st);
 }
 
+/* The @ncols columns of a row, then its origin column. */
 static void row_of(sqlite3_stmt *st, int ncols, struct store_http_alert *row)
 {
 	memset(row, 0, sizeof(*row));
 	for (int i = 0; i < ncols; i++)
 		row->col[i] = (const char *)sqlite3_column_text(st, i);
+	row->origin = (const char *)sqlite3_column_text(st, ncols);
 }
 
 int store_http_alerts(struct store *s, const struct store_http_filter *f,
@@ -115,6 +132,7 @@ int store_http_alerts(struct store *s, const struct store_http_filter *f,
 	store_bind_opt(st, 6, f->log_level);
 	store_bind_opt(st, 7, f->account_sid);
 	sqlite3_bind_int(st, 8, f->limit);
+	store_bind_opt(st, 9, f->resource_sid);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_of(st, SH_LIST_COLS, &row);
 		r = fn(&row, arg);
@@ -177,13 +195,16 @@ int store_http_groups(struct store *s, const char *since, const char *until, int
 		g.log_level = (const char *)sqlite3_column_text(st, 2);
 		g.has_error_code = sqlite3_column_type(st, 3) == SQLITE_INTEGER;
 		g.error_code = sqlite3_column_int64(st, 3);
-		g.request_host = (const char *)sqlite3_column_text(st, 4);
-		g.count = sqlite3_column_int64(st, 5);
-		g.last_seen = (const char *)sqlite3_column_text(st, 6);
-		g.msg = (const char *)sqlite3_column_text(st, 7);
-		g.has_http_response = sqlite3_column_type(st, 8) == SQLITE_INTEGER;
-		g.http_response = sqlite3_column_int64(st, 8);
-		g.max_rowid = sqlite3_column_int64(st, 9);
+		g.failing_host = (const char *)sqlite3_column_text(st, 4);
+		g.api_error = sqlite3_column_int(st, 5) != 0;
+		g.count = sqlite3_column_int64(st, 6);
+		g.last_seen = (const char *)sqlite3_column_text(st, 7);
+		g.msg = (const char *)sqlite3_column_text(st, 8);
+		g.has_http_response = sqlite3_column_type(st, 9) == SQLITE_INTEGER;
+		g.http_response = sqlite3_column_int64(st, 9);
+		g.max_rowid = sqlite3_column_int64(st, 10);
+		g.request_method = (const char *)sqlite3_column_text(st, 11);
+		g.request_url = (const char *)sqlite3_column_text(st, 12);
 		r = fn(&g, arg);
 		if (r)
 			goto out;

@@ -48,9 +48,14 @@ enum store_http_col {
 /* Column names, as in the table (and in the JSON API). */
 extern const char *const store_http_col_names[SH_COLS];
 
-/* One alert row: each column as text, NULL for SQL NULL; valid during the callback. */
+/*
+ * One alert row: each column as text, NULL for SQL NULL; valid during the
+ * callback. origin is "webhook" (a webhook failure), "api" (a REST API error)
+ * or NULL, by the rule of struct store_http_group below.
+ */
 struct store_http_alert {
 	const char *col[SH_COLS];
+	const char *origin;
 };
 
 /* Filters of store_http_alerts; NULL / 0 = not set. */
@@ -61,6 +66,7 @@ struct store_http_filter {
 	int64_t error_code;
 	const char *log_level;
 	const char *account_sid;
+	const char *resource_sid;
 	/* Keyset cursor: rows strictly after (older than) this (date_created, sid). */
 	const char *after_date;
 	const char *after_sid;
@@ -85,19 +91,29 @@ int store_http_alerts(struct store *s, const struct store_http_filter *f,
 int store_http_alert_get(struct store *s, const char *sid,
 			 int (*fn)(const struct store_http_alert *row, void *arg), void *arg);
 
-/* One group of alerts: same hour, account, level, code and host. */
+/*
+ * One group of alerts: same hour, account, level, code and origin. The origin
+ * follows schema/views.sql: a webhook failure (a request Twilio made to a URL of
+ * yours that failed: a status outside 200-299, or an 11xxx / 12xxx code) has
+ * failing_host set; a REST API error (request_url on twilio.com or a host under
+ * it) has api_error set; any other alert has neither.
+ */
 struct store_http_group {
 	const char *hour;	/* "YYYY-MM-DDTHH" of date_created */
 	const char *account_sid;
 	const char *log_level;
 	bool has_error_code;
 	int64_t error_code;
-	const char *request_host;
+	const char *failing_host;	/* request_host of a webhook failure, else NULL */
+	bool api_error;
 	int64_t count;
 	const char *last_seen;	/* newest date_created in the group */
-	const char *msg;	/* msg and http_response of that newest alert */
+	/* msg, http_response, request_method and request_url of that newest alert */
+	const char *msg;
 	bool has_http_response;
 	int64_t http_response;
+	const char *request_method;
+	const char *request_url;
 	int64_t max_rowid;
 };
 

@@ -24,18 +24,20 @@ const char *const summary_level_names[SUMMARY_LEVELS] = {"error", "warning", "no
 const char *const summary_window_names[SUMMARY_WINDOWS] = {"1h", "24h", "7d"};
 static const int64_t window_secs[SUMMARY_WINDOWS] = {3600, 86400, 7 * 86400};
 
-enum entry_kind { E_CODE, E_HOST, E_ACCOUNT };
+/* Per error code; per failing host of yours; per REST API error code; per account. */
+enum entry_kind { E_CODE, E_HOST, E_API, E_ACCOUNT };
 
 struct entry {
 	enum entry_kind kind;
-	bool has_code;
+	bool has_code;		/* the key of E_CODE and E_API */
 	int64_t code;
 	char *key;		/* host or account_sid */
 	int64_t n;
 	char last_seen[UTIL_TIME_LEN];
-	char *msg;
-	bool has_http;
-	int64_t http;
+	/* Of the newest alert (not kept for E_ACCOUNT): */
+	char *msg, *method, *url;
+	bool has_http, has_last_code;
+	int64_t http, last_code;
 };
 
 /* Counts of one set of alerts: per level, and per code, host and account. */
@@ -89,6 +91,8 @@ static void agg_finish(struct agg *a)
 	for (size_t i = 0; i < a->n; i++) {
 		free(a->e[i].key);
 		free(a->e[i].msg);
+		free(a->e[i].method);
+		free(a->e[i].url);
 	}
 	free(a->e);
 	memset(a, 0, sizeof(*a));
@@ -113,8 +117,8 @@ static struct entry *entry_of(struct agg *a, enum entry_kind kind, bool has_code
 		e = &a->e[i];
 		if (e->kind != kind)
 			continue;
-		if (kind == E_CODE ? e->has_code == has_code && e->code == code
-				   : strcmp(e->key, key) == 0)
+		if (kind == E_CODE || kind == E_API ? e->has_code == has_code && e->code == code
+						    : strcmp(e->key, key) == 0)
 			return e;
 	}
 	if (a->n == a->cap) {
@@ -130,49 +134,69 @@ static struct entry *entry_of(struct agg *a, enum entry_kind kind, bool has_code
 	e->kind = kind;
 	e->has_code = has_code;
 	e->code = code;
-	if (kind != E_CODE && !(e->key = strdup(key)))
+	if (kind != E_CODE && kind != E_API && !(e->key = strdup(key)))
 		return NULL;
 	a->n++;
 	return e;
 }
 
-/* Add @n alerts whose newest is @last_seen (with its @msg / @http) to entry @e. */
-static int entry_add(struct entry *e, int64_t n, const char *last_seen, const char *msg,
-		     bool has_http, int64_t http)
+/* *@dst = a copy of @src cut to @max - 1 bytes (NULL for NULL); -ENOMEM. */
+static int set_str(char **dst, const char *src, size_t max)
+{
+	char *c = src ? strndup(src, max - 1) : NULL;
+
+	if (src && !c)
+		return -ENOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+/* Add @n alerts whose newest is @last_seen, described by @newest, to entry @e. */
+static int entry_add(struct entry *e, int64_t n, const char *last_seen,
+		     const struct entry *newest)
 {
 	e->n += n;
-	if (!last_seen || strcmp(last_seen, e->last_seen) <= 0)
+	if (!last_seen || strcmp(last_seen, e->last_seen) <= 0 || e->kind == E_ACCOUNT)
 		return 0;
 	snprintf(e->last_seen, sizeof(e->last_seen), "%s", last_seen);
-	if (e->kind == E_CODE) {
-		char *m = msg ? strndup(msg, SUMMARY_MSG_MAX - 1) : NULL;
-
-		if (msg && !m)
-			return -ENOMEM;
-		free(e->msg);
-		e->msg = m;
-	}
-	e->has_http = has_http;
-	e->http = http;
+	if (set_str(&e->msg, newest->msg, SUMMARY_MSG_MAX) < 0 ||
+	    set_str(&e->method, newest->method, SUMMARY_METHOD_MAX) < 0 ||
+	    set_str(&e->url, newest->url, SUMMARY_URL_MAX) < 0)
+		return -ENOMEM;
+	e->has_http = newest->has_http;
+	e->http = newest->http;
+	e->has_last_code = newest->has_last_code;
+	e->last_code = newest->last_code;
 	return 0;
 }
 
 static int agg_add_group(struct agg *a, const struct store_http_group *g)
 {
+	/* The strings are only read (copied) by entry_add. */
+	const struct entry newest = {
+		.msg = (char *)g->msg, .method = (char *)g->request_method,
+		.url = (char *)g->request_url, .has_http = g->has_http_response,
+		.http = g->http_response, .has_last_code = g->has_error_code,
+		.last_code = g->error_code};
 	struct entry *e;
 
 	a->levels[level_of(g->log_level)] += g->count;
 	e = entry_of(a, E_CODE, g->has_error_code, g->error_code, NULL);
-	if (!e || entry_add(e, g->count, g->last_seen, g->msg, false, 0) < 0)
+	if (!e || entry_add(e, g->count, g->last_seen, &newest) < 0)
 		return -ENOMEM;
-	if (g->request_host && *g->request_host) {
-		e = entry_of(a, E_HOST, false, 0, g->request_host);
-		if (!e || entry_add(e, g->count, g->last_seen, NULL, g->has_http_response,
-				    g->http_response) < 0)
+	if (g->failing_host && *g->failing_host) {
+		e = entry_of(a, E_HOST, false, 0, g->failing_host);
+		if (!e || entry_add(e, g->count, g->last_seen, &newest) < 0)
+			return -ENOMEM;
+	}
+	if (g->api_error) {
+		e = entry_of(a, E_API, g->has_error_code, g->error_code, NULL);
+		if (!e || entry_add(e, g->count, g->last_seen, &newest) < 0)
 			return -ENOMEM;
 	}
 	e = entry_of(a, E_ACCOUNT, false, 0, g->account_sid ? g->account_sid : "");
-	if (!e || entry_add(e, g->count, NULL, NULL, false, 0) < 0)
+	if (!e || entry_add(e, g->count, NULL, &newest) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -185,7 +209,7 @@ static int agg_merge(struct agg *into, const struct agg *from)
 		const struct entry *f = &from->e[i];
 		struct entry *e = entry_of(into, f->kind, f->has_code, f->code, f->key);
 
-		if (!e || entry_add(e, f->n, f->last_seen, f->msg, f->has_http, f->http) < 0)
+		if (!e || entry_add(e, f->n, f->last_seen, f) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -423,8 +447,9 @@ static const struct entry *find(const struct agg *a, const struct entry *like)
 		const struct entry *e = &a->e[i];
 
 		if (e->kind == like->kind &&
-		    (like->kind == E_CODE ? e->has_code == like->has_code && e->code == like->code
-					  : strcmp(e->key, like->key) == 0))
+		    (like->kind == E_CODE || like->kind == E_API
+			     ? e->has_code == like->has_code && e->code == like->code
+			     : strcmp(e->key, like->key) == 0))
 			return e;
 	}
 	return NULL;
@@ -452,16 +477,22 @@ static int host_cmp(const void *x, const void *y)
 	return by_count(((const struct summary_host *)x)->n, ((const struct summary_host *)y)->n);
 }
 
+static int api_cmp(const void *x, const void *y)
+{
+	return by_count(((const struct summary_api *)x)->n, ((const struct summary_api *)y)->n);
+}
+
 /* Turn the three windows' counts into @v's lists. */
 static int fill_view(struct agg w[SUMMARY_WINDOWS], struct summary_view *v)
 {
 	const struct agg *week = &w[SUMMARY_7D];
 	struct summary_code *codes = calloc(week->n + 1, sizeof(*codes));
 	struct summary_host *hosts = calloc(week->n + 1, sizeof(*hosts));
-	size_t nc = 0, nh = 0;
+	struct summary_api *apis = calloc(week->n + 1, sizeof(*apis));
+	size_t nc = 0, nh = 0, na = 0;
 	int r = -ENOMEM;
 
-	if (!codes || !hosts)
+	if (!codes || !hosts || !apis)
 		goto out;
 	for (int k = 0; k < SUMMARY_WINDOWS; k++)
 		for (int l = 0; l < SUMMARY_LEVELS; l++) {
@@ -493,6 +524,20 @@ static int fill_view(struct agg w[SUMMARY_WINDOWS], struct summary_view *v)
 			snprintf(h->last_seen, sizeof(h->last_seen), "%s", e->last_seen);
 			h->has_http_response = e->has_http;
 			h->http_response = e->http;
+			h->has_error_code = e->has_last_code;
+			h->error_code = e->last_code;
+			snprintf(h->msg, sizeof(h->msg), "%s", e->msg ? e->msg : "");
+			snprintf(h->url, sizeof(h->url), "%s", e->url ? e->url : "");
+		} else if (e->kind == E_API) {
+			struct summary_api *x = &apis[na++];
+
+			x->has_code = e->has_code;
+			x->code = e->code;
+			memcpy(x->n, n, sizeof(n));
+			snprintf(x->last_seen, sizeof(x->last_seen), "%s", e->last_seen);
+			snprintf(x->msg, sizeof(x->msg), "%s", e->msg ? e->msg : "");
+			snprintf(x->method, sizeof(x->method), "%s", e->method ? e->method : "");
+			snprintf(x->url, sizeof(x->url), "%s", e->url ? e->url : "");
 		} else {
 			for (size_t a = 0; a < v->n_accounts; a++)
 				if (strcmp(v->accounts[a].account_sid, e->key) == 0)
@@ -501,14 +546,18 @@ static int fill_view(struct agg w[SUMMARY_WINDOWS], struct summary_view *v)
 	}
 	qsort(codes, nc, sizeof(*codes), code_cmp);
 	qsort(hosts, nh, sizeof(*hosts), host_cmp);
+	qsort(apis, na, sizeof(*apis), api_cmp);
 	v->n_codes = nc < SUMMARY_TOP ? nc : SUMMARY_TOP;
 	v->n_hosts = nh < SUMMARY_TOP ? nh : SUMMARY_TOP;
+	v->n_api = na < SUMMARY_TOP ? na : SUMMARY_TOP;
 	memcpy(v->codes, codes, v->n_codes * sizeof(*codes));
 	memcpy(v->hosts, hosts, v->n_hosts * sizeof(*hosts));
+	memcpy(v->api, apis, v->n_api * sizeof(*apis));
 	r = 0;
 out:
 	free(codes);
 	free(hosts);
+	free(apis);
 	return r;
 }
 

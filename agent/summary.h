@@ -2,7 +2,7 @@
 /*
  * The status page's aggregates over a large table, kept fresh by a thread of
  * their own: alerts per hour for the last 7 days by level, error code,
- * request host and account, and rows per account. A full pass reads the
+ * failing host of yours (webhooks), REST API error code and account, and rows per account. A full pass reads the
  * week once; after that only new rows (rowid above the last seen) are
  * added, every SUMMARY_REFRESH_MS or when poked, and the week is read again
  * every SUMMARY_REBUILD_S to forget pruned or changed rows. A view adds the
@@ -25,8 +25,10 @@
 #define SUMMARY_HOURS 168
 #define SUMMARY_TOP 10
 #define SUMMARY_ACCOUNTS 64
-/* Bytes of a sample message kept per error code. */
+/* Bytes of a sample message, request method and URL kept per entry. */
 #define SUMMARY_MSG_MAX 160
+#define SUMMARY_METHOD_MAX 16
+#define SUMMARY_URL_MAX 256
 
 enum summary_level {
 	SUMMARY_ERROR,
@@ -50,12 +52,28 @@ struct summary_code {
 	char msg[SUMMARY_MSG_MAX];	/* Msg of the newest alert with this code */
 };
 
+/* A host of yours with webhook failures (store-http.h, schema/views.sql). */
 struct summary_host {
 	char host[ALERT_HOST_MAX];
 	int64_t n[SUMMARY_WINDOWS];
 	char last_seen[UTIL_TIME_LEN];
-	bool has_http_response;
-	int64_t http_response;		/* of the newest alert */
+	/* Of the newest failure: */
+	bool has_http_response, has_error_code;
+	int64_t http_response, error_code;
+	char msg[SUMMARY_MSG_MAX];
+	char url[SUMMARY_URL_MAX];
+};
+
+/* REST API errors (your calls to a Twilio API host) with one error code. */
+struct summary_api {
+	bool has_code;
+	int64_t code;
+	int64_t n[SUMMARY_WINDOWS];
+	char last_seen[UTIL_TIME_LEN];
+	/* Of the newest: */
+	char msg[SUMMARY_MSG_MAX];
+	char method[SUMMARY_METHOD_MAX];
+	char url[SUMMARY_URL_MAX];
 };
 
 struct summary_account {
@@ -74,6 +92,8 @@ struct summary_view {
 	size_t n_codes;
 	struct summary_host hosts[SUMMARY_TOP];
 	size_t n_hosts;
+	struct summary_api api[SUMMARY_TOP];
+	size_t n_api;
 	struct summary_account accounts[SUMMARY_ACCOUNTS];
 	size_t n_accounts;
 	int64_t rows;			/* all alerts stored */

@@ -598,10 +598,11 @@ static int cmd_backtest(const struct config *cfg, struct store *s, const struct 
 		          r == -ENOMEM ? "out of memory" : store_errmsg(s));
 		return EXIT_TEMPFAIL;
 	}
-	printf("%lld matching alerts; %lld fired, %lld repeat%s, %lld resolved; %lld still firing"
+	printf("%lld matching alert%s; %lld fired, %lld repeat%s, %lld resolved; %lld still firing"
 	       " at the end\n",
-	       (long long)matched, (long long)bt.fired, (long long)bt.repeats,
-	       bt.repeats == 1 ? "" : "s", (long long)bt.resolved, (long long)firing);
+	       (long long)matched, matched == 1 ? "" : "s", (long long)bt.fired,
+	       (long long)bt.repeats, bt.repeats == 1 ? "" : "s", (long long)bt.resolved,
+	       (long long)firing);
 	return 0;
 }
 
@@ -615,15 +616,11 @@ static const struct config_trigger *find_trigger(const struct config *cfg, const
 
 static int usage_error(const char *what)
 {
-	fprintf(stderr,
-	        "twilio-alertd: %s\nusage: twilio-alertd [-c FILE] triggers list\n"
-	        "       twilio-alertd [-c FILE] triggers test NAME\n"
-	        "       twilio-alertd [-c FILE] triggers backtest NAME [--days N]\n",
-	        what);
+	fprintf(stderr, "twilio-alertd: triggers: %s; try 'twilio-alertd triggers --help'\n", what);
 	return EXIT_USAGE;
 }
 
-int trigger_command(const char *path, int argc, char **argv)
+int trigger_command(const char *path, int argc, char **argv, const char *days_text)
 {
 	const struct config_trigger *t = NULL;
 	struct trigger_compiled c = {0};
@@ -632,21 +629,32 @@ int trigger_command(const char *path, int argc, char **argv)
 	const char *sub = argc > 0 ? argv[0] : NULL;
 	int64_t days = 0;
 	int status = 0, r;
+	char what[160];
 
 	if (!sub)
-		return usage_error("triggers needs list, test NAME or backtest NAME");
-	if (strcmp(sub, "list") == 0   ? argc != 1
-	    : strcmp(sub, "test") == 0 ? argc != 2
-	    : strcmp(sub, "backtest") == 0
-	            ? !(argc == 2 || (argc == 4 && strcmp(argv[2], "--days") == 0))
-	            : true)
-		return usage_error("unknown triggers command or wrong arguments");
-	if (argc == 4) {
+		return usage_error("missing list, test NAME or backtest NAME");
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "test") != 0 && strcmp(sub, "backtest") != 0) {
+		snprintf(what, sizeof(what), "unknown command '%.64s' (list, test or backtest)",
+		         sub);
+		return usage_error(what);
+	}
+	if (strcmp(sub, "list") != 0 && argc < 2) {
+		snprintf(what, sizeof(what), "%s needs the NAME of a trigger", sub);
+		return usage_error(what);
+	}
+	if (argc > (strcmp(sub, "list") == 0 ? 1 : 2)) {
+		snprintf(what, sizeof(what), "unexpected argument '%.64s'",
+		         argv[strcmp(sub, "list") == 0 ? 1 : 2]);
+		return usage_error(what);
+	}
+	if (days_text && strcmp(sub, "backtest") != 0)
+		return usage_error("option '--days' goes with backtest only");
+	if (days_text) {
 		char *end;
 
-		days = strtoll(argv[3], &end, 10);
-		if (end == argv[3] || *end || days < 1 || days > 3650)
-			return usage_error("--days needs a whole number of days, 1 or more");
+		days = strtoll(days_text, &end, 10);
+		if (end == days_text || *end || days < 1 || days > 3650)
+			return usage_error("--days needs a whole number of days, 1 to 3650");
 	}
 	cfg = daemon_load_config(path);
 	if (!cfg)

@@ -243,29 +243,6 @@ void trigger_group(const struct trigger_compiled *c, const struct store_trigger_
 	trigger_copy_text(out, STORE_GROUP_MAX, v && *v ? v : "-");
 }
 
-int trigger_check_config(const struct config *cfg)
-{
-	char why[256];
-	int bad = 0;
-
-	for (size_t i = 0; i < cfg->n_triggers; i++) {
-		const struct config_trigger *t = &cfg->triggers[i];
-		int r;
-
-		if (!t->where)
-			continue;
-		r = store_trigger_check_where(t->where, why, sizeof(why));
-		if (r == -ENOMEM)
-			return r;
-		if (r < 0) {
-			log_warnx("%s:%d: [trigger %s] where is refused: %s",
-			          cfg->path ? cfg->path : "(environment)", t->line, t->name, why);
-			bad++;
-		}
-	}
-	return bad ? -EINVAL : 0;
-}
-
 /* ---- evaluation ---------------------------------------------------------- */
 
 struct eval {
@@ -500,9 +477,9 @@ static int notify_group(struct eval *e, const struct trigger_compiled *c, const 
 			e->res.queued++;
 	}
 	if (r == 0)
-		log_info("trigger %s%s%s: %s (%lld alerts, threshold %lld)", t->name,
+		log_info("trigger %s%s%s: %s (%lld alert%s, threshold %lld)", t->name,
 		         *group ? " group " : "", group, trigger_event_name(ev), (long long)count,
-		         (long long)t->threshold);
+		         count == 1 ? "" : "s", (long long)t->threshold);
 	json_decref(note);
 	free(payload);
 	free(d);

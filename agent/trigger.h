@@ -100,13 +100,6 @@ void trigger_group(const struct trigger_compiled *c, const struct store_trigger_
  */
 void trigger_copy_text(char *out, size_t size, const char *v);
 
-/*
- * trigger_check_config - check what the config loader leaves to the store:
- * each `where` (store_trigger_check_where). Logs one line per problem,
- * "FILE:LINE: [trigger NAME] where is refused: REASON". 0 or -EINVAL.
- */
-int trigger_check_config(const struct config *cfg);
-
 struct trigger_result {
 	int64_t evaluated; /* triggers */
 	int64_t fired;
@@ -214,9 +207,11 @@ int trigger_status(struct store *s, json_t *doc);
 
 /*
  * trigger_command - `twilio-alertd [-c FILE] triggers list | test NAME |
- * backtest NAME [--days N]` with @argv the words after "triggers".
- * Prints to stdout. Returns an exit status.
+ * backtest NAME [--days N]` with @argv the operands after "triggers" (no
+ * options) and @days_text the value of --days (NULL when not given).
+ * Prints to stdout; a usage error is one line on stderr. Returns an exit
+ * status.
  */
-int trigger_command(const char *path, int argc, char **argv);
+int trigger_command(const char *path, int argc, char **argv, const char *days_text);
 
 #endif

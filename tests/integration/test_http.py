@@ -3,6 +3,7 @@
 simulator: content, shapes, paging, escaping, headers, auth, and /healthz
 turning 503 when the API is gone for longer than 3 intervals."""
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -49,14 +50,81 @@ class HttpTest_(HttpTest):
         self.assertIn('id="count-24h"><div class="muted">Last 24 hours</div>'
                       '<div class="big">%d</div>' % day, page)
         self.assertIn("https://www.twilio.com/docs/errors/11200", page)
-        # Filters: only 11200s; a bad value is said, not an error.
+        # Filters: only 11200s.
         page = get(self.port, "/?error_code=11200&log_level=error&account=main")[2].decode()
         self.assertIn(self.xss_sid, page)
         codes = self.agent_.query("SELECT DISTINCT error_code FROM alerts")
         self.assertGreater(len(codes), 1)
-        status, _, body = get(self.port, "/?error_code=abc")
+        codes_listed = set(re.findall(r'<td class="c">(\d+)</td><td class="msg"><a href="/alerts/',
+                                      page))
+        self.assertEqual(codes_listed, {"11200"})
+
+    def test_bad_filters_are_400(self):
+        """A filter that cannot be applied is refused on the page, never ignored."""
+        for query, why in (("error_code=abc", "error code must be a whole number"),
+                           ("log_level=fatal", "level must be error"),
+                           ("account=nobody", "account is neither"),
+                           ("resource_sid=%3Cb%3E", "resource SID must be"),
+                           ("since=yesterday", "from is not a date"),
+                           ("until=2025-13-45", "until is not a date"),
+                           ("since=2025-10-09&until=2025-10-08", "from must be before until"),
+                           ("cursor=bogus", "cursor is not one this page gave")):
+            status, hdrs, body = get(self.port, "/?" + query)
+            page = body.decode()
+            self.assertEqual(status, 400, query)
+            self.assertIn("text/html", hdrs["content-type"])
+            self.assertIn('id="filter-error">Bad filter: ' + why, page, query)
+            latest = page[page.index('id="latest"'):]
+            self.assertNotIn('href="/alerts/', latest, query)
+        # A good filter in the same form is 200 and lists rows.
+        status, _, body = get(self.port, "/?since=2000-01-01&until=2100-01-01%2000:00")
         self.assertEqual(status, 200)
-        self.assertIn("error code must be a number", body.decode())
+        self.assertIn('href="/alerts/', body.decode())
+
+    def latest_rows(self, page):
+        """(sid, created) of the rows of the latest-alerts table, in order."""
+        latest = page[page.index('id="latest"'):]
+        return re.findall(r'<td class="t"><time datetime="([^"]+)">[^<]*</time></td>'
+                          r'.*?<a href="/alerts/(NO[0-9a-f]{32})">', latest)
+
+    def test_latest_alerts_paging_and_time_range(self):
+        want = [r[0] for r in self.agent_.query(
+            "SELECT sid FROM alerts ORDER BY date_created DESC, sid DESC")]
+        seen, path = [], "/"
+        for _ in range(40):
+            status, _, body = get(self.port, path)
+            self.assertEqual(status, 200, path)
+            page = body.decode()
+            rows = self.latest_rows(page)
+            self.assertTrue(rows, path)
+            seen += [sid for _, sid in rows]
+            m = re.search(r'<a rel="next" id="older" href="([^"]+)"', page)
+            if not m:
+                break
+            path = m.group(1).replace("&amp;", "&").split("#")[0]
+        self.assertEqual(seen, want)
+        # A time range with a filter: the links keep both, every row is inside it.
+        since, until = self.agent_.query(
+            "SELECT min(date_created), max(date_created) FROM (SELECT date_created FROM alerts"
+            " ORDER BY date_created DESC LIMIT 200 OFFSET 100)")[0]
+        q = "error_code=11200&since=%s&until=%s" % (since, until)
+        want = [r[0] for r in self.agent_.query(
+            "SELECT sid FROM alerts WHERE error_code = 11200 AND date_created >= ? AND "
+            "date_created < ? ORDER BY date_created DESC, sid DESC", since, until)]
+        self.assertGreater(len(want), 0)
+        seen, path = [], "/?" + q
+        for _ in range(40):
+            page = get(self.port, path)[2].decode()
+            rows = self.latest_rows(page)
+            self.assertTrue(all(since <= d < until for d, _ in rows), path)
+            seen += [sid for _, sid in rows]
+            m = re.search(r'<a rel="next" id="older" href="([^"]+)"', page)
+            if not m:
+                break
+            path = m.group(1).replace("&amp;", "&").split("#")[0]
+            self.assertIn("since=", path)
+            self.assertIn("error_code=11200", path)
+        self.assertEqual(seen, want)
 
     def test_alert_page(self):
         status, _, body = get(self.port, "/alerts/" + self.xss_sid)
@@ -64,8 +132,33 @@ class HttpTest_(HttpTest):
         self.assertEqual(status, 200)
         self.assertNotIn("<script", page.lower())
         self.assertIn("&lt;script&gt;document.title=&quot;PWNED&quot;&lt;/script&gt;", page)
-        self.assertIn("<th>httpResponse</th>", page)   # alert_text split into fields
         self.assertIn("https://hooks.example.com/&lt;b&gt;x&lt;/b&gt;", page)
+        # A report: labelled fields, each once; no raw column names, no "null".
+        row = self.agent_.query("SELECT date_created, resource_sid FROM alerts WHERE sid = ?",
+                                self.xss_sid)[0]
+        self.assertIn("<dt>Created (UTC)</dt><dd><time datetime=\"%s\">%s %s</time>"
+                      % (row[0], row[0][:10], row[0][11:19]), page)
+        self.assertIn("<dt>HTTP status</dt><dd>502</dd>", page)
+        self.assertIn("<dt>Kind</dt><dd>Webhook failure", page)
+        self.assertEqual(page.count(">502<"), 1, "502 once, as a field")
+        self.assertNotIn("<th>httpResponse</th>", page)
+        self.assertNotIn("<th>Msg</th>", page)
+        self.assertNotIn("null", page)
+        for raw in ("request_url", "date_created", "account_sid", "REQUEST_URL"):
+            self.assertNotIn(">" + raw + "<", page)
+        self.assertIn("https://www.twilio.com/console/voice/calls/logs/" + row[1], page)
+        self.assertIn("https://www.twilio.com/console/debugger/" + self.xss_sid, page)
+        self.assertIn('href="/?error_code=11200#latest"', page)
+        self.assertIn('href="/?resource_sid=%s#latest"' % row[1], page)
+        # The resource link lists exactly that resource's alerts.
+        listed = self.latest_rows(get(self.port, "/?resource_sid=" + row[1])[2].decode())
+        self.assertEqual([sid for _, sid in listed], [self.xss_sid])
+        # A generated alert: its other alert_text fields are listed once, decoded.
+        sid, text = self.agent_.query("SELECT sid, alert_text FROM alerts WHERE alert_text "
+                                      "LIKE '%sourceComponent=%' LIMIT 1")[0]
+        page = get(self.port, "/alerts/" + sid)[2].decode()
+        self.assertIn("<th>sourceComponent</th>", page)
+        self.assertNotIn("<th>ErrorCode</th>", page)
         self.assertEqual(get(self.port, "/alerts/NO" + "0" * 32)[0], 404)
         self.assertEqual(get(self.port, "/alerts/%3Cx%3E")[0], 404)
         status, one = get_json(self.port, "/api/alerts/" + self.xss_sid)
@@ -171,6 +264,58 @@ class HttpTest_(HttpTest):
         status = request(self.port, "GET", "/", headers={"X-Big": "a" * 40000})[0]
         self.assertIn(status, (413, 431))
         self.assertEqual(get(self.port, "/healthz")[0], 200)
+
+
+class OriginTest(HttpTest):
+    """Webhook failures (your URLs) apart from REST API errors (Twilio's API hosts)."""
+
+    def test_failing_webhooks_and_api_errors(self):
+        with Sim() as sim:
+            sim.add_alerts(SIM_ACCOUNT, [
+                {"age": 100, "error_code": "11200", "alert_text": "Msg=Bad&httpResponse=502",
+                 "request_url": "https://down.example/voice"},
+                {"age": 200, "error_code": "12100", "alert_text": "Msg=Parse&httpResponse=200",
+                 "request_url": "https://twiml.example/voice"},
+                {"age": 300, "error_code": "30003", "alert_text": "Msg=Unreachable",
+                 "request_url": "https://fine.example/status"},
+                {"age": 400, "error_code": "82002", "alert_text": "Msg=Fn&httpResponse=200",
+                 "request_url": "https://fine.example/fn"},
+                {"age": 500, "error_code": "13227", "alert_text": "Msg=Dial",
+                 "request_url": "https://fine.example/dial"},
+                {"age": 600, "error_code": "21610", "alert_text": "Msg=Unsubscribed",
+                 "request_url": "https://api.twilio.com/2010-04-01/Accounts/%s/Messages.json"
+                 % SIM_ACCOUNT, "request_method": "POST"},
+                {"age": 700, "error_code": "21610", "alert_text": "Msg=Unsubscribed",
+                 "request_url": "https://api.twilio.com/2010-04-01/Accounts/%s/Messages.json"
+                 % SIM_ACCOUNT, "request_method": "POST"},
+            ])
+            agent = self.start_http(sim)
+            wait_for(lambda: agent.count() == 7, timeout=60, what="first poll")
+            wait_for(lambda: get_json(self.port, "/api/status")[1]["summary"]["rows"] == 7,
+                     timeout=30, what="the summary")
+            summ = get_json(self.port, "/api/status")[1]["summary"]
+            hosts = {h["request_host"]: h for h in summ["failing_hosts"]}
+            self.assertEqual(set(hosts), {"down.example", "twiml.example"})
+            self.assertEqual((hosts["twiml.example"]["last_http_response"],
+                              hosts["twiml.example"]["last_error_code"]), (200, 12100))
+            self.assertEqual(hosts["down.example"]["alerts"]["24h"], 1)
+            api = summ["rest_api_errors"]
+            self.assertEqual([(a["error_code"], a["alerts"]["24h"]) for a in api], [(21610, 2)])
+            self.assertEqual(api[0]["request_method"], "POST")
+            # The page and the views say the same.
+            page = get(self.port, "/")[2].decode()
+            hosts_html = page[page.index('id="hosts"'):page.index('id="api"')]
+            api_html = page[page.index('id="api"'):page.index('id="triggers"')]
+            self.assertIn("down.example", hosts_html)
+            self.assertIn("twiml.example", hosts_html)
+            self.assertNotIn("fine.example", hosts_html)
+            self.assertNotIn("api.twilio.com", hosts_html)
+            self.assertIn("api.twilio.com", api_html)
+            self.assertEqual(sorted(r[0] for r in agent.query(
+                "SELECT DISTINCT request_host FROM failing_webhooks")),
+                ["down.example", "twiml.example"])
+            self.assertEqual([tuple(r) for r in agent.query(
+                "SELECT error_code, alerts FROM failing_api_calls")], [(21610, 2)])
 
 
 class Utf8Test(HttpTest):

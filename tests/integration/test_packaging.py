@@ -427,8 +427,13 @@ class DebPackageTest(AgentTest):
                      "./lib/systemd/system/twilio-alertd-once.service",
                      "./lib/systemd/system/twilio-alertd-once.timer", "./etc/cron.d/twilio-alertd",
                      "./usr/share/man/man8/twilio-alertd.8.gz",
-                     "./usr/share/man/man5/twilio-alertd.conf.5.gz"]:
+                     "./usr/share/man/man5/twilio-alertd.conf.5.gz",
+                     # The README and the database manual it points to.
+                     "./usr/share/doc/twilio-alertd/README.md",
+                     "./usr/share/doc/twilio-alertd/schema/README.md"]:
             self.assertIn(want, listing)
+        readme = read(os.path.join(SOURCE_ROOT, "README.md"))
+        self.assertIn("/usr/share/doc/twilio-alertd/schema/README.md", readme)
         self.assertRegex(listing, r"-rw-r----- root/root .* ./etc/twilio-alertd/twilio-alertd.conf")
         ctl = os.path.join(self.folder, "control")
         run(["dpkg-deb", "-e", deb, ctl])

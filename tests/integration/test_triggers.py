@@ -459,7 +459,8 @@ class TriggerTest(AgentTest):
                 agent = self.agent(sim, extra=self.exec_channel() +
                                    f"[trigger sneaky]\nwhere = {where}\nnotify = hook\n")
                 with open(agent.conf) as f:
-                    line = f.read().splitlines().index("[trigger sneaky]") + 1
+                    # The line of the where key, not of its section.
+                    line = f.read().splitlines().index(f"where = {where}") + 1
                 for args in (["check-config"], ["once"], ["triggers", "list"]):
                     p = agent.cmd(*args)
                     self.assertEqual(p.returncode, 78, (where, args, p.stderr))

@@ -178,7 +178,7 @@ static void test_full(void)
 	         "notify = mail, hook, pager, log\n"
 	         "[notify mail]\n"
 	         "type = email\n"
-	         "url = smtp://mail.example.com:587\n"
+	         "url = smtp://localhost:587\n"
 	         "starttls = optional\n"
 	         "from = alertd@example.com\n"
 	         "to = a@example.com, b@example.com\n"
@@ -294,7 +294,7 @@ static void test_full(void)
 	n = &cfg->notifies[0];
 	CHECK_STR(n->name, "mail");
 	CHECK_INT(n->type, CONFIG_NOTIFY_EMAIL);
-	CHECK_STR(n->url, "smtp://mail.example.com:587");
+	CHECK_STR(n->url, "smtp://localhost:587");
 	CHECK_INT(n->starttls, CONFIG_STARTTLS_OPTIONAL);
 	CHECK_STR(n->from, "alertd@example.com");
 	CHECK_INT(n->n_to, 2);
@@ -638,6 +638,23 @@ static void test_problems(void)
 	       ACCOUNT "[notify n]\ntype = email\n"
 	               "url = smtp://h\nfrom = a@b\nto = c@d\nusername = me\n",
 	       tok);
+	/* A password over smtp:// without STARTTLS required could travel in clear. */
+	EXPECT(7, "username with starttls = no could send the password in clear to h; use "
+	          "starttls = required, or url = smtps://",
+	       ACCOUNT "[notify n]\ntype = email\nurl = smtp://h:587\nstarttls = no\nfrom = a@b\n"
+	               "to = c@d\nusername = me\npassword_file = %s\n",
+	       tok, tok);
+	EXPECT(7, "username with starttls = optional could send the password in clear",
+	       ACCOUNT "[notify n]\ntype = email\nurl = smtp://h:587\nstarttls = optional\n"
+	               "from = a@b\nto = c@d\nusername = me\npassword_file = %s\n",
+	       tok, tok);
+	/* Durations need their unit; only 0 goes without. */
+	EXPECT(2, "interval 60 has no unit: write 60s (seconds), 60m, 60h or 60d",
+	       "[agent]\ninterval = 60\n" ACCOUNT, tok);
+	EXPECT(5, "window 300 has no unit", ACCOUNT "[trigger t]\nwindow = 300\nnotify = n\n"
+	       "[notify n]\ntype = syslog\n", tok);
+	EXPECT(7, "timeout 5 has no unit",
+	       ACCOUNT "[notify n]\ntype = exec\ncommand = /bin/true\ntimeout = 5\n", tok);
 	EXPECT(4, "[notify n] needs secret_file",
 	       ACCOUNT "[notify n]\ntype = webhook\n"
 	               "url = https://h/x\n",
@@ -687,6 +704,71 @@ static void test_several_problems(void)
 	/* In file order, whichever check found them. */
 	CHECK(p.n == 7 && strstr(p.lines[0], ".conf:2: ") && strstr(p.lines[6], ".conf:13: "));
 	CHECK(no_secret(&p));
+	config_problems_finish(&p);
+}
+
+/* A `where` checker standing in for the store's: it refuses "bad". */
+static int check_where(const char *where, char *why, size_t size)
+{
+	if (strstr(where, "bad")) {
+		snprintf(why, size, "no such column: bad");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * One load reports every problem with the line of its key: the `where`
+ * lines (not their section's), secret files behind a bad account_sid or a
+ * second credential, durations without a unit, SMTP in clear; one problem
+ * never hides another.
+ */
+static void test_every_problem_in_one_pass(void)
+{
+	struct config_problems p = {.check_where = check_where};
+	struct config *cfg;
+	char path[300], missing[300], want[400];
+
+	snprintf(missing, sizeof(missing), "%s/missing.token", dir);
+	CHECK_INT(load(path, &cfg, &p, 0600,
+	               "[agent]\n"
+	               "interval = 60\n"    /* 2 */
+	               "retention = 90d\n"  /* 3 */
+	               "[account a]\n"
+	               "account_sid = ACnope\n"   /* 5 */
+	               "auth_token_file = %s\n"   /* 6 */
+	               "[account b]\n"
+	               "account_sid = " SID1 "\n"
+	               "auth_token_file = %s\n"   /* 9 */
+	               "api_key_sid = SK" "0123456789abcdef0123456789abcdef\n"
+	               "api_key_secret_file = %s\n" /* 11 */
+	               "[notify n]\n"
+	               "type = syslog\n"
+	               "[trigger t1]\n"             /* 14 */
+	               "notify = n\n"
+	               "where = bad = 1\n"          /* 16 */
+	               "[trigger t2]\n"
+	               "where = error_code = 1\n"
+	               "notify = n\n"
+	               "[trigger t3]\n"             /* 20 */
+	               "threshold = 2\n"
+	               "where = bad\n"              /* 22 */
+	               "notify = n\n",
+	               missing, missing, missing),
+	          -EINVAL);
+	CHECK(cfg == NULL);
+	CHECK(has_problem(&p, path, 2, "interval 60 has no unit"));
+	CHECK(has_problem(&p, path, 3, "retention 90d is more than the maximum 30d"));
+	CHECK(has_problem(&p, path, 5, "account_sid is not an account SID"));
+	snprintf(want, sizeof(want), "auth_token_file %s: cannot read", missing);
+	CHECK(has_problem(&p, path, 6, want));
+	CHECK(has_problem(&p, path, 9, want));
+	CHECK(has_problem(&p, path, 11, "more than one credential"));
+	snprintf(want, sizeof(want), "api_key_secret_file %s: cannot read", missing);
+	CHECK(has_problem(&p, path, 11, want));
+	CHECK(has_problem(&p, path, 16, "[trigger t1] where is refused: no such column: bad"));
+	CHECK(has_problem(&p, path, 22, "[trigger t3] where is refused: no such column: bad"));
+	CHECK_INT(p.n, 9);
 	config_problems_finish(&p);
 }
 
@@ -829,6 +911,7 @@ int main(void)
 	test_defaults();
 	test_problems();
 	test_several_problems();
+	test_every_problem_in_one_pass();
 	test_indented();
 	test_missing_file();
 	test_env();

@@ -94,7 +94,7 @@ static void test_open(void)
 	CHECK_INT(query_int(db, "PRAGMA auto_vacuum", NULL), 2);
 	CHECK_STR(query_text(db, "PRAGMA journal_mode", NULL), "wal");
 	CHECK_INT(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'", NULL),
-		  5);
+		  8);
 	store_close(s);
 
 	/* Opening again changes nothing and keeps the data. */
@@ -389,6 +389,8 @@ static void test_views(sqlite3 *db, struct store *s)
 		snprintf(sid, sizeof(sid), "NOv%031d", n++);
 		make_alert(&a, sid, now - rows[i].age, rows[i].code);
 		a.request_url = rows[i].url;
+		if (!rows[i].url)	/* as alert.c derives it */
+			a.request_host[0] = '\0';
 		a.http_response = 500 + (int64_t)i;
 		CHECK_INT(store_upsert_alert(s, &a, now, NULL), 0);
 	}
@@ -412,6 +414,66 @@ static void test_views(sqlite3 *db, struct store *s)
 	snprintf(sid, sizeof(sid), "NOv%031d", 0);
 	CHECK_STR(query_text(db, "SELECT sid FROM latest_alerts", NULL), sid);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM latest_alerts", NULL), 9);
+}
+
+/*
+ * Webhook failures vs REST API errors (schema/views.sql): only failures of your URLs
+ * are failing_webhooks (a 2xx status counts only with an 11xxx/12xxx code); Twilio's
+ * API hosts go to failing_api_calls. The rows are removed again afterwards.
+ */
+static void test_views_origin(sqlite3 *db, struct store *s)
+{
+	static const struct {
+		int code;
+		const char *url, *host;
+		int http;	/* 0 = no httpResponse */
+	} rows[] = {
+		{21610, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+		 "api.twilio.com", 0},
+		{21610, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+		 "api.twilio.com", 0},
+		{20003, "https://api.dublin.ie1.twilio.com/2010-04-01/Calls.json",
+		 "api.dublin.ie1.twilio.com", 0},
+		{30003, "https://ok.example/status", "ok.example", 0},
+		{82002, "https://ok.example/fn", "ok.example", 200},
+		{13227, "https://dial.example/voice", "dial.example", 0},
+		{12100, "https://twiml.example/voice", "twiml.example", 200},
+		{82002, "https://fn-1.twil.io/handler", "fn-1.twil.io", 500},
+		{11205, "https://eviltwilio.com/x", "eviltwilio.com", 0},
+	};
+	char sid[40];
+	struct alert a;
+	int64_t now = util_now();
+
+	CHECK_INT(store_begin(s), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		snprintf(sid, sizeof(sid), "NOw%031zu", i);
+		make_alert(&a, sid, now - 3 * 3600 - (int64_t)i, rows[i].code);
+		a.request_url = rows[i].url;
+		snprintf(a.request_host, sizeof(a.request_host), "%s", rows[i].host);
+		a.has_http_response = rows[i].http != 0;
+		a.http_response = rows[i].http;
+		CHECK_INT(store_upsert_alert(s, &a, now, NULL), 0);
+	}
+	CHECK_INT(store_commit(s), 0);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM webhook_failures WHERE sid LIKE 'NOw%'", NULL),
+		  3);
+	CHECK_STR(query_text(db, "SELECT group_concat(request_host, ' ') FROM (SELECT request_host"
+				 " FROM failing_webhooks WHERE request_host NOT LIKE '%h.example'"
+				 " ORDER BY request_host)", NULL),
+		  "eviltwilio.com fn-1.twil.io twiml.example");
+	CHECK_INT(query_int(db, "SELECT last_http_response FROM failing_webhooks"
+				" WHERE request_host = ?", "twiml.example"), 200);
+	CHECK_INT(query_int(db, "SELECT last_error_code FROM failing_webhooks"
+				" WHERE request_host = ?", "twiml.example"), 12100);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM rest_api_errors", NULL), 3);
+	CHECK_INT(query_int(db, "SELECT alerts FROM failing_api_calls WHERE error_code = 21610",
+			    NULL), 2);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM failing_api_calls", NULL), 2);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM failing_webhooks WHERE request_host LIKE"
+				" '%twilio.com' AND request_host != 'eviltwilio.com'", NULL), 0);
+	CHECK_INT(sqlite3_exec(db, "DELETE FROM alerts WHERE sid LIKE 'NOw%'", NULL, NULL, NULL),
+		  SQLITE_OK);
 }
 
 static void test_busy(sqlite3 *db, struct store *s)
@@ -558,6 +620,7 @@ int main(void)
 		test_upsert(db, s);
 		test_sync(db, s);
 		test_views(db, s);
+		test_views_origin(db, s);
 		test_busy(db, s);
 		test_prune(db, s);
 		test_readonly(db);
