@@ -34,18 +34,6 @@ struct picked {
 	size_t n, cap;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: twilio-alertd [-c FILE] outbox list  [--channel NAME] [ID...]\n"
-	           "       twilio-alertd [-c FILE] outbox retry [--channel NAME] [ID...]\n"
-	           "       twilio-alertd [-c FILE] outbox drop  (--channel NAME | ID...)\n"
-	           "\n"
-	           "The notifications not delivered yet. list: each with its stored times;\n"
-	           "\"orphaned\" rows are for a [notify NAME] no longer in the configuration\n"
-	           "and are never attempted. retry: make them due now (the next cycle of `run`,\n"
-	           "or `once`, delivers them). drop: delete them for good.\n");
-}
-
 static const char *when(int64_t t, char buf[UTIL_TIME_LEN])
 {
 	if (!t)
@@ -184,10 +172,6 @@ int outbox_command(const char *path, const char *channel, int argc, char **argv)
 	bool list, drop;
 	int status = 0, r;
 
-	if (verb && (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)) {
-		usage(stdout);
-		return 0;
-	}
 	list = verb && strcmp(verb, "list") == 0;
 	drop = verb && strcmp(verb, "drop") == 0;
 	if (!list && !drop && !(verb && strcmp(verb, "retry") == 0)) {
@@ -197,10 +181,7 @@ int outbox_command(const char *path, const char *channel, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "--channel") == 0 && i + 1 < argc) {
+		if (strcmp(argv[i], "--channel") == 0 && i + 1 < argc) {
 			channel = argv[++i];
 		} else if (strncmp(argv[i], "--channel=", 10) == 0) {
 			channel = argv[i] + 10;
