@@ -153,14 +153,24 @@ class Site:
         status, _, body = self.get("/api/status")
         return status == 200 and json.loads(body)["summary"]["rows"] == rows
 
-    def close(self):
+    def up(self):
+        self.alive()
         try:
-            if self.proc.poll() is None:
-                self.alive()
-                return stop(self.proc)
-            return self.proc.returncode
+            get(self.port, "/healthz", timeout=5)
+            return True
+        except OSError:
+            return False
+
+    def close(self):
+        """The exit status of the agent, with its output when it is not 0."""
+        try:
+            code = stop(self.proc) if self.proc.poll() is None else self.proc.returncode
         finally:
             self.sim.stop()
+        if code:
+            with open(os.path.join(self.folder, "run.out")) as f:
+                return (code, f.read()[-2000:])
+        return code
 
 
 class EndpointMatrixTest(AgentTest):
@@ -180,7 +190,7 @@ class EndpointMatrixTest(AgentTest):
         sid = site.agent.query("SELECT sid FROM alerts ORDER BY date_created DESC LIMIT 1")
         sid = sid[0][0] if sid else None
         pages = [("/", 200), ("/?error_code=%d&log_level=error&account=main" % CODE, 200),
-                 ("/?error_code=abc", 200), ("/alerts/" + NO_SID, 404), ("/nope", 404)]
+                 ("/?error_code=abc", 400), ("/alerts/" + NO_SID, 404), ("/nope", 404)]
         apis = [("/api/status", 200), ("/api/alerts", 200), ("/api/alerts?limit=1000", 200),
                 ("/api/alerts?error_code=%d" % CODE, 200), ("/api/alerts?limit=0", 400),
                 ("/api/alerts/" + NO_SID, 404)]
@@ -213,6 +223,7 @@ class EndpointMatrixTest(AgentTest):
 
     def test_every_endpoint_in_every_state(self):
         for site in self.sites:
+            wait_for(site.up, timeout=60, what=site.size + " HTTP server")
             wait_for(lambda: site.alive() and site.agent.count() == site.n, timeout=120,
                      what=site.size + " backfill")
             wait_for(lambda: site.api_ready(site.n), timeout=60, what=site.size + " summary")
