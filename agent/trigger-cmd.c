@@ -327,36 +327,6 @@ static void print_outbox(const char *indent, const struct store_outbox_summary *
 	printf("\n");
 }
 
-int trigger_status(struct store *s, json_t *doc)
-{
-	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN];
-	struct store_outbox_summary sum;
-	int r = store_outbox_summarize(s, NULL, &sum);
-
-	if (r < 0) {
-		log_warnx("cannot read the outbox: %s", store_errmsg(s));
-		return r;
-	}
-	if (!doc) {
-		print_outbox("", &sum);
-		return 0;
-	}
-	if (sum.oldest_pending)
-		util_format_time(sum.oldest_pending, a);
-	if (sum.next_attempt)
-		util_format_time(sum.next_attempt, b);
-	json_object_set_new(doc, "outbox",
-	                    json_pack("{s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s?}", "pending",
-	                              (json_int_t)sum.pending, "failing", (json_int_t)sum.failing,
-	                              "delivered", (json_int_t)sum.delivered, "oldest_pending",
-	                              sum.oldest_pending ? a : NULL, "next_attempt",
-	                              sum.next_attempt ? b : NULL, "last_error",
-	                              sum.last_error[0] ? sum.last_error : NULL,
-	                              "last_error_channel",
-	                              sum.last_error_channel[0] ? sum.last_error_channel : NULL));
-	return 0;
-}
-
 static int cmd_list(const struct config *cfg, struct store *s)
 {
 	struct store_outbox_summary sum;
