@@ -13,6 +13,7 @@
 /* sysexits(3) codes named in DESIGN.md. */
 #define EXIT_USAGE 64
 #define EXIT_DATAERR 65	/* the database file is damaged or not SQLite: permanent */
+#define EXIT_NOINPUT 66
 #define EXIT_UNAVAILABLE 69
 #define EXIT_TEMPFAIL 75
 #define EXIT_NOPERM 77

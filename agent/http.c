@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "health.h"
 #include "http.h"
 #include "http-guard.h"
 #include "log.h"
@@ -60,7 +61,7 @@ struct http_server {
 	atomic_bool pushed;
 	pthread_mutex_t health_lock;
 	int64_t health_ms;		/* when the verdict below was made; 0 = never */
-	char health[600];		/* "" = healthy, else the reason */
+	char health[HEALTH_REASON_MAX]; /* "" = healthy, else the reason */
 };
 
 /* One request's state across libmicrohttpd's calls: the body, capped. */
@@ -257,57 +258,32 @@ static bool valid_sid(const char *v)
 /* --- health ---------------------------------------------------------------- */
 
 /*
- * The /healthz verdict into @reason ("" = healthy): every account had a
- * successful poll within HTTP_HEALTH_INTERVALS intervals (counted from the
- * server's start for one not polled yet), and no notification has waited
- * that long. Made at most once a second; callers in between share it.
+ * The /healthz verdict into @reason ("" = healthy): health_verdict over
+ * what the store says, accounts never polled counting from the server's
+ * start. Made at most once a second; callers in between share it.
  */
 static void health(struct http_server *srv, const struct config *cfg, int64_t now, char *reason,
 		   size_t size)
 {
-	struct store_http_sync sync[SYNC_MAX];
-	struct store_http_triggers tr;
+	struct health_data *d = NULL;
 	struct store *s = NULL;
-	int64_t limit = HTTP_HEALTH_INTERVALS * cfg->interval;
-	char why[sizeof(srv->health)] = "";
-	size_t n = 0;
 
 	pthread_mutex_lock(&srv->health_lock);
 	if (srv->health_ms && util_mono_ms() - srv->health_ms < 1000)
 		goto out;
-	s = store_get(srv);
-	if (!s || store_http_sync_list(s, sync, SYNC_MAX, &n) < 0) {
-		snprintf(why, sizeof(why), "cannot read the database: %s", store_errmsg(s));
-		goto done;
-	}
-	for (size_t i = 0; i < cfg->n_accounts && !why[0]; i++) {
-		const struct config_account *a = &cfg->accounts[i];
-		const struct store_sync_state *st = NULL;
-		int64_t ref = srv->started;
-
-		for (size_t j = 0; j < n; j++)
-			if (strcmp(sync[j].account, a->name) == 0)
-				st = &sync[j].st;
-		if (st && st->last_success > ref)
-			ref = st->last_success;
-		if (now - ref <= limit)
-			continue;
-		snprintf(why, sizeof(why), "account %s: no successful poll for %llds (limit %llds)%s%s",
-			 a->name, (long long)(now - ref), (long long)limit,
-			 st && st->last_error[0] ? ": " : "", st ? st->last_error : "");
-	}
-	if (!why[0] && store_http_triggers(s, &tr) == 0 && tr.available && tr.pending &&
-	    now - tr.oldest_pending > limit)
-		snprintf(why, sizeof(why),
-			 "outbox not draining: %lld notification(s) waiting, the oldest for %llds",
-			 (long long)tr.pending, (long long)(now - tr.oldest_pending));
-done:
-	snprintf(srv->health, sizeof(srv->health), "%s", why);
+	d = malloc(sizeof(*d));
+	s = d ? store_get(srv) : NULL;
+	if (!s || health_read(s, d) < 0)
+		health_verdict(cfg, NULL, d ? store_errmsg(s) : "out of memory", now, srv->started,
+		               srv->health, sizeof(srv->health));
+	else
+		health_verdict(cfg, d, NULL, now, srv->started, srv->health, sizeof(srv->health));
 	srv->health_ms = util_mono_ms();
 out:
 	snprintf(reason, size, "%s", srv->health);
 	pthread_mutex_unlock(&srv->health_lock);
 	store_put(srv, s);
+	free(d);
 }
 
 /* --- pages ------------------------------------------------------------------ */
@@ -523,63 +499,106 @@ static json_t *windows_json(const int64_t n[SUMMARY_WINDOWS])
 			 (json_int_t)n[2]);
 }
 
-static json_t *accounts_json(const struct config *cfg, const struct store_http_sync *sync,
-			     size_t n_sync, const struct summary_view *v, int64_t now)
+/* Seconds from @t to @now, null when @t is 0 (never). */
+static json_t *json_age(int64_t now, int64_t t)
+{
+	return t ? json_integer(now - t) : json_null();
+}
+
+static json_t *account_json(const char *name, const struct config_account *a,
+                            const struct store_sync_state *st, const struct summary_view *v,
+                            int64_t now)
+{
+	static const int64_t zero[SUMMARY_WINDOWS];
+	const struct summary_account *sa = NULL;
+	const char *sid = a ? a->account_sid : st->account_sid;
+	const char *state = "never";
+	int64_t wm = st && st->has_watermark ? st->watermark : 0;
+
+	for (size_t j = 0; v && sid && j < v->n_accounts; j++)
+		if (strcmp(v->accounts[j].account_sid, sid) == 0)
+			sa = &v->accounts[j];
+	if (st && st->last_attempt)
+		state = st->last_error_time && st->last_error_time >= st->last_success ? "failing"
+		                                                                       : "ok";
+	return json_pack("{s:s, s:s?, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
+	                 "s:b}",
+	                 "account", name, "account_sid", sid && *sid ? sid : NULL, "configured",
+	                 a != NULL, "state", state, "last_success",
+	                 json_time(st ? st->last_success : 0), "last_success_age_seconds",
+	                 json_age(now, st ? st->last_success : 0), "last_attempt",
+	                 json_time(st ? st->last_attempt : 0), "watermark", json_time(wm),
+	                 "newest_alert_age_seconds", json_age(now, wm), "last_error_time",
+	                 json_time(st ? st->last_error_time : 0), "last_error",
+	                 json_str(st && st->last_error[0] ? st->last_error : NULL), "alerts",
+	                 v ? windows_json(sa ? sa->n : zero) : json_null(), "rows",
+	                 v ? json_integer(sa ? sa->rows : 0) : json_null(), "webhook",
+	                 a && a->webhook, "fetch_details", a && a->fetch_details);
+}
+
+/* The configured accounts, then the unconfigured ones the database has a sync state for. */
+static json_t *accounts_json(const struct config *cfg, const struct health_data *d,
+                             const struct summary_view *v, int64_t now)
 {
 	json_t *list = json_array();
 
-	for (size_t i = 0; list && i < cfg->n_accounts; i++) {
+	for (size_t i = 0; list && cfg && i < cfg->n_accounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
-		const struct store_sync_state *st = NULL;
-		const struct summary_account *sa = NULL;
-		static const int64_t zero[SUMMARY_WINDOWS];
-		const char *state = "never";
-		json_t *o;
 
-		for (size_t j = 0; j < n_sync; j++)
-			if (strcmp(sync[j].account, a->name) == 0)
-				st = &sync[j].st;
-		for (size_t j = 0; v && j < v->n_accounts; j++)
-			if (a->account_sid && strcmp(v->accounts[j].account_sid, a->account_sid) == 0)
-				sa = &v->accounts[j];
-		if (st && st->last_attempt)
-			state = st->last_error_time && st->last_error_time >= st->last_success
-					? "failing" : "ok";
-		o = json_pack("{s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:b}",
-			      "account", a->name, "account_sid", a->account_sid, "state", state,
-			      "last_success", json_time(st ? st->last_success : 0), "last_attempt",
-			      json_time(st ? st->last_attempt : 0), "watermark",
-			      json_time(st && st->has_watermark ? st->watermark : 0),
-			      "last_error_time", json_time(st ? st->last_error_time : 0),
-			      "last_error", json_str(st && st->last_error[0] ? st->last_error : NULL),
-			      "lag_seconds",
-			      st && st->has_watermark ? json_integer(now - st->watermark) : json_null(),
-			      "alerts", windows_json(sa ? sa->n : zero), "rows",
-			      (json_int_t)(sa ? sa->rows : 0), "webhook", json_boolean(a->webhook),
-			      "fetch_details", a->fetch_details);
-		json_array_append_new(list, o);
+		json_array_append_new(list,
+		                      account_json(a->name, a, health_sync(d, a->name), v, now));
 	}
+	for (size_t i = 0; list && d && i < d->n_sync; i++)
+		if (!cfg || !config_find_account(cfg, d->sync[i].account))
+			json_array_append_new(list, account_json(d->sync[i].account, NULL,
+			                                         &d->sync[i].st, v, now));
 	return list;
 }
 
-static json_t *triggers_json(struct store *s, const struct store_http_triggers *tr)
+static json_t *channel_json(const struct config *cfg, const struct store_http_channel *c)
+{
+	bool orphaned = health_orphaned(cfg, c);
+
+	return json_pack("{s:o, s:s, s:I, s:I, s:o, s:o, s:o, s:o}", "channel",
+	                 json_str(c->channel), "state", orphaned ? "orphaned" : "waiting",
+	                 "pending", (json_int_t)c->pending, "failed", (json_int_t)c->failed,
+	                 "oldest", json_time(c->oldest), "next_attempt", json_time(c->next_attempt),
+	                 "last_attempt", json_time(c->last_attempt), "last_error",
+	                 json_str(c->last_error[0] ? c->last_error : NULL));
+}
+
+/* "triggers": state counts and the firing groups; "outbox": per channel, orphaned ones by name. */
+static void triggers_json(json_t *doc, const struct config *cfg, struct store *s,
+                          const struct store_http_triggers *tr)
 {
 	struct page_firing firing[PAGE_FIRING_MAX];
 	struct page_status p = {.firing = firing};
-	json_t *o, *groups = json_array();
+	json_t *groups = json_array(), *channels = json_array();
+	struct health_outbox ob;
 
-	if (tr->available)
+	if (s && tr && tr->available)
 		store_http_firing_list(s, PAGE_FIRING_MAX, collect_firing, &p);
 	for (size_t i = 0; groups && i < p.n_firing; i++)
-		json_array_append_new(groups, json_pack("{s:o, s:o, s:s, s:I}", "trigger",
-							json_str(firing[i].trigger), "group",
-							json_str(firing[i].group), "since",
-							firing[i].since, (json_int_t)firing[i].count));
-	o = json_pack("{s:b, s:I, s:I, s:I, s:o, s:o}", "available", tr->available, "firing",
-		      (json_int_t)tr->firing, "outbox_pending", (json_int_t)tr->pending,
-		      "outbox_failed", (json_int_t)tr->failed, "outbox_oldest",
-		      json_time(tr->oldest_pending), "firing_groups", groups ? groups : json_null());
-	return o;
+		json_array_append_new(groups,
+		                      json_pack("{s:o, s:o, s:s, s:I}", "trigger",
+		                                json_str(firing[i].trigger), "group",
+		                                json_str(firing[i].group), "since", firing[i].since,
+		                                "count", (json_int_t)firing[i].count));
+	for (size_t i = 0; channels && tr && i < tr->n_channels; i++)
+		json_array_append_new(channels, channel_json(cfg, &tr->channels[i]));
+	health_outbox(cfg, tr, &ob);
+	json_object_set_new(doc, "triggers",
+	                    json_pack("{s:b, s:I, s:o}", "available", tr && tr->available, "firing",
+	                              (json_int_t)(tr ? tr->firing : 0), "firing_groups",
+	                              groups ? groups : json_null()));
+	json_object_set_new(doc, "outbox",
+	                    json_pack("{s:b, s:I, s:I, s:o, s:I, s:I, s:o}", "available",
+	                              tr && tr->available, "waiting", (json_int_t)ob.waiting,
+	                              "failing", (json_int_t)ob.failing, "oldest_waiting",
+	                              json_time(ob.oldest_waiting), "orphaned",
+	                              (json_int_t)ob.orphaned, "delivered",
+	                              (json_int_t)(tr ? tr->delivered : 0), "channels",
+	                              channels ? channels : json_null()));
 }
 
 static json_t *summary_json(const struct summary_view *v)
@@ -641,36 +660,54 @@ static json_t *summary_json(const struct summary_view *v)
 			 "rest_api_errors", api, "hourly", hourly);
 }
 
+json_t *http_status_doc(const struct config *cfg, struct store *s, const struct health_data *d,
+                        const struct summary_view *v, int64_t now, const char *problem)
+{
+	json_t *doc = json_pack("{s:s, s:o, s:s?, s:b, s:o, s:o, s:o}", "version", ALERTD_VERSION,
+	                        "now", json_time(now), "database", cfg ? cfg->database : NULL,
+	                        "healthy", !problem || !problem[0], "problem",
+	                        json_str(problem && problem[0] ? problem : NULL), "accounts",
+	                        accounts_json(cfg, d, v, now), "summary",
+	                        v ? summary_json(v) : json_null());
+
+	if (doc)
+		triggers_json(doc, cfg, s, d ? &d->tr : NULL);
+	if (doc && d) {
+		json_t *errors = json_array();
+
+		for (size_t i = 0; i < d->n_terr; i++)
+			json_array_append_new(errors, json_pack("{s:s, s:s, s:o}", "trigger",
+			                                        d->terr[i].trigger, "error",
+			                                        d->terr[i].error, "at",
+			                                        json_time(d->terr[i].when)));
+		json_object_set_new(doc, "trigger_errors", errors);
+	}
+	return doc;
+}
+
 static void api_status(struct http_server *srv, const struct config *cfg, struct store *s,
 		       struct reply *rp)
 {
-	struct store_http_sync sync[SYNC_MAX];
 	struct summary_view *v = malloc(sizeof(*v));
-	struct store_http_triggers tr;
+	struct health_data *d = malloc(sizeof(*d));
 	int64_t now = util_now();
-	char problem[600];
+	char problem[HEALTH_REASON_MAX];
 	json_t *doc = NULL;
-	size_t n_sync = 0;
-	int r = v ? 0 : -ENOMEM;
+	int r = v && d ? 0 : -ENOMEM;
 
 	health(srv, cfg, now, problem, sizeof(problem));
 	if (r == 0)
-		r = store_http_sync_list(s, sync, SYNC_MAX, &n_sync);
+		r = health_read(s, d);
 	if (r == 0)
 		r = summary_view(srv->sm, s, now, 5000, v);
 	if (r == 0)
-		r = store_http_triggers(s, &tr);
-	if (r == 0)
-		doc = json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:o}", "version", ALERTD_VERSION,
-				"now", json_time(now), "healthy", !problem[0], "problem",
-				json_str(problem[0] ? problem : NULL), "accounts",
-				accounts_json(cfg, sync, n_sync, v, now), "summary", summary_json(v),
-				"triggers", triggers_json(s, &tr));
+		doc = http_status_doc(cfg, s, d, v, now, problem);
 	free(v);
+	free(d);
 	if (r == -EAGAIN)
 		json_error(rp, 503, "still counting the stored alerts; try again in a few seconds");
 	else if (r < 0)
-		json_error(rp, 503, store_errmsg(s));
+		json_error(rp, 503, r == -ENOMEM ? "out of memory" : store_errmsg(s));
 	else
 		json_reply(rp, 200, doc);
 }
@@ -812,20 +849,28 @@ static void api_alerts(const struct config *cfg, struct store *s, struct MHD_Con
 	strbuf_addf(sb, r, "# HELP twilio_alertd_%s %s\n# TYPE twilio_alertd_%s gauge\n", name, help, \
 	      name)
 
+/* The name of the [account] section with @sid, or NULL. */
+static const char *account_of(const struct config *cfg, const char *sid)
+{
+	for (size_t i = 0; sid && i < cfg->n_accounts; i++)
+		if (cfg->accounts[i].account_sid && strcmp(cfg->accounts[i].account_sid, sid) == 0)
+			return cfg->accounts[i].name;
+	return NULL;
+}
+
 static void metrics(struct http_server *srv, const struct config *cfg, struct store *s,
 		    struct reply *rp)
 {
-	struct store_http_sync sync[SYNC_MAX];
 	struct summary_view *v = malloc(sizeof(*v));
-	struct store_http_triggers tr;
+	struct health_data *d = malloc(sizeof(*d));
 	struct strbuf *sb = &rp->body;
-	int64_t now = util_now();
-	char problem[600], label[METRICS_LABEL_MAX];
-	size_t n_sync = 0;
-	int r = v ? metrics_render(sb) : -ENOMEM, q;
+	struct health_outbox ob;
+	int64_t now = util_now(), other = 0;
+	char problem[HEALTH_REASON_MAX], label[METRICS_LABEL_MAX];
+	int r = v && d ? metrics_render(sb) : -ENOMEM, q;
 
 	health(srv, cfg, now, problem, sizeof(problem));
-	q = r ? r : store_http_sync_list(s, sync, SYNC_MAX, &n_sync);
+	q = r ? r : health_read(s, d);
 	HELP(sb, &r, "healthy", "1 when /healthz answers 200.");
 	strbuf_addf(sb, &r, "twilio_alertd_healthy %d\n", !problem[0]);
 	HELP(sb, &r, "build_info", "The agent's version, as a label.");
@@ -833,32 +878,61 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 	HELP(sb, &r, "last_success_timestamp_seconds",
 	     "End of the last successful poll of the account (Unix time; 0 = never).");
 	for (size_t i = 0; q == 0 && i < cfg->n_accounts; i++) {
-		int64_t t = 0;
+		const struct store_sync_state *st = health_sync(d, cfg->accounts[i].name);
 
-		for (size_t j = 0; j < n_sync; j++)
-			if (strcmp(sync[j].account, cfg->accounts[i].name) == 0)
-				t = sync[j].st.last_success;
 		metrics_label(cfg->accounts[i].name, label, sizeof(label));
-		strbuf_addf(sb, &r, "twilio_alertd_last_success_timestamp_seconds{account=\"%s\"} %lld\n",
-		      label, (long long)t);
+		strbuf_addf(sb, &r,
+		            "twilio_alertd_last_success_timestamp_seconds{account=\"%s\"} %lld\n",
+		            label, (long long)(st ? st->last_success : 0));
 	}
-	HELP(sb, &r, "sync_lag_seconds",
-	     "Age of the newest alert the account's last complete query returned.");
-	for (size_t i = 0; q == 0 && i < n_sync; i++)
-		if (sync[i].st.has_watermark && config_find_account(cfg, sync[i].account)) {
-			metrics_label(sync[i].account, label, sizeof(label));
-			strbuf_addf(sb, &r, "twilio_alertd_sync_lag_seconds{account=\"%s\"} %lld\n", label,
-			      (long long)(now - sync[i].st.watermark));
-		}
+	HELP(sb, &r, "last_success_age_seconds",
+	     "Seconds since the last successful poll of the account (absent: never polled).");
+	for (size_t i = 0; q == 0 && i < cfg->n_accounts; i++) {
+		const struct store_sync_state *st = health_sync(d, cfg->accounts[i].name);
+
+		if (!st || !st->last_success)
+			continue;
+		metrics_label(cfg->accounts[i].name, label, sizeof(label));
+		strbuf_addf(sb, &r, "twilio_alertd_last_success_age_seconds{account=\"%s\"} %lld\n",
+		            label, (long long)(now - st->last_success));
+	}
+	HELP(sb, &r, "newest_alert_age_seconds",
+	     "Age of the newest alert the account's last complete query returned (a quiet account "
+	     "grows old here while it syncs fine; absent: no alert yet).");
+	for (size_t i = 0; q == 0 && i < cfg->n_accounts; i++) {
+		const struct store_sync_state *st = health_sync(d, cfg->accounts[i].name);
+
+		if (!st || !st->has_watermark)
+			continue;
+		metrics_label(cfg->accounts[i].name, label, sizeof(label));
+		strbuf_addf(sb, &r, "twilio_alertd_newest_alert_age_seconds{account=\"%s\"} %lld\n",
+		            label, (long long)(now - st->watermark));
+	}
 	q = q ? q : summary_view(srv->sm, s, now, 5000, v);
 	if (q == 0) {
-		HELP(sb, &r, "alerts_stored", "Alert rows in the database, by account SID.");
-		/* Each stored account_sid has its own series, escaped as it is. */
-		for (size_t i = 0; i < v->n_accounts; i++) {
-			metrics_label(v->accounts[i].account_sid, label, sizeof(label));
-			strbuf_addf(sb, &r, "twilio_alertd_alerts_stored{account_sid=\"%s\"} %lld\n", label,
-			      (long long)v->accounts[i].rows);
+		HELP(sb, &r, "alerts_stored",
+		     "Alert rows in the database, by account (rows of an account SID no [account] "
+		     "has are summed as account=\"(unconfigured)\").");
+		for (size_t i = 0; i < cfg->n_accounts; i++) {
+			int64_t n = 0;
+
+			for (size_t j = 0; j < v->n_accounts; j++)
+				if (cfg->accounts[i].account_sid &&
+				    strcmp(v->accounts[j].account_sid,
+				           cfg->accounts[i].account_sid) == 0)
+					n = v->accounts[j].rows;
+			metrics_label(cfg->accounts[i].name, label, sizeof(label));
+			strbuf_addf(sb, &r, "twilio_alertd_alerts_stored{account=\"%s\"} %lld\n",
+			            label, (long long)n);
 		}
+		for (size_t j = 0; j < v->n_accounts; j++)
+			if (!account_of(cfg, v->accounts[j].account_sid))
+				other += v->accounts[j].rows;
+		if (other)
+			strbuf_addf(
+			        sb, &r,
+			        "twilio_alertd_alerts_stored{account=\"(unconfigured)\"} %lld\n",
+			        (long long)other);
 		HELP(sb, &r, "alerts_recent", "Alerts created in the last hour, day or week, by level.");
 		for (int k = 0; k < SUMMARY_WINDOWS; k++)
 			for (int l = 0; l < SUMMARY_LEVELS; l++)
@@ -868,18 +942,25 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 				      summary_window_names[k], summary_level_names[l],
 				      (long long)v->levels[k][l]);
 	}
-	q = q ? q : store_http_triggers(s, &tr);
-	if (q == 0 && tr.available) {
+	if (q == 0 || q == -EAGAIN) {
+		health_outbox(cfg, &d->tr, &ob);
 		HELP(sb, &r, "triggers_firing", "Trigger groups in state firing.");
-		strbuf_addf(sb, &r, "twilio_alertd_triggers_firing %lld\n", (long long)tr.firing);
-		HELP(sb, &r, "outbox_backlog", "Notifications not delivered yet.");
-		strbuf_addf(sb, &r, "twilio_alertd_outbox_backlog %lld\n", (long long)tr.pending);
+		strbuf_addf(sb, &r, "twilio_alertd_triggers_firing %lld\n",
+		            (long long)d->tr.firing);
+		HELP(sb, &r, "outbox_backlog",
+		     "Notifications not delivered yet, for channels that are configured.");
+		strbuf_addf(sb, &r, "twilio_alertd_outbox_backlog %lld\n", (long long)ob.waiting);
 		HELP(sb, &r, "outbox_oldest_age_seconds",
-		     "How long the oldest undelivered notification has waited (0 = none).");
+		     "How long the oldest of those has waited (0 = none).");
 		strbuf_addf(sb, &r, "twilio_alertd_outbox_oldest_age_seconds %lld\n",
-		      (long long)(tr.pending ? now - tr.oldest_pending : 0));
+		            (long long)(ob.waiting ? now - ob.oldest_waiting : 0));
+		HELP(sb, &r, "outbox_orphaned",
+		     "Notifications kept for channels no longer configured (never attempted; see "
+		     "`twilio-alertd outbox list`).");
+		strbuf_addf(sb, &r, "twilio_alertd_outbox_orphaned %lld\n", (long long)ob.orphaned);
 	}
 	free(v);
+	free(d);
 	if (r < 0 || (q < 0 && q != -EAGAIN)) {
 		text(rp, 503, r < 0 ? "cannot render the metrics" : store_errmsg(s));
 		return;

@@ -12,6 +12,9 @@
 #define ALERTD_HTTP_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "config.h"
 
@@ -48,10 +51,10 @@
 #define HTTP_API_REPLY_MAX (4 * 1024 * 1024)
 /* Rows on the status page's latest-alerts table, and the API's default page. */
 #define HTTP_LATEST_ROWS 50
-/* An account is unhealthy after this many intervals without a successful poll. */
-#define HTTP_HEALTH_INTERVALS 3
-
 struct http_server;
+struct health_data;
+struct store;
+struct summary_view;
 
 /*
  * http_start - listen on cfg->listen and serve until http_stop. @cfg is
@@ -79,5 +82,17 @@ void http_note_cycle(struct http_server *srv);
  * call (the poller then evaluates the triggers). NULL gives false.
  */
 bool http_take_pushes(struct http_server *srv);
+
+/*
+ * http_status_doc - the status document, one shape for /api/status and
+ * `status --json`: version, now, database, healthy, problem (@problem, ""
+ * or NULL = healthy), accounts (the configured ones, then the unconfigured
+ * ones with a sync state), summary (null when @v is NULL), triggers and
+ * outbox (per channel, "waiting" or "orphaned"). @cfg NULL: no valid
+ * configuration; @d NULL: nothing read from a database; @s (may be NULL)
+ * gives the firing groups. Returns a new reference, or NULL (no memory).
+ */
+json_t *http_status_doc(const struct config *cfg, struct store *s, const struct health_data *d,
+                        const struct summary_view *v, int64_t now, const char *problem);
 
 #endif

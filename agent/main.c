@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "demo.h"
 #include "log.h"
+#include "outbox.h"
 #include "status.h"
 #include "trigger.h"
 #include "util.h"
@@ -44,6 +45,7 @@ static int cmd_run(const struct cli *c);
 static int cmd_check_config(const struct cli *c);
 static int cmd_status(const struct cli *c);
 static int cmd_triggers(const struct cli *c);
+static int cmd_outbox(const struct cli *c);
 static int cmd_demo(const struct cli *c);
 static int cmd_help(const struct cli *c);
 
@@ -65,9 +67,11 @@ static const struct command commands[] = {
 	 "Load and validate the configuration: print every problem as FILE:LINE: message\n"
 	 "and exit 78, or print a summary and exit 0.\n"},
 	{"status", cmd_status, "json", 0, "[--json]",
-	 "per account: last success, last error, lag, rows; the outbox",
-	 "Per account, from the database: last success, last error, lag and rows stored;\n"
-	 "then the notification outbox. Reads only.\n"
+	 "per account: last success, newest alert, errors, rows; outbox; health",
+	 "Per account, from the database: the last success and its age, the newest alert\n"
+	 "and its age, the last error, the rows stored; then the outbox per channel and\n"
+	 "the /healthz verdict. Reads only. Exits 0 healthy, 1 degraded (the reason on\n"
+	 "stderr), 66 without a database, 77 when it cannot read it.\n"
 	 "\n"
 	 "  --json    one JSON document on stdout instead of text\n"},
 	{"triggers", cmd_triggers, "days=", 2, "list | test NAME | backtest NAME [--days N]",
@@ -78,6 +82,13 @@ static const struct command commands[] = {
 	 "  backtest NAME        replay the stored alerts: when NAME would have fired and\n"
 	 "                       resolved\n"
 	 "    --days N           the last N days only (default: the retention)\n"},
+	{"outbox", cmd_outbox, "channel=", -1, "list|retry|drop [--channel NAME] [ID...]",
+	 "undelivered notifications: list, make due now, drop",
+	 "  list      each undelivered notification with its stored times; orphaned ones\n"
+	 "            (their [notify NAME] is gone) are never attempted\n"
+	 "  retry     make them due now (the next cycle of run, or once, delivers them)\n"
+	 "  drop      delete them for good (needs --channel NAME or IDs)\n"
+	 "    --channel NAME   only the notifications of channel NAME\n"},
 	{"demo", cmd_demo, "once", 0, "[--once]",
 	 "the agent against the bundled Monitor API simulator",
 	 "Start the bundled Monitor API simulator, sync from it into a database under /tmp,\n"
@@ -192,6 +203,11 @@ static int cmd_status(const struct cli *c)
 static int cmd_triggers(const struct cli *c)
 {
 	return trigger_command(c->config, c->argc, c->argv, c->opt[0]);
+}
+
+static int cmd_outbox(const struct cli *c)
+{
+	return outbox_command(c->config, c->opt[0], c->argc, c->argv);
 }
 
 static int cmd_demo(const struct cli *c)

@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "sign.h"
 #include "store-trigger.h"
@@ -742,6 +743,7 @@ int notify_deliver(struct store *s, const struct config *cfg, int64_t now, volat
 			if (r == 0) {
 				r = store_outbox_done(s, x->id, util_now(), NULL, 0);
 				tally.delivered++;
+				metrics_note_notification(channel, true);
 				log_info("notify %s: delivered %s of trigger %s%s%s", channel,
 				         x->kind, x->trigger_name, *x->group ? " group " : "",
 				         x->group);
@@ -749,6 +751,7 @@ int notify_deliver(struct store *s, const struct config *cfg, int64_t now, volat
 				next = util_now() + notify_backoff(x->attempts + 1);
 				r = store_outbox_done(s, x->id, util_now(), err, next);
 				tally.failed++;
+				metrics_note_notification(channel, false);
 				held = true;
 				log_warnx("notify %s: %s of trigger %s not delivered (attempt "
 				          "%lld, will"

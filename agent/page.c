@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "form.h"
+#include "health.h"
 #include "page.h"
 #include "util.h"
 
@@ -492,6 +493,7 @@ static void api_section(struct out *o, const struct summary_view *v)
 static void triggers_section(struct out *o, const struct page_status *p)
 {
 	const struct store_http_triggers *tr = p->tr;
+	struct health_outbox ob;
 	char buf[64];
 
 	raw(o, "<section id=\"triggers\"><h2>Triggers and notifications</h2>");
@@ -500,16 +502,34 @@ static void triggers_section(struct out *o, const struct page_status *p)
 		       "database yet.</p></section>\n", p->cfg->n_triggers);
 		return;
 	}
-	put(o, "<p><span class=\"badge %s\">%lld firing</span> &nbsp; <span class=\"badge %s\">"
-	       "%lld notification(s) waiting</span>",
-	    tr->firing ? "bad" : "ok", (long long)tr->firing, tr->pending ? "warn" : "ok",
-	    (long long)tr->pending);
-	if (tr->pending) {
-		age(buf, sizeof(buf), p->now, tr->oldest_pending);
+	health_outbox(p->cfg, tr, &ob);
+	put(o, "<p><span class=\"badge %s\">%lld firing</span> &nbsp; <span class=\"badge %s\" "
+	       "id=\"outbox-waiting\">%lld notification(s) waiting</span>",
+	    tr->firing ? "bad" : "ok", (long long)tr->firing, ob.waiting ? "warn" : "ok",
+	    (long long)ob.waiting);
+	if (ob.waiting) {
+		age(buf, sizeof(buf), p->now, ob.oldest_waiting);
 		put(o, " <span class=\"muted\">oldest queued %s; %lld with failed attempts</span>", buf,
-		    (long long)tr->failed);
+		    (long long)ob.failing);
 	}
 	raw(o, "</p>");
+	/* Rows of a removed channel are never attempted: say whose they are and how to clear them. */
+	for (size_t i = 0; i < tr->n_channels; i++) {
+		const struct store_http_channel *c = &tr->channels[i];
+		char oldest[UTIL_TIME_LEN];
+
+		if (!health_orphaned(p->cfg, c))
+			continue;
+		util_format_time(c->oldest, oldest);
+		put(o, "<p class=\"orphaned\"><span class=\"badge warn\">%lld orphaned</span> "
+		       "notification(s) for channel <b>", (long long)c->pending);
+		esc(o, c->channel);
+		raw(o, "</b>, which is no longer configured (oldest queued ");
+		esc(o, oldest);
+		raw(o, "): not attempted; <code>twilio-alertd outbox list --channel ");
+		esc(o, c->channel);
+		raw(o, "</code> shows them, <code>outbox drop</code> removes them.</p>");
+	}
 	if (p->n_firing) {
 		raw(o, "<table><tr><th>Trigger</th><th>Group</th><th class=\"n\">Count</th>"
 		       "<th>Firing since</th></tr>\n");

@@ -27,6 +27,7 @@ enum {
 	Q_TABLES,
 	Q_TRIGGERS,
 	Q_OUTBOX,
+	Q_DELIVERED,
 	Q_FIRING,
 	Q_PUSH,
 	Q__END
@@ -362,17 +363,43 @@ int store_http_triggers(struct store *s, struct store_http_triggers *out)
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		out->firing = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	/* Bare last_error comes from the row that gave max(last_attempt). */
 	r = prep(s, Q_OUTBOX,
-		 "SELECT count(*), min(created), count(*) FILTER (WHERE attempts > 0)"
-		 " FROM outbox WHERE delivered IS NULL",
-		 &st);
+	         "SELECT channel, count(*), min(created), count(*) FILTER (WHERE attempts > 0),"
+	         " min(next_attempt), max(last_attempt), last_error"
+	         " FROM outbox WHERE delivered IS NULL GROUP BY channel ORDER BY channel",
+	         &st);
 	if (r < 0)
 		return 0;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out->pending = sqlite3_column_int64(st, 0);
-		out->oldest_pending = store_column_time(st, 1, NULL);
-		out->failed = sqlite3_column_int64(st, 2);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_http_channel *c = &out->channels[out->n_channels];
+		int64_t oldest = store_column_time(st, 2, NULL);
+
+		out->pending += sqlite3_column_int64(st, 1);
+		out->failed += sqlite3_column_int64(st, 3);
+		if (oldest && (!out->oldest_pending || oldest < out->oldest_pending))
+			out->oldest_pending = oldest;
+		if (out->n_channels == STORE_HTTP_CHANNELS_MAX)
+			continue;
+		store_column_copy(st, 0, c->channel, sizeof(c->channel));
+		c->pending = sqlite3_column_int64(st, 1);
+		c->oldest = oldest;
+		c->failed = sqlite3_column_int64(st, 3);
+		c->next_attempt = store_column_time(st, 4, NULL);
+		c->last_attempt = store_column_time(st, 5, NULL);
+		store_column_copy(st, 6, c->last_error, sizeof(c->last_error));
+		if (!c->last_attempt)
+			c->last_error[0] = '\0';
+		out->n_channels++;
 	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "outbox");
+	r = prep(s, Q_DELIVERED, "SELECT count(*) FROM outbox WHERE delivered IS NOT NULL", &st);
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		out->delivered = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	out->available = true;
 	return 0;

@@ -154,6 +154,22 @@ struct store_http_sync {
  */
 int store_http_sync_list(struct store *s, struct store_http_sync *out, size_t max, size_t *n);
 
+/* Channels of undelivered outbox rows listed one by one; the rest only count in the totals. */
+#define STORE_HTTP_CHANNELS_MAX 64
+#define STORE_HTTP_CHANNEL_LEN 64
+#define STORE_HTTP_ERROR_LEN 256
+
+/* The undelivered outbox rows of one channel, with the times as stored. */
+struct store_http_channel {
+	char channel[STORE_HTTP_CHANNEL_LEN];  /* the [notify NAME] the rows were queued for */
+	int64_t pending;                       /* rows not yet delivered */
+	int64_t failed;                        /* of those, with at least one failed attempt */
+	int64_t oldest;                        /* created time of the oldest of them */
+	int64_t next_attempt;                  /* the earliest stored next_attempt */
+	int64_t last_attempt;                  /* the latest attempt, 0 = never attempted */
+	char last_error[STORE_HTTP_ERROR_LEN]; /* of that attempt, "" = none */
+};
+
 /*
  * Trigger state and outbox, when the triggers migration is installed.
  * available is false (and the rest 0) on a database without those tables.
@@ -161,9 +177,13 @@ int store_http_sync_list(struct store *s, struct store_http_sync *out, size_t ma
 struct store_http_triggers {
 	bool available;
 	int64_t firing;		/* trigger groups in state firing */
-	int64_t pending;	/* notifications not yet delivered */
+	int64_t pending;        /* notifications not yet delivered, every channel */
 	int64_t oldest_pending;	/* created time of the oldest of them, 0 = none */
 	int64_t failed;		/* of those, with at least one failed attempt */
+	int64_t delivered;      /* delivered rows still kept (pruned after the retention) */
+	/* Per channel, by name; channels past STORE_HTTP_CHANNELS_MAX are in the totals only. */
+	struct store_http_channel channels[STORE_HTTP_CHANNELS_MAX];
+	size_t n_channels;
 };
 
 /* store_http_triggers - fill @out. Returns 0 or -errno. */

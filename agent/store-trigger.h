@@ -237,6 +237,7 @@ struct store_outbox {
 	int64_t attempts;
 	int64_t next_attempt;
 	const char *last_error; /* NULL = none */
+	int64_t last_attempt;   /* 0 = never (store_outbox_list only) */
 };
 
 /*

@@ -327,58 +327,6 @@ static void print_outbox(const char *indent, const struct store_outbox_summary *
 	printf("\n");
 }
 
-/* A trigger whose `where` went over its budget: a line, or an entry of "trigger_errors". */
-static int status_error(const char *name, const char *error, int64_t when, void *arg)
-{
-	json_t *list = arg;
-	char at[UTIL_TIME_LEN];
-
-	util_format_time(when, at);
-	if (!list) {
-		printf("trigger %s: not evaluated (last tried %s): %s\n", name, at, error);
-		return 0;
-	}
-	return json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "trigger", name, "error",
-	                                             error, "at", at)) < 0
-	               ? -ENOMEM
-	               : 0;
-}
-
-int trigger_status(struct store *s, json_t *doc)
-{
-	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN];
-	struct store_outbox_summary sum;
-	json_t *errors = doc ? json_array() : NULL;
-	int r = store_outbox_summarize(s, NULL, &sum);
-
-	if (r == 0)
-		r = store_trigger_def_errors(s, status_error, errors);
-	if (r < 0) {
-		log_warnx("cannot read the outbox: %s", store_errmsg(s));
-		json_decref(errors);
-		return r;
-	}
-	if (!doc) {
-		print_outbox("", &sum);
-		return 0;
-	}
-	json_object_set_new(doc, "trigger_errors", errors);
-	if (sum.oldest_pending)
-		util_format_time(sum.oldest_pending, a);
-	if (sum.next_attempt)
-		util_format_time(sum.next_attempt, b);
-	json_object_set_new(doc, "outbox",
-	                    json_pack("{s:I, s:I, s:I, s:s?, s:s?, s:s?, s:s?}", "pending",
-	                              (json_int_t)sum.pending, "failing", (json_int_t)sum.failing,
-	                              "delivered", (json_int_t)sum.delivered, "oldest_pending",
-	                              sum.oldest_pending ? a : NULL, "next_attempt",
-	                              sum.next_attempt ? b : NULL, "last_error",
-	                              sum.last_error[0] ? sum.last_error : NULL,
-	                              "last_error_channel",
-	                              sum.last_error_channel[0] ? sum.last_error_channel : NULL));
-	return 0;
-}
-
 static int cmd_list(const struct config *cfg, struct store *s)
 {
 	struct store_outbox_summary sum;

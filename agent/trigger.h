@@ -207,14 +207,6 @@ int trigger_backtest(struct store *s, const struct trigger_compiled *c, int64_t 
                      int64_t *still_firing, int64_t *matched);
 
 /*
- * trigger_status - the outbox part of `status`: one line on stdout, or,
- * with @doc, an "outbox" object added to it (pending, failing, delivered,
- * oldest_pending, next_attempt, last_error, last_error_channel).
- * Returns 0, or -errno (logged).
- */
-int trigger_status(struct store *s, json_t *doc);
-
-/*
  * trigger_command - `twilio-alertd [-c FILE] triggers list | test NAME |
  * backtest NAME [--days N]` with @argv the operands after "triggers" (no
  * options) and @days_text the value of --days (NULL when not given).

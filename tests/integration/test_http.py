@@ -174,8 +174,9 @@ class HttpTest_(HttpTest):
         self.assertTrue(doc["healthy"])
         self.assertIsNone(doc["problem"])
         acct = doc["accounts"][0]
-        for key in ("account", "account_sid", "state", "last_success", "last_attempt",
-                    "watermark", "last_error", "last_error_time", "lag_seconds", "alerts",
+        for key in ("account", "account_sid", "configured", "state", "last_success",
+                    "last_success_age_seconds", "last_attempt", "watermark",
+                    "newest_alert_age_seconds", "last_error", "last_error_time", "alerts",
                     "rows", "webhook", "fetch_details"):
             self.assertIn(key, acct)
         self.assertEqual(acct["account"], "main")

@@ -18,7 +18,7 @@ SOURCE_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..
 MAN8 = os.path.join(SOURCE_ROOT, "packaging", "man", "twilio-alertd.8.scd")
 MAN5 = os.path.join(SOURCE_ROOT, "packaging", "man", "twilio-alertd.conf.5.scd")
 README = os.path.join(SOURCE_ROOT, "README.md")
-COMMANDS = ["once", "run", "check-config", "status", "triggers", "demo", "help"]
+COMMANDS = ["once", "run", "check-config", "status", "triggers", "outbox", "demo", "help"]
 
 
 def run(*args, env=None, timeout=60):

@@ -2,7 +2,8 @@
 /*
  * Unit tests for the HTTP server's pieces that need no socket: form.c, the
  * HTML escaping of page.c, webhook_receive against a temporary store, and
- * the counters' Prometheus text (metrics.c).
+ * the counters' Prometheus text (metrics.c), and the health verdict
+ * (health.c) over hand-made sync and outbox states.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "config.h"
 #include "form.h"
+#include "health.h"
 #include "metrics.h"
 #include "page.h"
 #include "sign.h"
@@ -362,8 +364,74 @@ static void test_config_keys(void)
 	rmdir(dir);
 }
 
+static void test_health_verdict(void)
+{
+	struct config_account acct = {.name = (char *)"main", .account_sid = (char *)ACCT};
+	struct config_notify mail = {.name = (char *)"mail"};
+	struct config cfg = {.interval = 60,
+	                     .accounts = &acct,
+	                     .n_accounts = 1,
+	                     .notifies = &mail,
+	                     .n_notifies = 1};
+	struct health_data *d = calloc(1, sizeof(*d));
+	struct store_http_channel *gone, *live;
+	struct health_outbox ob;
+	int64_t now = 1000000;
+	char why[HEALTH_REASON_MAX];
+
+	if (!d)
+		return;
+	/* Never polled: a problem for `status` (no start time), not yet for a fresh server. */
+	health_verdict(&cfg, d, NULL, now, 0, why, sizeof(why));
+	CHECK_STR(why, "account main: never polled successfully");
+	health_verdict(&cfg, d, NULL, now, now - 10, why, sizeof(why));
+	CHECK_STR(why, "");
+	health_verdict(&cfg, NULL, "disk I/O error", now, now, why, sizeof(why));
+	CHECK_STR(why, "cannot read the database: disk I/O error");
+	/* Polled 100 s ago: healthy within 3 intervals; the error is said once, not twice. */
+	snprintf(d->sync[0].account, sizeof(d->sync[0].account), "main");
+	d->sync[0].st.last_success = now - 100;
+	snprintf(d->sync[0].st.last_error, sizeof(d->sync[0].st.last_error),
+	         "account main: HTTP 503");
+	d->n_sync = 1;
+	health_verdict(&cfg, d, NULL, now, 0, why, sizeof(why));
+	CHECK_STR(why, "");
+	d->sync[0].st.last_success = now - 181;
+	health_verdict(&cfg, d, NULL, now, 0, why, sizeof(why));
+	CHECK_STR(why, "account main: no successful poll for 181s (limit 180s): HTTP 503");
+	d->sync[0].st.last_success = now - 5;
+	/* An old row of a removed channel is orphaned, never a failure... */
+	d->tr.available = true;
+	gone = &d->tr.channels[d->tr.n_channels++];
+	snprintf(gone->channel, sizeof(gone->channel), "removed");
+	gone->pending = 3;
+	gone->oldest = now - 86400;
+	live = &d->tr.channels[d->tr.n_channels++];
+	snprintf(live->channel, sizeof(live->channel), "mail");
+	live->pending = 1;
+	live->oldest = now - 60;
+	health_outbox(&cfg, &d->tr, &ob);
+	CHECK_INT(ob.orphaned, 3);
+	CHECK_INT(ob.orphaned_channels, 1);
+	CHECK_INT(ob.waiting, 1);
+	CHECK_INT(ob.oldest_waiting, now - 60);
+	CHECK(health_orphaned(&cfg, gone));
+	CHECK(!health_orphaned(&cfg, live));
+	health_verdict(&cfg, d, NULL, now, 0, why, sizeof(why));
+	CHECK_STR(why, "");
+	/* ...while one of a configured channel waiting as long is. */
+	live->oldest = now - 200;
+	live->failed = 1;
+	snprintf(live->last_error, sizeof(live->last_error), "SMTP 451");
+	health_verdict(&cfg, d, NULL, now, 0, why, sizeof(why));
+	CHECK_STR(why, "outbox not draining: channel mail: 1 notification(s) waiting, the oldest "
+	               "for 200s: last error: SMTP 451");
+	free(d);
+}
+
 int main(void)
 {
+	test_health_verdict();
 	test_config_keys();
 	test_form();
 	test_escaping();
