@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Run one fuzz target as a meson test.
+
+    run-fuzz.py --libfuzzer|--replay TARGET SEEDS DICT
+
+--replay: the target was built with fuzz-main.c; every seed runs once.
+--libfuzzer: the seeds run, then libFuzzer mutates them for
+TWILIO_ALERTD_FUZZ_SECONDS (default 10) in a scratch corpus (the seed
+directory is never written to). A crash, leak, sanitizer report or
+mismatch fails the test; the input is kept next to the test log and
+printed in hex.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SECONDS = int(os.environ.get("TWILIO_ALERTD_FUZZ_SECONDS", "10"))
+# Per-input limit (s): far above any input's time; a stuck one fails the run.
+INPUT_TIMEOUT = 20
+
+
+def main():
+    mode, target, seeds, dictionary = sys.argv[1:5]
+    if not os.path.isdir(seeds) or not os.listdir(seeds):
+        print(f"no seeds in {seeds}", file=sys.stderr)
+        return 1
+    if mode == "--replay":
+        return subprocess.run([target, seeds], timeout=600).returncode
+    name = os.path.basename(target)
+    keep = os.path.join(os.getcwd(), "fuzz-artifacts", name)
+    with tempfile.TemporaryDirectory(prefix=name + "-") as tmp:
+        scratch = os.path.join(tmp, "corpus")
+        os.mkdir(scratch)
+        cmd = [target, f"-dict={dictionary}", f"-max_total_time={SECONDS}",
+               f"-timeout={INPUT_TIMEOUT}", "-rss_limit_mb=2048", "-print_final_stats=1",
+               f"-artifact_prefix={tmp}/", scratch, seeds]
+        print(" ".join(cmd), flush=True)
+        rc = subprocess.run(cmd, timeout=SECONDS + 600).returncode
+        found = [f for f in os.listdir(tmp) if f != "corpus"]
+        for f in found:
+            os.makedirs(keep, exist_ok=True)
+            shutil.copy(os.path.join(tmp, f), keep)
+            with open(os.path.join(tmp, f), "rb") as fh:
+                data = fh.read(4096)
+            print(f"{f} (kept in {keep}): {data.hex()}", file=sys.stderr)
+        if rc != 0 or found:
+            print(f"{name}: failed (exit {rc}); replay: {target} {keep}/<file>",
+                  file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
