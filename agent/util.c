@@ -398,39 +398,52 @@ int util_hexval(char c)
 	return -1;
 }
 
+/* Decode @n bytes of form text at @p into @w (room for @n bytes); returns the end. */
+static char *form_decode(const char *p, size_t n, char *w)
+{
+	const char *end = p + n;
+
+	while (p < end) {
+		int hi, lo;
+
+		if (*p == '+') {
+			*w++ = ' ';
+			p++;
+		} else if (*p == '%' && end - p >= 3 && (hi = util_hexval(p[1])) >= 0 &&
+			   (lo = util_hexval(p[2])) >= 0) {
+			*w++ = (char)(hi * 16 + lo);
+			p += 3;
+		} else {
+			*w++ = *p++;
+		}
+	}
+	return w;
+}
+
 int util_form_get(const char *form, const char *key, char **out)
 {
 	size_t klen = strlen(key);
 	const char *p = form;
 
 	while (p && *p) {
-		const char *end = strchr(p, '&');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *end = strchr(p, '&'), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p), nlen;
+		char *r, *w;
 
-		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-			const char *v = p + klen + 1, *vend = p + len;
-			char *r = malloc((size_t)(vend - v) + 1), *w = r;
-
-			if (!r)
-				return -ENOMEM;
-			while (v < vend) {
-				int hi, lo;
-
-				if (*v == '+') {
-					*w++ = ' ';
-					v++;
-				} else if (*v == '%' && vend - v >= 3 && (hi = util_hexval(v[1])) >= 0 &&
-					   (lo = util_hexval(v[2])) >= 0) {
-					*w++ = (char)(hi * 16 + lo);
-					v += 3;
-				} else {
-					*w++ = *v++;
-				}
-			}
+		/* The name is decoded before it is compared, as form_parse does. */
+		eq = memchr(p, '=', len);
+		nlen = eq ? (size_t)(eq - p) : len;
+		r = malloc(len + 1);
+		if (!r)
+			return -ENOMEM;
+		w = form_decode(p, nlen, r);
+		if ((size_t)(w - r) == klen && memcmp(r, key, klen) == 0) {
+			w = eq ? form_decode(eq + 1, len - nlen - 1, r) : r;
 			*w = '\0';
 			*out = r;
 			return 0;
 		}
+		free(r);
 		p = end ? end + 1 : NULL;
 	}
 	return -ENOENT;

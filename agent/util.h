@@ -79,8 +79,10 @@ void strbuf_finish(struct strbuf *sb);
  * util_form_get - find @key in application/x-www-form-urlencoded @form
  * (as in Twilio's alert_text) and store its decoded value ("+" = space,
  * %XX decoded, invalid escapes kept verbatim) in *@out, to be freed by the
- * caller. Key match is exact and case-sensitive; the first match wins.
- * Returns 0, -ENOENT when absent, -ENOMEM.
+ * caller. Names are decoded the same way before they are compared, and a
+ * part without '=' is a name with an empty value, so this reads a form as
+ * form_parse does. Key match is exact and case-sensitive; the first match
+ * wins. Returns 0, -ENOENT when absent, -ENOMEM.
  */
 int util_form_get(const char *form, const char *key, char **out);
 

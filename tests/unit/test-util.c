@@ -159,6 +159,16 @@ static void test_form(void)
 	CHECK_INT(util_form_get("Msg=", "Msg", &v), 0);
 	CHECK_STR(v, "");
 	free(v);
+	/* Read as form_parse reads it (the page): decoded names, a bare name is "" (fuzz-form). */
+	CHECK_INT(util_form_get("%4D%73%67=first&Msg=second", "Msg", &v), 0);
+	CHECK_STR(v, "first");
+	free(v);
+	CHECK_INT(util_form_get("flag&Msg=x", "flag", &v), 0);
+	CHECK_STR(v, "");
+	free(v);
+	CHECK_INT(util_form_get("M+g=a", "M g", &v), 0);
+	CHECK_STR(v, "a");
+	free(v);
 }
 
 static void test_host(void)
