@@ -430,7 +430,11 @@ int util_form_get(const char *form, const char *key, char **out)
 		size_t len = end ? (size_t)(end - p) : strlen(p), nlen;
 		char *r, *w;
 
-		/* The name is decoded before it is compared, as form_parse does. */
+		/* Empty parts are skipped, and names decoded before the comparison, as in form_parse. */
+		if (len == 0) {
+			p = end ? end + 1 : NULL;
+			continue;
+		}
 		eq = memchr(p, '=', len);
 		nlen = eq ? (size_t)(eq - p) : len;
 		r = malloc(len + 1);

@@ -166,6 +166,9 @@ static void test_form(void)
 	CHECK_INT(util_form_get("flag&Msg=x", "flag", &v), 0);
 	CHECK_STR(v, "");
 	free(v);
+	CHECK_INT(util_form_get("&&=x", "", &v), 0);
+	CHECK_STR(v, "x");
+	free(v);
 	CHECK_INT(util_form_get("M+g=a", "M g", &v), 0);
 	CHECK_STR(v, "a");
 	free(v);
