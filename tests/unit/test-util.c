@@ -78,6 +78,11 @@ static void test_time(void)
 	CHECK_INT(util_parse_time("Tue, 32 Feb 2010 01:23:53 +0000", &t), -EINVAL);
 	CHECK_INT(util_parse_time("Tue, 09 Foo 2010 01:23:53 +0000", &t), -EINVAL);
 
+	/* Out of the four-digit years after the offset: refused, never stored as another date. */
+	CHECK_INT(util_parse_time("9999-12-31T23:59:59-01:00", &t), -EINVAL);
+	CHECK_INT(util_parse_time("0000-01-01T00:30:00+01:00", &t), -EINVAL);
+	check_time("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z");
+
 	/* Nothing depends on the machine's time zone. */
 	setenv("TZ", "America/Los_Angeles", 1);
 	check_time("2015-07-30T20:00:00Z", "2015-07-30T20:00:00Z");
