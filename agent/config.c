@@ -513,7 +513,7 @@ static void parse_value(struct loader *ld, const struct key *k, const char *v, i
 			ld->err = r;
 		} else if (r < 0) {
 			problem(ld, line, "%s has an empty item", k->name);
-		} else if (k->kind == K_ARGV && list[0][0] != '/') {
+		} else if (k->kind == K_ARGV && (!items || list[0][0] != '/')) {
 			problem(ld, line, "%s must start with an absolute path (there is no shell)",
 			        k->name);
 		} else if (k->kind == K_CODES) {
@@ -793,7 +793,9 @@ static void build_trigger(struct loader *ld, struct config *cfg, struct section 
 	for (size_t i = 0; i < t->n_notify; i++) {
 		size_t j = 0;
 
-		while (j < cfg->n_notifies && strcmp(cfg->notifies[j].name, t->notify[i]) != 0)
+		/* A name is NULL only after an allocation failed (ld->err is set then). */
+		while (j < cfg->n_notifies &&
+		       (!cfg->notifies[j].name || strcmp(cfg->notifies[j].name, t->notify[i]) != 0))
 			j++;
 		if (j == cfg->n_notifies)
 			problem(ld, s->vline[TR_NOTIFY], "unknown notify '%s' (no [notify %s])",

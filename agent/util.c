@@ -254,8 +254,8 @@ static int parse_rfc2822(const char *s, int64_t *out)
 	return 0;
 }
 
-/* 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range of util_format_time. */
-#define UTIL_TIME_FIRST (-62167219200LL)
+/* 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years valid_civil takes, in UTC. */
+#define UTIL_TIME_FIRST 0LL
 #define UTIL_TIME_LAST 253402300799LL
 
 int util_parse_time(const char *s, int64_t *out)
@@ -269,7 +269,11 @@ int util_parse_time(const char *s, int64_t *out)
 		r = parse_iso(s, &t);
 	else
 		r = parse_rfc2822(s, &t);
-	/* "9999-12-31T23:59:59-01:00" would be stored as a date other than its time (fuzz-instance). */
+	/*
+	 * An offset may move a time out of those years: "9999-12-31T23:59:59-01:00" would be
+	 * stored as another date (fuzz-instance), "1970-01-01T00:00:00+02:00" written as a
+	 * date this parser refuses (fuzz-dates).
+	 */
 	if (r < 0 || t < UTIL_TIME_FIRST || t > UTIL_TIME_LAST)
 		return -EINVAL;
 	*out = t;

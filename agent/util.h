@@ -28,8 +28,8 @@ int util_parse_duration(const char *s, int64_t *out);
  * the epoch (UTC): "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" with optional
  * fraction and "Z" or "+hh:mm"/"-hh:mm"/"+hhmm" offset (no zone = UTC), a
  * space instead of the "T", or RFC 2822 ("Tue, 09 Feb 2010 01:23:53 +0000",
- * weekday optional). A time that an offset moves out of the years 0000 to
- * 9999 (which util_format_time can write) is refused. Returns 0 or -EINVAL.
+ * weekday optional), in the years 1970 to 9999; a time that an offset
+ * moves out of them (in UTC) is refused too. Returns 0 or -EINVAL.
  * Independent of the TZ variable.
  */
 int util_parse_time(const char *s, int64_t *out);
