@@ -51,6 +51,8 @@ def main():
         return 1
     if mode == "--replay":
         return subprocess.run([target, seeds], timeout=600).returncode
+    # UBSan's reports abort (libFuzzer keeps the input) unless the caller says otherwise.
+    os.environ.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
     name = os.path.basename(target)
     keep = os.path.join(os.getcwd(), "fuzz-artifacts", name)
     with tempfile.TemporaryDirectory(prefix=name + "-") as tmp:
