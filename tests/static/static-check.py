@@ -82,7 +82,11 @@ def cppcheck(build, src):
     if not units:
         print("no agent sources in compile_commands.json")
         return 1
-    incs = sorted({f for _, flags in units for f in flags if f.startswith("-I")})
+    # The project's own include paths only: cppcheck does not read system headers (it
+    # refuses glibc's, and --suppress=missingIncludeSystem covers their absence).
+    mine = (os.path.realpath(build) + os.sep, os.path.realpath(src) + os.sep)
+    incs = sorted({f for _, flags in units for f in flags
+                   if f.startswith("-I") and (os.path.realpath(f[2:]) + os.sep).startswith(mine)})
     cmd = [tool, "--quiet", "--std=c11", "--enable=warning,performance,portability",
            "--inline-suppr", "--error-exitcode=1", "--suppress=missingIncludeSystem",
            "-D_GNU_SOURCE", "-D__GNUC__", "--template={file}:{line}: {severity} ({id}): {message}"
