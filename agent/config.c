@@ -889,9 +889,10 @@ static void open_section(struct loader *ld, char *line)
 		n = sscanf(line + 1, "%199s %199s %c", word, name, &extra);
 		kind = n > 0 ? word_index(SECTIONS, word) : -1;
 	}
-	for (s = ld->sects; kind >= 0 && s < ld->sects + ld->n_sects; s++)
-		if (s->kind == (enum sect_kind)kind && strcmp(s->name, name) == 0)
-			dup = s;
+	/* By index: ld->sects is NULL before the first section, and NULL + 0 is undefined. */
+	for (size_t i = 0; kind >= 0 && i < ld->n_sects; i++)
+		if (ld->sects[i].kind == (enum sect_kind)kind && strcmp(ld->sects[i].name, name) == 0)
+			dup = &ld->sects[i];
 	if (n < 1 || n > 2 || (*end && *end != '#' && *end != ';')) {
 		problem(ld, ld->lineno,
 		        "a section header is [kind] or [kind NAME], alone on its line");
