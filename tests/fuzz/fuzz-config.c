@@ -31,17 +31,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0) {
 		FUZZ_CHECK(cfg && cfg->database && cfg->database[0], "no database");
 		FUZZ_CHECK(cfg->interval > 0 && cfg->retention > 0 && cfg->overlap >= 0,
-			   "interval %lld retention %lld overlap %lld", (long long)cfg->interval,
-			   (long long)cfg->retention, (long long)cfg->overlap);
+		           "interval %lld retention %lld overlap %lld", (long long)cfg->interval,
+		           (long long)cfg->retention, (long long)cfg->overlap);
 		for (size_t i = 0; i < cfg->n_accounts; i++)
 			FUZZ_CHECK(cfg->accounts[i].name && cfg->accounts[i].account_sid,
-				   "account %zu incomplete", i);
+			           "account %zu incomplete", i);
 	} else {
 		FUZZ_CHECK(!cfg && pr.n > 0, "refused without a problem line");
 	}
 	for (size_t i = 0; i < pr.n; i++)
 		FUZZ_CHECK(pr.lines[i][0] && !strpbrk(pr.lines[i], "\r\n"), "problem line \"%s\"",
-			   pr.lines[i]);
+		           pr.lines[i]);
 	config_free(cfg);
 	config_problems_finish(&pr);
 	return 0;

@@ -41,13 +41,15 @@ static void check_time(const char *s)
 	if (util_parse_time(s, &t) < 0)
 		return;
 	util_format_time(t, out);
-	FUZZ_CHECK(util_parse_time(out, &again) == 0, "\"%s\" formats as unparseable \"%s\"", s, out);
+	FUZZ_CHECK(util_parse_time(out, &again) == 0, "\"%s\" formats as unparseable \"%s\"", s,
+	           out);
 	FUZZ_CHECK(again == t, "\"%s\": %lld, but \"%s\" is %lld", s, (long long)t, out,
-		   (long long)again);
+	           (long long)again);
 	/* Only digits in fixed places: strptime's %Y etc. take fewer digits than ours. */
 	if (strlen(s) == 20 && strspn(s, "0123456789") == 4 &&
 	    strict(s, "%Y-%m-%dT%H:%M:%SZ", &ref))
-		FUZZ_CHECK(ref == t, "\"%s\": %lld, strptime %lld", s, (long long)t, (long long)ref);
+		FUZZ_CHECK(ref == t, "\"%s\": %lld, strptime %lld", s, (long long)t,
+		           (long long)ref);
 }
 
 static void check_header(const char *line, size_t len)
@@ -58,16 +60,16 @@ static void check_header(const char *line, size_t len)
 	on_header((char *)line, 1, len, &x);
 	FUZZ_CHECK(x.hdr.retry_after >= -1, "retry_after %lld", (long long)x.hdr.retry_after);
 	FUZZ_CHECK(x.hdr.ratelimit_reset == -1 || x.hdr.ratelimit_reset > 0, "ratelimit_reset %lld",
-		   (long long)x.hdr.ratelimit_reset);
+	           (long long)x.hdr.ratelimit_reset);
 	ms = backoff_ms(3, &x.hdr);
-	FUZZ_CHECK(ms >= 0 && ms <= MONITOR_RETRY_AFTER_MAX * 1000 + 100, "wait %lld ms for \"%.*s\"",
-		   (long long)ms, (int)len, line);
+	FUZZ_CHECK(ms >= 0 && ms <= MONITOR_RETRY_AFTER_MAX * 1000 + 100,
+	           "wait %lld ms for \"%.*s\"", (long long)ms, (int)len, line);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = {"Retry-After: ", "X-RateLimit-Retry-After: ",
-					    "X-RateLimit-Reset: "};
+	static const char *const names[] = {
+	        "Retry-After: ", "X-RateLimit-Retry-After: ", "X-RateLimit-Reset: "};
 	char *s, line[FUZZ_INPUT_MAX + 64];
 	int64_t d;
 

@@ -24,10 +24,10 @@ static void same(const char *text, const struct form *f, const char *name)
 
 	FUZZ_CHECK(r == 0 || r == -ENOENT, "util_form_get %d", r);
 	FUZZ_CHECK((r == 0) == (fv != NULL), "\"%s\": util_form_get %s, form_get %s", name,
-		   r == 0 ? "found it" : "did not", fv ? "did" : "did not");
+	           r == 0 ? "found it" : "did not", fv ? "did" : "did not");
 	if (fv)
-		FUZZ_CHECK(strcmp(uv, fv) == 0, "\"%s\": util_form_get \"%s\", form_get \"%s\"", name,
-			   uv, fv);
+		FUZZ_CHECK(strcmp(uv, fv) == 0, "\"%s\": util_form_get \"%s\", form_get \"%s\"",
+		           name, uv, fv);
 	free(uv);
 }
 

@@ -27,12 +27,17 @@
 #define AUTH "Basic b25jYWxsOnMzY3JldA=="
 
 static struct config_account fuzz_acct = {
-	.name = (char *)"main", .account_sid = (char *)ACCT, .webhook = true,
-	.public_url = (char *)"https://alerts.example.com/twilio/debugger",
-	.webhook_token = (char *)"tok"};
-static struct config cfg = {.accounts = &fuzz_acct, .n_accounts = 1, .interval = 60,
-			    .retention = 30 * 86400, .listen_user = (char *)"oncall",
-			    .listen_password = (char *)"s3cret"};
+        .name = (char *)"main",
+        .account_sid = (char *)ACCT,
+        .webhook = true,
+        .public_url = (char *)"https://alerts.example.com/twilio/debugger",
+        .webhook_token = (char *)"tok"};
+static struct config cfg = {.accounts = &fuzz_acct,
+                            .n_accounts = 1,
+                            .interval = 60,
+                            .retention = 30 * 86400,
+                            .listen_user = (char *)"oncall",
+                            .listen_password = (char *)"s3cret"};
 static struct http_server *srv;
 
 /* Alerts whose every text field is hostile, a few of them so paging has pages. */
@@ -50,21 +55,22 @@ static void seed(struct store *s)
 		util_format_time(1700000000 + i * 60, date);
 		alert_set_field(&a, ALERT_FIELD_SID, ALERT_KIND_STRING, sid, 0);
 		alert_set_field(&a, ALERT_FIELD_ACCOUNT_SID, ALERT_KIND_STRING,
-				i % 2 ? ACCT : "AC<evil>ev\"il", 0);
+		                i % 2 ? ACCT : "AC<evil>ev\"il", 0);
 		alert_set_field(&a, ALERT_FIELD_DATE_CREATED, ALERT_KIND_STRING, date, 0);
 		alert_set_field(&a, ALERT_FIELD_LOG_LEVEL, ALERT_KIND_STRING,
-				i % 2 ? "error" : "<evil>", 0);
+		                i % 2 ? "error" : "<evil>", 0);
 		alert_set_field(&a, ALERT_FIELD_ERROR_CODE, ALERT_KIND_INTEGER, NULL, 11200 + i);
 		alert_set_field(&a, ALERT_FIELD_ALERT_TEXT, ALERT_KIND_STRING,
-				"Msg=%3Cevil%3E+ev%22il&httpResponse=502&%3Cevil=ev%22il", 0);
+		                "Msg=%3Cevil%3E+ev%22il&httpResponse=502&%3Cevil=ev%22il", 0);
 		alert_set_field(&a, ALERT_FIELD_REQUEST_URL, ALERT_KIND_STRING,
-				"https://<evil>.example/ev\"il", 0);
+		                "https://<evil>.example/ev\"il", 0);
 		alert_set_field(&a, ALERT_FIELD_MORE_INFO, ALERT_KIND_STRING,
-				"javascript:ev\"il<evil>", 0);
+		                "javascript:ev\"il<evil>", 0);
 		alert_set_field(&a, ALERT_FIELD_REQUEST_VARIABLES, ALERT_KIND_STRING,
-				"<evil>=ev\"il", 0);
+		                "<evil>=ev\"il", 0);
 		a.source = "poll";
-		if (alert_finish_fields(&a, NULL) < 0 || store_upsert_alert(s, &a, 1700000000, NULL) < 0)
+		if (alert_finish_fields(&a, NULL) < 0 ||
+		    store_upsert_alert(s, &a, 1700000000, NULL) < 0)
 			abort();
 		alert_finish(&a);
 	}
@@ -103,12 +109,13 @@ static void check_answer(const char *path, const struct form *headers, const str
 	for (size_t i = 0; i < headers->n; i++)
 		if (strcasecmp(headers->fields[i].name, "Authorization") == 0) {
 			auth = headers->fields[i].value;
-			authed = strncasecmp(auth, "Basic ", 6) == 0 && strcmp(auth + 6, AUTH + 6) == 0;
+			authed = strncasecmp(auth, "Basic ", 6) == 0 &&
+			         strcmp(auth + 6, AUTH + 6) == 0;
 			break;
 		}
 	if (strcmp(path, "/twilio/debugger") != 0) {
-		FUZZ_CHECK(authed || a->status == 401 || a->status == 413, "%s answered %d without auth",
-			   path, a->status);
+		FUZZ_CHECK(authed || a->status == 401 || a->status == 413,
+		           "%s answered %d without auth", path, a->status);
 		FUZZ_CHECK(!authed || a->status != 401, "%s: 401 with the right credentials", path);
 	}
 	FUZZ_CHECK(a->status != 401 || a->challenge, "a 401 without a challenge");
@@ -125,12 +132,12 @@ static void check_answer(const char *path, const struct form *headers, const str
 }
 
 /* Answer @method @path?@query with @headers and @body; check it. */
-static void serve(const char *method, const char *path, const char *query, const struct form *headers,
-		  const char *body, size_t len, struct http_answer *a)
+static void serve(const char *method, const char *path, const char *query,
+                  const struct form *headers, const char *body, size_t len, struct http_answer *a)
 {
 	struct form q = {0};
-	struct http_request_in in = {.method = method, .path = path, .headers = headers,
-				     .body = body, .len = len};
+	struct http_request_in in = {
+	        .method = method, .path = path, .headers = headers, .body = body, .len = len};
 
 	/* libmicrohttpd drops a query it cannot decode the same way: no arguments. */
 	if (form_parse(query, strlen(query), &q) == 0)

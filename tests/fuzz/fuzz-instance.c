@@ -31,7 +31,7 @@ static void check_date(const char *what, const char *d, int64_t *t)
 	if (!d[0])
 		return;
 	FUZZ_CHECK(strlen(d) == UTIL_TIME_LEN - 1 && d[4] == '-' && d[10] == 'T' && d[19] == 'Z',
-		   "%s \"%s\" is not normalised", what, d);
+	           "%s \"%s\" is not normalised", what, d);
 	FUZZ_CHECK(util_parse_time(d, &v) == 0, "%s \"%s\" does not parse", what, d);
 	util_format_time(v, again);
 	FUZZ_CHECK(strcmp(again, d) == 0, "%s \"%s\" formats back as \"%s\"", what, d, again);
@@ -47,14 +47,14 @@ static void check_alert(const struct alert *a)
 	FUZZ_CHECK(a->date_created[0], "accepted without date_created");
 	check_date("date_created", a->date_created, &created);
 	FUZZ_CHECK(created == a->created, "created %lld, date_created %s", (long long)a->created,
-		   a->date_created);
+	           a->date_created);
 	check_date("date_generated", a->date_generated, NULL);
 	check_date("date_updated", a->date_updated, NULL);
 	FUZZ_CHECK(strlen(a->request_host) < ALERT_HOST_MAX, "request_host too long");
 	FUZZ_CHECK(strcspn(a->request_host, "/?#") == strlen(a->request_host),
-		   "request_host \"%s\" holds URL punctuation", a->request_host);
+	           "request_host \"%s\" holds URL punctuation", a->request_host);
 	FUZZ_CHECK(!a->msg || !a->alert_text || strlen(a->msg) <= strlen(a->alert_text),
-		   "msg longer than alert_text");
+	           "msg longer than alert_text");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(page + sizeof(head) - 1, data, size);
 	memcpy(page + sizeof(head) - 1 + size, tail, sizeof(tail));
 	FUZZ_CHECK(scan_diff(page, strlen(head) + size + strlen(tail)) != SCAN_DIFF_MISMATCH,
-		   "scanner and jansson disagree (above)");
+	           "scanner and jansson disagree (above)");
 	free(page);
 	return 0;
 }

@@ -58,7 +58,8 @@ static int run_dir(const char *dir, size_t *n)
 		struct stat st;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-		if (r == 0 && list[i]->d_name[0] != '.' && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		if (r == 0 && list[i]->d_name[0] != '.' && stat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode))
 			r = run_file(path, n);
 		free(list[i]);
 	}

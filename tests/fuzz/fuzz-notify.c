@@ -21,13 +21,16 @@
 #define NF (1 + 4 * EX_FIELDS)
 
 static char *to[] = {(char *)"ops <ops@example.com>"};
-static struct config_notify chan = {.name = (char *)"mail", .type = CONFIG_NOTIFY_EMAIL,
-				    .from = (char *)"alertd@example.com", .to = to, .n_to = 1};
+static struct config_notify chan = {.name = (char *)"mail",
+                                    .type = CONFIG_NOTIFY_EMAIL,
+                                    .from = (char *)"alertd@example.com",
+                                    .to = to,
+                                    .n_to = 1};
 
 static json_t *note_of(const char *const *f, size_t n, int shape)
 {
-	static const char *const ex[EX_FIELDS] = {"sid", "account_sid", "msg", "request_method",
-						  "request_url", "url"};
+	static const char *const ex[EX_FIELDS] = {
+	        "sid", "account_sid", "msg", "request_method", "request_url", "url"};
 	static const char *const by[] = {"error_code", "account", "request_host", "resource_sid"};
 	json_t *examples = json_array(), *accounts = json_array(), *note;
 
@@ -40,16 +43,16 @@ static json_t *note_of(const char *const *f, size_t n, int shape)
 		json_array_append_new(examples, e);
 	}
 	json_array_append_new(accounts, json_pack("{s:s, s:s, s:I}", "name", "main", "account_sid",
-						  f[0], "count", (json_int_t)3));
+	                                          f[0], "count", (json_int_t)3));
 	note = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o,"
-			 " s:s, s:s}",
-			 "kind", shape & 1 ? "resolved" : "firing", "idempotency_key",
-			 "0123456789abcdef", "trigger", "errors", "group_by", by[shape / 2 % 4],
-			 "group", f[0], "severity", "warning", "count", (json_int_t)7, "threshold",
-			 (json_int_t)5, "window", "1h", "started", "2026-01-02T03:00:00Z", "at",
-			 "2026-01-02T03:04:05Z", "state", "firing", "examples", examples,
-			 "accounts", accounts, "host", "alerts.example.com", "database",
-			 "/var/lib/twilio-alertd/alerts.db");
+	                 " s:s, s:s}",
+	                 "kind", shape & 1 ? "resolved" : "firing", "idempotency_key",
+	                 "0123456789abcdef", "trigger", "errors", "group_by", by[shape / 2 % 4],
+	                 "group", f[0], "severity", "warning", "count", (json_int_t)7, "threshold",
+	                 (json_int_t)5, "window", "1h", "started", "2026-01-02T03:00:00Z", "at",
+	                 "2026-01-02T03:04:05Z", "state", "firing", "examples", examples,
+	                 "accounts", accounts, "host", "alerts.example.com", "database",
+	                 "/var/lib/twilio-alertd/alerts.db");
 	/* NULL when a field is not UTF-8: the agent's notes are jansson's, so always are. */
 	return note;
 }
@@ -75,8 +78,8 @@ static void header_names(const struct strbuf *msg, struct strbuf *names)
 		}
 		if (line[0] != ' ' && line[0] != '\t') {
 			colon = memchr(line, ':', len);
-			FUZZ_CHECK(colon && colon > line, "header line without a name: %.*s", (int)len,
-				   line);
+			FUZZ_CHECK(colon && colon > line, "header line without a name: %.*s",
+			           (int)len, line);
 			strbuf_append(names, line, (size_t)(colon - line) + 1);
 		}
 		i += len + 2;
@@ -89,14 +92,16 @@ static void header_names(const struct strbuf *msg, struct strbuf *names)
 			col = 0;
 			continue;
 		}
-		FUZZ_CHECK(c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f), "body byte 0x%02x", c);
+		FUZZ_CHECK(c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f), "body byte 0x%02x",
+		           c);
 		FUZZ_CHECK(c == '\r' || ++col <= 76, "body line longer than 76");
 	}
 }
 
 static void render(const char *const *f, size_t n, int shape, struct strbuf *names)
 {
-	struct config cfg = {.interval = 60, .database = (char *)"/var/lib/twilio-alertd/alerts.db"};
+	struct config cfg = {.interval = 60,
+	                     .database = (char *)"/var/lib/twilio-alertd/alerts.db"};
 	json_t *note = note_of(f, n, shape);
 	struct strbuf msg, body;
 	char line[NOTIFY_SYSLOG_MAX];
@@ -115,7 +120,7 @@ static void render(const char *const *f, size_t n, int shape, struct strbuf *nam
 	notify_syslog_line(note, line, sizeof(line));
 	for (const char *p = line; *p; p++)
 		FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f, "syslog byte 0x%02x",
-			   (unsigned char)*p);
+		           (unsigned char)*p);
 	strbuf_finish(&msg);
 	strbuf_finish(&body);
 	json_decref(note);
@@ -141,8 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	render(f, n, shape, &na);
 	render(g, n, shape, &nb);
 	FUZZ_CHECK(na.len == nb.len && (!na.len || memcmp(na.buf, nb.buf, na.len) == 0),
-		   "CR/LF from the input changes the header fields: %.*s vs %.*s", (int)na.len, na.buf,
-		   (int)nb.len, nb.buf);
+	           "CR/LF from the input changes the header fields: %.*s vs %.*s", (int)na.len,
+	           na.buf, (int)nb.len, nb.buf);
 	strbuf_finish(&na);
 	strbuf_finish(&nb);
 	for (size_t i = 0; i < NF; i++)

@@ -18,8 +18,8 @@
 #define NF (SH_COLS + 4)
 #define BAD "<>\"'"
 
-static struct config_account fuzz_acct = {.name = (char *)"main",
-				     .account_sid = (char *)"AC0123456789abcdef0123456789abcdef"};
+static struct config_account fuzz_acct = {
+        .name = (char *)"main", .account_sid = (char *)"AC0123456789abcdef0123456789abcdef"};
 
 /* Every page for the fields @f (@n present) into @sb. */
 static void render(const char *const *f, size_t n, struct strbuf *sb)
@@ -42,7 +42,7 @@ static void render(const char *const *f, size_t n, struct strbuf *sb)
 	FUZZ_CHECK(page_alert_row(&row, &rows) == 0, "page_alert_row");
 	FUZZ_CHECK(page_status_tail(sb, &p, rows.n) == 0, "page_status_tail");
 	FUZZ_CHECK(page_error(sb, 404, row.col[SH_ALERT_TEXT] ? row.col[SH_ALERT_TEXT] : "") == 0,
-		   "page_error");
+	           "page_error");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (const char *c = BAD; *c; c++) {
 		size_t na = fuzz_count(a.buf, a.len, *c), nb = fuzz_count(b.buf, b.len, *c);
 
-		FUZZ_CHECK(na == nb, "'%c' from the input reaches the HTML (%zu vs %zu)", *c, na, nb);
+		FUZZ_CHECK(na == nb, "'%c' from the input reaches the HTML (%zu vs %zu)", *c, na,
+		           nb);
 	}
 	strbuf_finish(&a);
 	strbuf_finish(&b);

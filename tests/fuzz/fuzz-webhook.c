@@ -23,10 +23,16 @@
 #define URL "https://alerts.example.com/twilio/debugger"
 
 static struct config_account accts[] = {
-	{.name = (char *)"main", .account_sid = (char *)ACCT, .webhook = true,
-	 .public_url = (char *)URL, .webhook_token = (char *)"tok"},
-	{.name = (char *)"sub", .account_sid = (char *)SUB, .webhook = true,
-	 .public_url = (char *)URL "?sub=1", .webhook_token = (char *)"subtok"},
+        {.name = (char *)"main",
+         .account_sid = (char *)ACCT,
+         .webhook = true,
+         .public_url = (char *)URL,
+         .webhook_token = (char *)"tok"},
+        {.name = (char *)"sub",
+         .account_sid = (char *)SUB,
+         .webhook = true,
+         .public_url = (char *)URL "?sub=1",
+         .webhook_token = (char *)"subtok"},
 };
 static struct config cfg = {.accounts = accts, .n_accounts = 2, .interval = 60};
 static struct store *db;
@@ -45,7 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* Twilio's signature of @body for @a (false when the body is no form). */
 static bool sign(const struct config_account *a, const char *url, const char *body, size_t len,
-		 char sig[SIGN_SHA1_B64_LEN])
+                 char sig[SIGN_SHA1_B64_LEN])
 {
 	struct sign_param p[FORM_FIELDS_MAX];
 	struct form f;
@@ -61,7 +67,7 @@ static bool sign(const struct config_account *a, const char *url, const char *bo
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const types[] = {"application/x-www-form-urlencoded",
-					    "application/x-www-form-urlencoded; charset=utf-8"};
+	                                    "application/x-www-form-urlencoded; charset=utf-8"};
 	char sig[SIGN_SHA1_B64_LEN] = "", line[128];
 	const char *body = (const char *)data + 1, *signature = sig;
 	size_t len = size - 1;
@@ -74,10 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mode = data[0] % 4;
 	if (mode < 2) {
 		/* Signed for whichever account the form names (the main one by default). */
-		const struct config_account *a = memmem(body, len, SUB, strlen(SUB)) ? &accts[1] : &accts[0];
+		const struct config_account *a =
+		        memmem(body, len, SUB, strlen(SUB)) ? &accts[1] : &accts[0];
 
-		genuine = sign(a, mode ? "https://alerts.example.com:443/twilio/debugger" : a->public_url,
-			       body, len, sig);
+		genuine = sign(
+		        a, mode ? "https://alerts.example.com:443/twilio/debugger" : a->public_url,
+		        body, len, sig);
 	} else if (mode == 2) {
 		const char *nl = memchr(body, '\n', len);
 
@@ -88,14 +96,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		signature = NULL;
 	}
 	webhook_receive(&cfg, db, types[data[0] / 4 % 2], signature, body, len, 1700000000, &res);
-	FUZZ_CHECK(res.status == 200 || res.status == 400 || res.status == 403 ||
-			   res.status == 503,
-		   "status %d", res.status);
+	FUZZ_CHECK(res.status == 200 || res.status == 400 || res.status == 403 || res.status == 503,
+	           "status %d", res.status);
 	FUZZ_CHECK(res.reason[0] && !strpbrk(res.reason, "\r\n"), "reason \"%s\"", res.reason);
 	FUZZ_CHECK(res.status != 503, "the store failed: %s", res.reason);
 	if (!genuine)
 		FUZZ_CHECK(res.status != 200 && !res.stored, "unsigned push answered %d: %s",
-			   res.status, res.reason);
+		           res.status, res.reason);
 	if (res.status != 200)
 		FUZZ_CHECK(!res.stored, "stored with %d", res.status);
 	return 0;

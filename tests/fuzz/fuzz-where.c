@@ -47,9 +47,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(why[0], "refused without a reason");
 	} else {
 		r = store_where_prepare(db, "SELECT sid FROM alerts WHERE date_created > ?1", where,
-					" ORDER BY date_created", &st);
+		                        " ORDER BY date_created", &st);
 		FUZZ_CHECK(r == 0, "check_where accepted \"%s\", the sandbox refused it: %s", where,
-			   store_errmsg(db));
+		           store_errmsg(db));
 		FUZZ_CHECK(sqlite3_stmt_readonly(st), "\"%s\" writes", where);
 		sqlite3_finalize(st);
 	}

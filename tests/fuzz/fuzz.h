@@ -19,14 +19,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Report a broken invariant and abort (libFuzzer keeps the input). */
-#define FUZZ_CHECK(cond, ...)                                                                  \
-	do {                                                                                   \
-		if (!(cond)) {                                                                 \
-			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                          \
-			fputc('\n', stderr);                                                   \
-			abort();                                                               \
-		}                                                                              \
+#define FUZZ_CHECK(cond, ...)                                                                      \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);   \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* A NUL-terminated copy of @size bytes of @data (abort on ENOMEM; free it). */
@@ -79,7 +79,7 @@ static inline const char *fuzz_dir(void)
 		const char *tmp = getenv("TMPDIR");
 
 		snprintf(fuzz_dir_path, sizeof(fuzz_dir_path), "%.40s/alertd-fuzz-XXXXXX",
-			 tmp && *tmp ? tmp : "/tmp");
+		         tmp && *tmp ? tmp : "/tmp");
 		if (!mkdtemp(fuzz_dir_path))
 			abort();
 		atexit(fuzz_dir_remove);
