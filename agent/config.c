@@ -891,7 +891,8 @@ static void open_section(struct loader *ld, char *line)
 	}
 	/* By index: ld->sects is NULL before the first section, and NULL + 0 is undefined. */
 	for (size_t i = 0; kind >= 0 && i < ld->n_sects; i++)
-		if (ld->sects[i].kind == (enum sect_kind)kind && strcmp(ld->sects[i].name, name) == 0)
+		if (ld->sects[i].kind == (enum sect_kind)kind &&
+		    strcmp(ld->sects[i].name, name) == 0)
 			dup = &ld->sects[i];
 	if (n < 1 || n > 2 || (*end && *end != '#' && *end != ';')) {
 		problem(ld, ld->lineno,

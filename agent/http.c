@@ -160,7 +160,7 @@ static const char *conn_value(struct MHD_Connection *c, enum MHD_ValueKind kind,
 	f = !local_rq ? NULL : kind == MHD_GET_ARGUMENT_KIND ? local_rq->query : local_rq->headers;
 	for (size_t i = 0; f && i < f->n; i++)
 		if (kind == MHD_GET_ARGUMENT_KIND ? strcmp(f->fields[i].name, name) == 0
-						  : strcasecmp(f->fields[i].name, name) == 0)
+		                                  : strcasecmp(f->fields[i].name, name) == 0)
 			return f->fields[i].value;
 	return NULL;
 }
@@ -814,11 +814,11 @@ static void webhook(struct http_server *srv, const struct config *cfg, struct MH
 			res.status = 503;
 			snprintf(res.reason, sizeof(res.reason), "cannot open the database");
 		} else {
-			webhook_receive(cfg, srv->rw,
-					conn_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
-					conn_value(c, MHD_HEADER_KIND, "X-Twilio-Signature"),
-					rq->body.buf ? rq->body.buf : "", rq->body.len, util_now(),
-					&res);
+			webhook_receive(
+			        cfg, srv->rw,
+			        conn_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+			        conn_value(c, MHD_HEADER_KIND, "X-Twilio-Signature"),
+			        rq->body.buf ? rq->body.buf : "", rq->body.len, util_now(), &res);
 		}
 		pthread_mutex_unlock(&srv->rw_lock);
 	}
@@ -1205,7 +1205,7 @@ int http_open_local(const struct config *cfg, struct http_server **out)
 }
 
 void http_serve_request(struct http_server *srv, const struct http_request_in *in,
-			struct http_answer *out)
+                        struct http_answer *out)
 {
 	bool webhook_path = strcmp(in->path, "/twilio/debugger") == 0;
 	struct request rq = {.too_big = in->len > HTTP_WEBHOOK_BODY_MAX};
@@ -1213,7 +1213,8 @@ void http_serve_request(struct http_server *srv, const struct http_request_in *i
 
 	/* As handle() does: only the webhook keeps a body. */
 	strbuf_init(&rq.body, HTTP_WEBHOOK_BODY_MAX);
-	if (!rq.too_big && webhook_path && in->len && strbuf_append(&rq.body, in->body, in->len) < 0)
+	if (!rq.too_big && webhook_path && in->len &&
+	    strbuf_append(&rq.body, in->body, in->len) < 0)
 		rq.too_big = true;
 	strbuf_init(&rp.body, HTTP_RESPONSE_MAX);
 	local_rq = in;

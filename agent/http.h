@@ -69,9 +69,9 @@ struct form;
 /* One request as libmicrohttpd would have parsed it. */
 struct http_request_in {
 	const char *method;
-	const char *path;		/* decoded, without the query string */
-	const struct form *query;	/* decoded query arguments (exact names); NULL = none */
-	const struct form *headers;	/* header names match case-insensitively; NULL = none */
+	const char *path;           /* decoded, without the query string */
+	const struct form *query;   /* decoded query arguments (exact names); NULL = none */
+	const struct form *headers; /* header names match case-insensitively; NULL = none */
 	const char *body;
 	size_t len;
 };
@@ -79,9 +79,9 @@ struct http_request_in {
 /* The answer to it; body is the caller's to strbuf_finish. */
 struct http_answer {
 	int status;
-	const char *type;		/* Content-Type (static text) */
-	const char *allow;		/* the Allow header of a 405, else NULL */
-	bool challenge;			/* a 401 that asks for Basic auth */
+	const char *type;  /* Content-Type (static text) */
+	const char *allow; /* the Allow header of a 405, else NULL */
+	bool challenge;    /* a 401 that asks for Basic auth */
 	struct strbuf body;
 };
 
@@ -98,6 +98,6 @@ int http_open_local(const struct config *cfg, struct http_server **out);
  * webhook, the 413 of an oversize body), minus libmicrohttpd's parsing.
  */
 void http_serve_request(struct http_server *srv, const struct http_request_in *in,
-			struct http_answer *out);
+                        struct http_answer *out);
 
 #endif

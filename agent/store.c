@@ -322,7 +322,7 @@ void store_rollback(struct store *s)
  */
 static int migrate(struct store *s)
 {
-	int64_t version = 0;	/* set when r == 0; initialised for the analyzer (scan-build) */
+	int64_t version = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
 	int r;
 
 	for (unsigned n = 1; n <= store_n_migrations; n++) {
@@ -378,7 +378,7 @@ out:
 static int configure(struct store *s, bool readonly)
 {
 	char sql[128], mode[16];
-	int64_t tables = 0;	/* set when r == 0; initialised for the analyzer (scan-build) */
+	int64_t tables = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
 	int r;
 
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", STORE_CACHE_KIB);
@@ -415,7 +415,7 @@ out:
 /* A read-only open must find the schema this binary knows, and does not change it. */
 static int check_version(struct store *s)
 {
-	int64_t version = 0;	/* set when r == 0; initialised for the analyzer (scan-build) */
+	int64_t version = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
 	int r = store_query_value(s, "PRAGMA user_version", &version, NULL, 0);
 
 	if (r < 0)
@@ -617,7 +617,7 @@ static void sync_from_row(sqlite3_stmt *row, struct store_sync_state *st)
 
 int store_sync_get(struct store *s, const char *name, struct store_sync_state *st)
 {
-	sqlite3_stmt *q = NULL;	/* for the analyzer: prepare() sets it when it returns 0 */
+	sqlite3_stmt *q = NULL; /* for the analyzer: prepare() sets it when it returns 0 */
 	int rc, r;
 
 	memset(st, 0, sizeof(*st));
@@ -696,7 +696,7 @@ int store_sync_list(struct store *s,
 		    void *arg)
 {
 	struct store_sync_state state;
-	sqlite3_stmt *q = NULL;	/* for the analyzer: prepare() sets it when it returns 0 */
+	sqlite3_stmt *q = NULL; /* for the analyzer: prepare() sets it when it returns 0 */
 	int rc, r;
 
 	r = prepare(s, ST_SYNC_LIST, &q);
@@ -726,7 +726,7 @@ int store_prune(struct store *s, int64_t cutoff, int batch, volatile int *stop,
 		int64_t *deleted)
 {
 	char text[UTIL_TIME_LEN];
-	sqlite3_stmt *del = NULL, *vac = NULL, *runs = NULL;	/* for the analyzer, as above */
+	sqlite3_stmt *del = NULL, *vac = NULL, *runs = NULL; /* for the analyzer, as above */
 	int64_t total = 0, n;
 	int r;
 

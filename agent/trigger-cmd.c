@@ -502,7 +502,7 @@ static int cmd_test(const struct config *cfg, struct store *s, const struct trig
 	int sent = 0, r;
 	size_t i = 0, k;
 
-	assert(c->t);	/* the usage check wants a trigger name for `test` */
+	assert(c->t); /* the usage check wants a trigger name for `test` */
 	fmt_duration(c->t->window, win, sizeof(win));
 	printf("trigger %s evaluated at %s over the last %s (nothing is sent or changed)\n",
 	       c->t->name, when(now, (char[UTIL_TIME_LEN]){0}), win);
@@ -583,7 +583,7 @@ static int cmd_backtest(const struct config *cfg, struct store *s, const struct 
 	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN], win[32];
 	int r;
 
-	assert(c->t);	/* the usage check wants a trigger name for `backtest` */
+	assert(c->t); /* the usage check wants a trigger name for `backtest` */
 	bt = (struct bt_tally){.grouped = c->t->group_by != CONFIG_GROUP_NONE};
 	fmt_duration(c->t->window, win, sizeof(win));
 	printf("backtest of trigger %s from %s to %s (%lld day%s), %lld alert%s in %s%s%s\n",

@@ -427,7 +427,7 @@ static char *form_decode(const char *p, size_t n, char *w)
 			*w++ = ' ';
 			p++;
 		} else if (*p == '%' && end - p >= 3 && (hi = util_hexval(p[1])) >= 0 &&
-			   (lo = util_hexval(p[2])) >= 0) {
+		           (lo = util_hexval(p[2])) >= 0) {
 			*w++ = (char)(hi * 16 + lo);
 			p += 3;
 		} else {
@@ -447,7 +447,8 @@ int util_form_get(const char *form, const char *key, char **out)
 		size_t len = end ? (size_t)(end - p) : strlen(p), nlen;
 		char *r, *w;
 
-		/* Empty parts are skipped, and names decoded before the comparison, as in form_parse. */
+		/* Empty parts are skipped, and names decoded before the comparison, as in
+		 * form_parse. */
 		if (len == 0) {
 			p = end ? end + 1 : NULL;
 			continue;
