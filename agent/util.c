@@ -415,26 +415,35 @@ int util_hexval(char c)
 	return -1;
 }
 
-/* Decode @n bytes of form text at @p into @w (room for @n bytes); returns the end. */
-static char *form_decode(const char *p, size_t n, char *w)
+/* The next decoded character of form text at *@p (before @end), advancing *@p. */
+static char form_char(const char **p, const char *end)
+{
+	const char *q = *p;
+	int hi, lo;
+
+	if (*q == '+') {
+		*p = q + 1;
+		return ' ';
+	}
+	if (*q == '%' && end - q >= 3 && (hi = util_hexval(q[1])) >= 0 &&
+	    (lo = util_hexval(q[2])) >= 0) {
+		*p = q + 3;
+		return (char)(hi * 16 + lo);
+	}
+	*p = q + 1;
+	return *q;
+}
+
+/* Whether @n bytes of form text at @p decode to exactly @key (@klen bytes). */
+static bool form_name_is(const char *p, size_t n, const char *key, size_t klen)
 {
 	const char *end = p + n;
+	size_t k = 0;
 
-	while (p < end) {
-		int hi, lo;
-
-		if (*p == '+') {
-			*w++ = ' ';
-			p++;
-		} else if (*p == '%' && end - p >= 3 && (hi = util_hexval(p[1])) >= 0 &&
-		           (lo = util_hexval(p[2])) >= 0) {
-			*w++ = (char)(hi * 16 + lo);
-			p += 3;
-		} else {
-			*w++ = *p++;
-		}
-	}
-	return w;
+	while (p < end)
+		if (k == klen || form_char(&p, end) != key[k++])
+			return false;
+	return k == klen;
 }
 
 int util_form_get(const char *form, const char *key, char **out)
@@ -443,29 +452,24 @@ int util_form_get(const char *form, const char *key, char **out)
 	const char *p = form;
 
 	while (p && *p) {
-		const char *end = strchr(p, '&'), *eq;
-		size_t len = end ? (size_t)(end - p) : strlen(p), nlen;
+		const char *end = strchr(p, '&'), *eq, *v, *vend;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
 		char *r, *w;
 
-		/* Empty parts are skipped, and names decoded before the comparison, as in
-		 * form_parse. */
-		if (len == 0) {
-			p = end ? end + 1 : NULL;
-			continue;
-		}
-		eq = memchr(p, '=', len);
-		nlen = eq ? (size_t)(eq - p) : len;
-		r = malloc(len + 1);
-		if (!r)
-			return -ENOMEM;
-		w = form_decode(p, nlen, r);
-		if ((size_t)(w - r) == klen && memcmp(r, key, klen) == 0) {
-			w = eq ? form_decode(eq + 1, len - nlen - 1, r) : r;
+		/* Names decoded before the comparison, empty parts skipped: as form_parse does. */
+		eq = len ? memchr(p, '=', len) : NULL;
+		if (len && form_name_is(p, eq ? (size_t)(eq - p) : len, key, klen)) {
+			v = eq ? eq + 1 : p + len;
+			vend = p + len;
+			r = w = malloc((size_t)(vend - v) + 1);
+			if (!r)
+				return -ENOMEM;
+			while (v < vend)
+				*w++ = form_char(&v, vend);
 			*w = '\0';
 			*out = r;
 			return 0;
 		}
-		free(r);
 		p = end ? end + 1 : NULL;
 	}
 	return -ENOENT;

@@ -15,6 +15,7 @@
 #include "util.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)
+#define FUZZ_NAMES_MAX 32
 
 static void same(const char *text, const struct form *f, const char *name)
 {
@@ -46,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < f.n; i++)
 		FUZZ_CHECK(r < 0 || (f.fields[i].name && f.fields[i].value), "field %zu unset", i);
 	if (r == 0) {
-		for (size_t i = 0; i < f.n; i++)
+		/* The first names only: each lookup reads the whole text again. */
+		for (size_t i = 0; i < f.n && i < FUZZ_NAMES_MAX; i++)
 			same(text, &f, f.fields[i].name);
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 			same(text, &f, names[i]);
