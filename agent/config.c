@@ -212,6 +212,10 @@ static void problem(struct loader *ld, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* One line each, whatever a quoted value or SQLite's message holds (fuzz-config). */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (line > 0)
 		snprintf(at, sizeof(at), ":%d", line);
 	if (ld->path ? asprintf(&s, "%s%s: %s", ld->path, at, msg) < 0 : !(s = strdup(msg))) {
@@ -308,9 +312,12 @@ static bool is_sid(const char *v, const char *prefix)
 {
 	size_t i = 2;
 
+	/* The prefix first: a value shorter than it must not be read past its end (fuzz-config). */
+	if (strncmp(v, prefix, 2) != 0)
+		return false;
 	while (i < 34 && isxdigit((unsigned char)v[i]))
 		i++;
-	return strncmp(v, prefix, 2) == 0 && i == 34 && !v[i];
+	return i == 34 && !v[i];
 }
 
 static bool is_loopback(const char *host)
@@ -514,7 +521,7 @@ static void parse_value(struct loader *ld, const struct key *k, const char *v, i
 			ld->err = r;
 		} else if (r < 0) {
 			problem(ld, line, "%s has an empty item", k->name);
-		} else if (k->kind == K_ARGV && list[0][0] != '/') {
+		} else if (k->kind == K_ARGV && (!items || list[0][0] != '/')) {
 			problem(ld, line, "%s must start with an absolute path (there is no shell)",
 			        k->name);
 		} else if (k->kind == K_CODES) {
@@ -813,7 +820,9 @@ static void build_trigger(struct loader *ld, struct config *cfg, struct section 
 	for (size_t i = 0; i < t->n_notify; i++) {
 		size_t j = 0;
 
-		while (j < cfg->n_notifies && strcmp(cfg->notifies[j].name, t->notify[i]) != 0)
+		/* A name is NULL only after an allocation failed (ld->err is set then). */
+		while (j < cfg->n_notifies &&
+		       (!cfg->notifies[j].name || strcmp(cfg->notifies[j].name, t->notify[i]) != 0))
 			j++;
 		if (j == cfg->n_notifies)
 			problem(ld, s->vline[TR_NOTIFY], "unknown notify '%s' (no [notify %s])",
@@ -928,9 +937,11 @@ static void open_section(struct loader *ld, char *line)
 		n = sscanf(line + 1, "%199s %199s %c", word, name, &extra);
 		kind = n > 0 ? word_index(SECTIONS, word) : -1;
 	}
-	for (s = ld->sects; kind >= 0 && s < ld->sects + ld->n_sects; s++)
-		if (s->kind == (enum sect_kind)kind && strcmp(s->name, name) == 0)
-			dup = s;
+	/* By index: ld->sects is NULL before the first section, and NULL + 0 is undefined. */
+	for (size_t i = 0; kind >= 0 && i < ld->n_sects; i++)
+		if (ld->sects[i].kind == (enum sect_kind)kind &&
+		    strcmp(ld->sects[i].name, name) == 0)
+			dup = &ld->sects[i];
 	if (n < 1 || n > 2 || (*end && *end != '#' && *end != ';')) {
 		problem(ld, ld->lineno,
 		        "a section header is [kind] or [kind NAME], alone on its line");

@@ -122,11 +122,14 @@ void health_verdict(const struct config *cfg, const struct health_data *d, const
 		for (size_t i = 0; i < d->tr.n_channels; i++)
 			if (d->tr.channels[i].channel == ob.oldest_channel)
 				c = &d->tr.channels[i];
-		snprintf(
-		        reason, size,
-		        "outbox not draining: channel %s: %lld notification(s) waiting, the oldest "
-		        "for %llds%s%s",
-		        c->channel, (long long)c->pending, (long long)(now - c->oldest),
-		        c->last_error[0] ? ": last error: " : "", c->last_error);
+		if (!c) /* health_outbox names one of these channels: not reached */
+			snprintf(reason, size, "outbox not draining: %lld notification(s) waiting",
+			         (long long)ob.waiting);
+		else
+			snprintf(reason, size,
+			         "outbox not draining: channel %s: %lld notification(s) waiting, the "
+			         "oldest for %llds%s%s",
+			         c->channel, (long long)c->pending, (long long)(now - c->oldest),
+			         c->last_error[0] ? ": last error: " : "", c->last_error);
 	}
 }

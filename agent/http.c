@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "form.h"
 #include "health.h"
 #include "http.h"
 #include "http-guard.h"
@@ -147,9 +148,30 @@ static void json_error(struct reply *rp, int status, const char *msg)
 	json_reply(rp, status, json_pack("{s:s, s:i}", "error", msg, "status", status));
 }
 
+/*
+ * The request http_serve_request hands to route() with no connection (NULL);
+ * per thread, so that concurrent callers each see their own.
+ */
+static _Thread_local const struct http_request_in *local_rq;
+
+/* A header or query argument of @c, or of local_rq when @c is NULL. */
+static const char *conn_value(struct MHD_Connection *c, enum MHD_ValueKind kind, const char *name)
+{
+	const struct form *f;
+
+	if (c)
+		return MHD_lookup_connection_value(c, kind, name);
+	f = !local_rq ? NULL : kind == MHD_GET_ARGUMENT_KIND ? local_rq->query : local_rq->headers;
+	for (size_t i = 0; f && i < f->n; i++)
+		if (kind == MHD_GET_ARGUMENT_KIND ? strcmp(f->fields[i].name, name) == 0
+		                                  : strcasecmp(f->fields[i].name, name) == 0)
+			return f->fields[i].value;
+	return NULL;
+}
+
 static const char *arg(struct MHD_Connection *c, const char *name)
 {
-	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	const char *v = conn_value(c, MHD_GET_ARGUMENT_KIND, name);
 
 	return v && *v ? v : NULL;
 }
@@ -511,7 +533,7 @@ static json_t *account_json(const char *name, const struct config_account *a,
 {
 	static const int64_t zero[SUMMARY_WINDOWS];
 	const struct summary_account *sa = NULL;
-	const char *sid = a ? a->account_sid : st->account_sid;
+	const char *sid = a ? a->account_sid : st ? st->account_sid : NULL;
 	const char *state = "never";
 	int64_t wm = st && st->has_watermark ? st->watermark : 0;
 
@@ -868,9 +890,11 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 	int64_t now = util_now(), other = 0;
 	char problem[HEALTH_REASON_MAX], label[METRICS_LABEL_MAX];
 	int r = v && d ? metrics_render(sb) : -ENOMEM, q;
+	bool read;
 
 	health(srv, cfg, now, problem, sizeof(problem));
 	q = r ? r : health_read(s, d);
+	read = q == 0; /* *d is filled in (a later -EAGAIN is the summary's) */
 	HELP(sb, &r, "healthy", "1 when /healthz answers 200.");
 	strbuf_addf(sb, &r, "twilio_alertd_healthy %d\n", !problem[0]);
 	HELP(sb, &r, "build_info", "The agent's version, as a label.");
@@ -942,7 +966,7 @@ static void metrics(struct http_server *srv, const struct config *cfg, struct st
 				      summary_window_names[k], summary_level_names[l],
 				      (long long)v->levels[k][l]);
 	}
-	if (q == 0 || q == -EAGAIN) {
+	if (read && (q == 0 || q == -EAGAIN)) {
 		health_outbox(cfg, &d->tr, &ob);
 		HELP(sb, &r, "triggers_firing", "Trigger groups in state firing.");
 		strbuf_addf(sb, &r, "twilio_alertd_triggers_firing %lld\n",
@@ -986,13 +1010,11 @@ static void webhook(struct http_server *srv, const struct config *cfg, struct MH
 			res.status = 503;
 			snprintf(res.reason, sizeof(res.reason), "cannot open the database");
 		} else {
-			webhook_receive(cfg, srv->rw,
-					MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-								    MHD_HTTP_HEADER_CONTENT_TYPE),
-					MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-								    "X-Twilio-Signature"),
-					rq->body.buf ? rq->body.buf : "", rq->body.len, util_now(),
-					&res);
+			webhook_receive(
+			        cfg, srv->rw,
+			        conn_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+			        conn_value(c, MHD_HEADER_KIND, "X-Twilio-Signature"),
+			        rq->body.buf ? rq->body.buf : "", rq->body.len, util_now(), &res);
 		}
 		pthread_mutex_unlock(&srv->rw_lock);
 	}
@@ -1015,8 +1037,7 @@ static void webhook(struct http_server *srv, const struct config *cfg, struct MH
 
 static bool authorized(struct http_server *srv, struct MHD_Connection *c)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h = conn_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 
 	if (!srv->auth)
 		return true;
@@ -1387,4 +1408,60 @@ void http_note_cycle(struct http_server *srv)
 bool http_take_pushes(struct http_server *srv)
 {
 	return srv && atomic_exchange(&srv->pushed, false);
+}
+
+/* --- without a socket (tests, fuzzing) ------------------------------------------- */
+
+int http_open_local(const struct config *cfg, struct http_server **out)
+{
+	struct http_server *srv = calloc(1, sizeof(*srv));
+	int r = -ENOMEM;
+
+	if (!srv)
+		return r;
+	pthread_rwlock_init(&srv->cfg_lock, NULL);
+	pthread_mutex_init(&srv->pool_lock, NULL);
+	pthread_mutex_init(&srv->rw_lock, NULL);
+	pthread_mutex_init(&srv->health_lock, NULL);
+	srv->cfg = cfg;
+	srv->started = util_now();
+	if ((srv->db_path = strdup(cfg->database)))
+		r = make_auth(cfg, &srv->auth);
+	if (r == 0)
+		r = summary_create(srv->db_path, &srv->sm);
+	if (r < 0) {
+		http_stop(srv);
+		return r;
+	}
+	*out = srv;
+	return 0;
+}
+
+void http_serve_request(struct http_server *srv, const struct http_request_in *in,
+                        struct http_answer *out)
+{
+	bool webhook_path = strcmp(in->path, "/twilio/debugger") == 0;
+	struct request rq = {.too_big = in->len > HTTP_WEBHOOK_BODY_MAX};
+	struct reply rp = {.status = 500, .type = "text/plain; charset=utf-8"};
+
+	/* As handle() does: only the webhook keeps a body. */
+	strbuf_init(&rq.body, HTTP_WEBHOOK_BODY_MAX);
+	if (!rq.too_big && webhook_path && in->len &&
+	    strbuf_append(&rq.body, in->body, in->len) < 0)
+		rq.too_big = true;
+	strbuf_init(&rp.body, HTTP_RESPONSE_MAX);
+	local_rq = in;
+	pthread_rwlock_rdlock(&srv->cfg_lock);
+	if (rq.too_big && !webhook_path)
+		text(&rp, 413, "request body too large");
+	else
+		route(srv, NULL, in->path, in->method, &rq, &rp);
+	pthread_rwlock_unlock(&srv->cfg_lock);
+	local_rq = NULL;
+	strbuf_finish(&rq.body);
+	out->status = rp.status;
+	out->type = rp.type;
+	out->allow = rp.allow;
+	out->challenge = rp.challenge;
+	out->body = rp.body;
 }

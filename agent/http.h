@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "util.h"
 
 /* Threads serving requests (each with its own read-only connection). */
 #define HTTP_THREADS 2
@@ -94,5 +95,43 @@ bool http_take_pushes(struct http_server *srv);
  */
 json_t *http_status_doc(const struct config *cfg, struct store *s, const struct health_data *d,
                         const struct summary_view *v, int64_t now, const char *problem);
+
+/* --- the same handling without a socket (tests, fuzzing) --- */
+
+struct form;
+
+/* One request as libmicrohttpd would have parsed it. */
+struct http_request_in {
+	const char *method;
+	const char *path;           /* decoded, without the query string */
+	const struct form *query;   /* decoded query arguments (exact names); NULL = none */
+	const struct form *headers; /* header names match case-insensitively; NULL = none */
+	const char *body;
+	size_t len;
+};
+
+/* The answer to it; body is the caller's to strbuf_finish. */
+struct http_answer {
+	int status;
+	const char *type;  /* Content-Type (static text) */
+	const char *allow; /* the Allow header of a 405, else NULL */
+	bool challenge;    /* a 401 that asks for Basic auth */
+	struct strbuf body;
+};
+
+/*
+ * http_open_local - the server's state for @cfg (database, Basic auth,
+ * aggregates) without listening: for http_serve_request. Free with
+ * http_stop. Returns 0 and *@out, or -errno.
+ */
+int http_open_local(const struct config *cfg, struct http_server **out);
+
+/*
+ * http_serve_request - answer @in into @out exactly as a request on the
+ * socket would be answered (routing, query arguments, Basic auth, the
+ * webhook, the 413 of an oversize body), minus libmicrohttpd's parsing.
+ */
+void http_serve_request(struct http_server *srv, const struct http_request_in *in,
+                        struct http_answer *out);
 
 #endif

@@ -364,7 +364,7 @@ int main(int argc, char **argv)
 	p.cli.name = cmd->name;
 	if (status == 0 && p.help) {
 		command_usage(cmd);
-	} else if (status == 0 && cmd->max_args >= 0 && p.cli.argc > cmd->max_args) {
+	} else if (status == 0 && cmd->max_args >= 0 && p.cli.argc > cmd->max_args && p.cli.argv) {
 		status = usage_error(cmd, "unexpected argument '%s'", p.cli.argv[cmd->max_args]);
 	} else if (status == 0) {
 		umask(077);

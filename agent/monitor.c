@@ -268,7 +268,7 @@ static const char *origin_parse(const char *url, CURLU **out, struct origin *o, 
 		*curls = uc != CURLUE_OUT_OF_MEMORY;
 		goto out;
 	}
-	if (curl_url_get(h, CURLUPART_SCHEME, &o->scheme, 0) != CURLUE_OK ||
+	if (curl_url_get(h, CURLUPART_SCHEME, &o->scheme, 0) != CURLUE_OK || !o->scheme ||
 	    (strcmp(o->scheme, "https") != 0 && strcmp(o->scheme, "http") != 0)) {
 		why = "a scheme other than http or https";
 		goto out;
@@ -283,7 +283,7 @@ static const char *origin_parse(const char *url, CURLU **out, struct origin *o, 
 		why = "an IPv6 zone id";
 		goto out;
 	}
-	if (curl_url_get(h, CURLUPART_HOST, &o->host, 0) != CURLUE_OK || !o->host[0]) {
+	if (curl_url_get(h, CURLUPART_HOST, &o->host, 0) != CURLUE_OK || !o->host || !o->host[0]) {
 		why = "no host";
 		goto out;
 	}
@@ -337,6 +337,11 @@ static int url_decide(const char *base, const char *url, CURLU **out, char *why,
 		snprintf(why, size, "%s%s", curls ? "a URL libcurl refuses: " : "a URL with ", bad);
 		if (strcmp(bad, "out of memory") == 0)
 			r = -ENOMEM;
+		goto out;
+	}
+	/* origin_parse sets all four when it succeeds; said again for the analyzer. */
+	if (!got.scheme || !want.scheme || !got.host || !want.host) {
+		snprintf(why, size, "a URL without a scheme or host");
 		goto out;
 	}
 	/* Exact host names: no trailing-dot or suffix games, only letter case is free. */

@@ -359,7 +359,7 @@ void store_rollback(struct store *s)
  */
 static int migrate(struct store *s)
 {
-	int64_t version;
+	int64_t version = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
 	int r;
 
 	for (unsigned n = 1; n <= store_n_migrations; n++) {
@@ -415,7 +415,7 @@ out:
 static int configure(struct store *s, bool readonly)
 {
 	char sql[128], mode[16];
-	int64_t tables;
+	int64_t tables = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
 	int r;
 
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", STORE_CACHE_KIB);
@@ -452,7 +452,7 @@ out:
 /* A read-only open must find the schema this binary knows, and does not change it. */
 static int check_version(struct store *s)
 {
-	int64_t version;
+	int64_t version = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
 	int r = store_query_value(s, "PRAGMA user_version", &version, NULL, 0);
 
 	if (r < 0)
@@ -738,7 +738,7 @@ static void sync_from_row(sqlite3_stmt *row, struct store_sync_state *st)
 
 int store_sync_get(struct store *s, const char *name, struct store_sync_state *st)
 {
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL; /* for the analyzer: prepare() sets it when it returns 0 */
 	int rc, r;
 
 	memset(st, 0, sizeof(*st));
@@ -817,7 +817,7 @@ int store_sync_list(struct store *s,
 		    void *arg)
 {
 	struct store_sync_state state;
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL; /* for the analyzer: prepare() sets it when it returns 0 */
 	int rc, r;
 
 	r = prepare(s, ST_SYNC_LIST, &q);
@@ -847,7 +847,8 @@ int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatil
 		int64_t *deleted)
 {
 	char text[UTIL_TIME_LEN], now_text[UTIL_TIME_LEN];
-	sqlite3_stmt *del, *future, *vac, *runs;
+	/* NULL for the analyzer, as above. */
+	sqlite3_stmt *del = NULL, *future = NULL, *vac = NULL, *runs = NULL;
 	int64_t total = 0, n;
 	int r;
 

@@ -5,6 +5,7 @@
  * print what would be sent) and `backtest NAME` (replay the stored history
  * through the same state machine as the live evaluation).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -485,6 +486,7 @@ static int cmd_test(const struct config *cfg, struct store *s, const struct trig
 	int sent = 0, r;
 	size_t i = 0, k;
 
+	assert(c->t); /* the usage check wants a trigger name for `test` */
 	fmt_duration(c->t->window, win, sizeof(win));
 	printf("trigger %s evaluated at %s over the last %s (nothing is sent or changed)\n",
 	       c->t->name, when(now, (char[UTIL_TIME_LEN]){0}), win);
@@ -560,11 +562,13 @@ static int print_event(const struct trigger_backtest_event *e, void *arg)
 static int cmd_backtest(const struct config *cfg, struct store *s, const struct trigger_compiled *c,
                         int64_t days)
 {
-	struct bt_tally bt = {.grouped = c->t->group_by != CONFIG_GROUP_NONE};
+	struct bt_tally bt;
 	int64_t to = util_now(), from = to - days * 86400, firing = 0, matched = 0;
 	char a[UTIL_TIME_LEN], b[UTIL_TIME_LEN], win[32];
 	int r;
 
+	assert(c->t); /* the usage check wants a trigger name for `backtest` */
+	bt = (struct bt_tally){.grouped = c->t->group_by != CONFIG_GROUP_NONE};
 	fmt_duration(c->t->window, win, sizeof(win));
 	printf("backtest of trigger %s from %s to %s (%lld day%s), %lld alert%s in %s%s%s\n",
 	       c->t->name, when(from, a), when(to, b), (long long)days, days == 1 ? "" : "s",

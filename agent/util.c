@@ -256,13 +256,30 @@ static int parse_rfc2822(const char *s, int64_t *out)
 	return 0;
 }
 
+/* 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years valid_civil takes, in UTC. */
+#define UTIL_TIME_FIRST 0LL
+#define UTIL_TIME_LAST 253402300799LL
+
 int util_parse_time(const char *s, int64_t *out)
 {
+	int64_t t;
+	int r;
+
 	if (!s || !*s)
 		return -EINVAL;
 	if (isdigit((unsigned char)s[0]) && strlen(s) >= 10 && s[4] == '-')
-		return parse_iso(s, out);
-	return parse_rfc2822(s, out);
+		r = parse_iso(s, &t);
+	else
+		r = parse_rfc2822(s, &t);
+	/*
+	 * An offset may move a time out of those years: "9999-12-31T23:59:59-01:00" would be
+	 * stored as another date (fuzz-instance), "1970-01-01T00:00:00+02:00" written as a
+	 * date this parser refuses (fuzz-dates).
+	 */
+	if (r < 0 || t < UTIL_TIME_FIRST || t > UTIL_TIME_LAST)
+		return -EINVAL;
+	*out = t;
+	return 0;
 }
 
 /* The index (0 = Sunday) of the day name at *@p, as RFC 7231 spells them; -1 if none. */
@@ -499,35 +516,57 @@ int util_hexval(char c)
 	return -1;
 }
 
+/* The next decoded character of form text at *@p (before @end), advancing *@p. */
+static char form_char(const char **p, const char *end)
+{
+	const char *q = *p;
+	int hi, lo;
+
+	if (*q == '+') {
+		*p = q + 1;
+		return ' ';
+	}
+	if (*q == '%' && end - q >= 3 && (hi = util_hexval(q[1])) >= 0 &&
+	    (lo = util_hexval(q[2])) >= 0) {
+		*p = q + 3;
+		return (char)(hi * 16 + lo);
+	}
+	*p = q + 1;
+	return *q;
+}
+
+/* Whether @n bytes of form text at @p decode to exactly @key (@klen bytes). */
+static bool form_name_is(const char *p, size_t n, const char *key, size_t klen)
+{
+	const char *end = p + n;
+	size_t k = 0;
+
+	while (p < end)
+		if (k == klen || form_char(&p, end) != key[k++])
+			return false;
+	return k == klen;
+}
+
 int util_form_get(const char *form, const char *key, char **out)
 {
 	size_t klen = strlen(key);
 	const char *p = form;
 
 	while (p && *p) {
-		const char *end = strchr(p, '&');
+		const char *end = strchr(p, '&'), *eq, *v, *vend;
 		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char *r, *w;
 
-		if (len > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-			const char *v = p + klen + 1, *vend = p + len;
-			char *r = malloc((size_t)(vend - v) + 1), *w = r;
-
+		/* Names decoded before the comparison, empty parts skipped: as form_parse does. */
+		eq = len ? memchr(p, '=', len) : NULL;
+		if (len && form_name_is(p, eq ? (size_t)(eq - p) : len, key, klen)) {
+			v = eq ? eq + 1 : p + len;
+			vend = p + len;
+			r = w = malloc((size_t)(vend - v) + 1);
 			if (!r)
 				return -ENOMEM;
-			while (v < vend) {
-				int hi, lo;
-
-				if (*v == '+') {
-					*w++ = ' ';
-					v++;
-				} else if (*v == '%' && vend - v >= 3 && (hi = util_hexval(v[1])) >= 0 &&
-					   (lo = util_hexval(v[2])) >= 0) {
-					*w++ = (char)(hi * 16 + lo);
-					v += 3;
-				} else {
-					*w++ = *v++;
-				}
-			}
+			while (v < vend)
+				*w++ = form_char(&v, vend);
 			*w = '\0';
 			*out = r;
 			return 0;

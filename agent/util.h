@@ -28,7 +28,9 @@ int util_parse_duration(const char *s, int64_t *out);
  * the epoch (UTC): "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS" with optional
  * fraction and "Z" or "+hh:mm"/"-hh:mm"/"+hhmm" offset (no zone = UTC), a
  * space instead of the "T", or RFC 2822 ("Tue, 09 Feb 2010 01:23:53 +0000",
- * weekday optional). Returns 0 or -EINVAL. Independent of the TZ variable.
+ * weekday optional), in the years 1970 to 9999; a time that an offset
+ * moves out of them (in UTC) is refused too. Returns 0 or -EINVAL.
+ * Independent of the TZ variable.
  */
 int util_parse_time(const char *s, int64_t *out);
 
@@ -89,8 +91,10 @@ void strbuf_finish(struct strbuf *sb);
  * util_form_get - find @key in application/x-www-form-urlencoded @form
  * (as in Twilio's alert_text) and store its decoded value ("+" = space,
  * %XX decoded, invalid escapes kept verbatim) in *@out, to be freed by the
- * caller. Key match is exact and case-sensitive; the first match wins.
- * Returns 0, -ENOENT when absent, -ENOMEM.
+ * caller. Names are decoded the same way before they are compared, and a
+ * part without '=' is a name with an empty value, so this reads a form as
+ * form_parse does. Key match is exact and case-sensitive; the first match
+ * wins. Returns 0, -ENOENT when absent, -ENOMEM.
  */
 int util_form_get(const char *form, const char *key, char **out);
 

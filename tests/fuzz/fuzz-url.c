@@ -8,6 +8,7 @@
  * zone id, and so must libcurl's normalised form of it; a URL refused must
  * not be one that parses to the api_base's origin without those. The
  * reason text must be one printable line. How to build and run: README.md.
+ * Linked with the agent's core library like every target.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,24 +21,7 @@
 
 #include <curl/curl.h>
 
-#include "log.h"
 #include "monitor.h"
-
-/* The decision logs nothing the fuzzer needs: silent stand-ins for log.c. */
-void log_warnx(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void log_info(const char *fmt, ...)
-{
-	(void)fmt;
-}
-
-void log_debug(const char *fmt, ...)
-{
-	(void)fmt;
-}
 
 /* URLs longer than the agent's cap are refused before any parsing. */
 #define FUZZ_URL_MAX MONITOR_URL_MAX

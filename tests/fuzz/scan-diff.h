@@ -193,7 +193,7 @@ static int scan_diff_depth(json_t *j)
  * with every non-ASCII character and '/' escaped, must be accepted and
  * agree. Returns false on a mismatch.
  */
-static bool scan_roundtrip(const char *text, size_t len)
+__attribute__((unused)) static bool scan_roundtrip(const char *text, size_t len)
 {
 	static const size_t flags[] = {
 	        JSON_COMPACT,
@@ -230,7 +230,7 @@ out:
  * no more (so it is valid UTF-8 without \u0000 or lone surrogates); and
  * the scanner and jansson still agree on the mended text.
  */
-static bool scan_repair_diff(const char *text, size_t len)
+static inline bool scan_repair_diff(const char *text, size_t len)
 {
 	struct strbuf once, twice;
 	json_t *j = json_loadb(text, len, 0, NULL);

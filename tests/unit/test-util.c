@@ -79,6 +79,12 @@ static void test_time(void)
 	CHECK_INT(util_parse_time("Tue, 32 Feb 2010 01:23:53 +0000", &t), -EINVAL);
 	CHECK_INT(util_parse_time("Tue, 09 Foo 2010 01:23:53 +0000", &t), -EINVAL);
 
+	/* Out of the four-digit years after the offset: refused, never stored as another date. */
+	CHECK_INT(util_parse_time("9999-12-31T23:59:59-01:00", &t), -EINVAL);
+	CHECK_INT(util_parse_time("1970-01-01T00:00:00+02", &t), -EINVAL);
+	check_time("1970-01-01T02:00:00+02:00", "1970-01-01T00:00:00Z");
+	check_time("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z");
+
 	/* Nothing depends on the machine's time zone. */
 	setenv("TZ", "America/Los_Angeles", 1);
 	check_time("2015-07-30T20:00:00Z", "2015-07-30T20:00:00Z");
@@ -212,6 +218,19 @@ static void test_form(void)
 	CHECK_INT(util_form_get("", "Msg", &v), -ENOENT);
 	CHECK_INT(util_form_get("Msg=", "Msg", &v), 0);
 	CHECK_STR(v, "");
+	free(v);
+	/* Read as form_parse reads it (the page): decoded names, a bare name is "" (fuzz-form). */
+	CHECK_INT(util_form_get("%4D%73%67=first&Msg=second", "Msg", &v), 0);
+	CHECK_STR(v, "first");
+	free(v);
+	CHECK_INT(util_form_get("flag&Msg=x", "flag", &v), 0);
+	CHECK_STR(v, "");
+	free(v);
+	CHECK_INT(util_form_get("&&=x", "", &v), 0);
+	CHECK_STR(v, "x");
+	free(v);
+	CHECK_INT(util_form_get("M+g=a", "M g", &v), 0);
+	CHECK_STR(v, "a");
 	free(v);
 }
 
