@@ -21,11 +21,11 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "alert.h"
-#include "log.h"
-#include "scan.h"
-#include "store.h"
-#include "util.h"
+#include "base/alert.h"
+#include "base/log.h"
+#include "ingest/scan.h"
+#include "store/store.h"
+#include "base/util.h"
 
 #define PAGE_CAP (64u << 20) /* bytes of one response page */
 #define URL_CAP 8192         /* bytes of one next_page_url */

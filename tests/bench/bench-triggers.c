@@ -22,12 +22,12 @@
 
 #include <sqlite3.h>
 
-#include "alert.h"
-#include "config.h"
-#include "log.h"
-#include "store.h"
-#include "trigger.h"
-#include "util.h"
+#include "base/alert.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "store/store.h"
+#include "trigger/trigger.h"
+#include "base/util.h"
 
 #define DAYS 30
 #define BATCH 10000

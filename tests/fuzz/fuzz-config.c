@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "fuzz.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)

@@ -17,7 +17,7 @@
  * monitor.c's header callback and backoff are static: the target compiles
  * the file itself (the core library's copy is then not linked).
  */
-#include "../../agent/monitor.c"
+#include "../../agent/ingest/monitor.c"
 
 #define FUZZ_INPUT_MAX 4096
 

@@ -10,9 +10,9 @@
  */
 #include <errno.h>
 
-#include "form.h"
+#include "base/form.h"
 #include "fuzz.h"
-#include "util.h"
+#include "base/util.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)
 #define FUZZ_NAMES_MAX 32

@@ -15,11 +15,11 @@
 
 #include <jansson.h>
 
-#include "alert.h"
-#include "form.h"
+#include "base/alert.h"
+#include "base/form.h"
 #include "fuzz.h"
-#include "http.h"
-#include "store.h"
+#include "web/http.h"
+#include "store/store.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)
 #define ACCT "AC0123456789abcdef0123456789abcdef"

@@ -15,10 +15,10 @@
 
 #include <jansson.h>
 
-#include "alert.h"
+#include "base/alert.h"
 #include "fuzz.h"
 #include "scan-diff.h"
-#include "util.h"
+#include "base/util.h"
 
 #define FUZZ_INPUT_MAX (256 * 1024)
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* The largest input replayed; libFuzzer's default -max_len is far below. */
 #define FUZZ_MAIN_INPUT_MAX (16 * 1024 * 1024)

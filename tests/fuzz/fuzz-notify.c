@@ -14,7 +14,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "notify.h"
+#include "notify/notify.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)
 #define EX_FIELDS 6

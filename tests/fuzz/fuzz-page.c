@@ -12,7 +12,7 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "page.h"
+#include "web/page.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)
 #define NF (SH_COLS + 8)

@@ -21,7 +21,7 @@
 
 #include <curl/curl.h>
 
-#include "monitor.h"
+#include "ingest/monitor.h"
 
 /* URLs longer than the agent's cap are refused before any parsing. */
 #define FUZZ_URL_MAX MONITOR_URL_MAX

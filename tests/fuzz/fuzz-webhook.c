@@ -12,10 +12,10 @@
  */
 #include <errno.h>
 
-#include "form.h"
+#include "base/form.h"
 #include "fuzz.h"
-#include "sign.h"
-#include "webhook.h"
+#include "base/sign.h"
+#include "web/webhook.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)
 #define ACCT "AC0123456789abcdef0123456789abcdef"

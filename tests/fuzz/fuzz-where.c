@@ -11,8 +11,8 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "store-trigger.h"
-#include "store-where.h"
+#include "store/store-trigger.h"
+#include "store/store-where.h"
 
 #define FUZZ_INPUT_MAX 4096
 

@@ -18,8 +18,8 @@
 
 #include <jansson.h>
 
-#include "alert.h"
-#include "scan.h"
+#include "base/alert.h"
+#include "ingest/scan.h"
 
 /* The list cap the checks use (the agent's is MONITOR_PAGE_SIZE). */
 #define SCAN_DIFF_CAP 1000

@@ -41,8 +41,8 @@ def run(cmd, timeout=120, **kw):
 
 
 def config_keys():
-    """{section: [key, ...]} from the tables in agent/config.c."""
-    src = read(os.path.join(SOURCE_ROOT, "agent", "config.c"))
+    """{section: [key, ...]} from the tables in agent/base/config.c."""
+    src = read(os.path.join(SOURCE_ROOT, "agent", "base", "config.c"))
     keys = {}
     for table, body in re.findall(r"static const struct key (\w+)\[\] = \{(.*?)\n\};", src, re.S):
         keys[TABLES.get(table, table)] = re.findall(r'\{"(\w+)",\s*K_', body)
@@ -127,7 +127,7 @@ class DefaultConfigTest(AgentTest):
                     missing.append(f"packaging/twilio-alertd.conf [{kind}]: #{k} = ...")
                 if not re.search(rf"\*{k}\* =", man.get(kind, "")):
                     missing.append(f"packaging/man/twilio-alertd.conf.5.scd [{kind}]: *{k}* = ...")
-        self.assertEqual(missing, [], "configuration keys of agent/config.c not documented")
+        self.assertEqual(missing, [], "configuration keys of agent/base/config.c not documented")
 
     def test_every_command_is_in_the_man_page(self):
         usage = run([ALERTD, "--help"]).stdout

@@ -65,7 +65,7 @@ class LogInjectionTest(AgentTest):
 
 
 PUBLIC_URL = "https://alerts.example.com/twilio/debugger"
-PER_IP_MAX = 32            # HTTP_PER_IP_MAX in agent/http.h
+PER_IP_MAX = 32            # HTTP_PER_IP_MAX in agent/web/http.h
 
 
 def server_connections(port):
@@ -307,7 +307,7 @@ class SlowlorisTest(HttpTest):
         self.assertTrue(closed, "a request trickling in for a minute was not cut off")
 
 
-FIELD_MAX = 64 * 1024      # STORE_FIELD_MAX in agent/store.h
+FIELD_MAX = 64 * 1024      # STORE_FIELD_MAX in agent/store/store.h
 MARK = " [truncated by twilio-alertd from "
 
 

@@ -5,7 +5,7 @@
     static-check.py scan-build|cppcheck BUILDDIR SOURCEDIR
 
 scan-build: clang's analyzer (scan-build from clang-tools) over every
-agent/*.c with the include paths and defines of the build
+agent/**/*.c with the include paths and defines of the build
 (compile_commands.json); any report fails the test, and the report is
 printed (deadcode.DeadStores is off: style, see below). cppcheck:
 warning, performance and portability checks over the same files; any
@@ -23,14 +23,14 @@ import tempfile
 
 
 def agent_units(build, src):
-    """(file, flags) of every agent/*.c the build compiles, flags as clang takes them."""
+    """(file, flags) of every agent/**/*.c the build compiles, flags as clang takes them."""
     with open(os.path.join(build, "compile_commands.json")) as fh:
         db = json.load(fh)
     agent = os.path.realpath(os.path.join(src, "agent"))
     units = {}
     for e in db:
         path = os.path.realpath(os.path.join(e["directory"], e["file"]))
-        if os.path.dirname(path) != agent or path in units:
+        if not path.startswith(agent + os.sep) or path in units:
             continue
         flags = []
         for a in shlex.split(e["command"]):

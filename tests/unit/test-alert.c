@@ -2,7 +2,7 @@
 /* Unit tests for alert.c: tolerant parsing of list items and instances. */
 #include <errno.h>
 
-#include "alert.h"
+#include "base/alert.h"
 #include "test.h"
 
 static json_t *parse(const char *text)

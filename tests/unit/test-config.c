@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "base/config.h"
 #include "test.h"
 
 #define SID1 "AC0123456789abcdef0123456789abcdef"

@@ -12,16 +12,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "form.h"
-#include "health.h"
-#include "metrics.h"
-#include "page.h"
-#include "sign.h"
-#include "store-http.h"
-#include "store.h"
+#include "base/config.h"
+#include "base/form.h"
+#include "web/health.h"
+#include "web/metrics.h"
+#include "web/page.h"
+#include "base/sign.h"
+#include "store/store-http.h"
+#include "store/store.h"
 #include "test.h"
-#include "webhook.h"
+#include "web/webhook.h"
 
 #define URL "https://alerts.example.com/twilio/debugger"
 #define ACCT "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

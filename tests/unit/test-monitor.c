@@ -11,10 +11,10 @@
 
 #include <microhttpd.h>
 
-#include "config.h"
-#include "monitor.h"
+#include "base/config.h"
+#include "ingest/monitor.h"
 #include "test.h"
-#include "util.h"
+#include "base/util.h"
 
 #define SECRET "s3cr3t-token-value"
 /* The instance the scripted server says is gone. */

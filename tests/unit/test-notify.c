@@ -21,12 +21,12 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "config.h"
-#include "notify.h"
-#include "store-trigger.h"
-#include "store.h"
+#include "base/config.h"
+#include "notify/notify.h"
+#include "store/store-trigger.h"
+#include "store/store.h"
 #include "test.h"
-#include "util.h"
+#include "base/util.h"
 
 #define SID_A "AC0123456789abcdef0123456789abcdef"
 #define PASSWORD "smtp-pass-never-in-a-message-77"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "../fuzz/scan-diff.h"
-#include "scan.h"
+#include "ingest/scan.h"
 #include "test.h"
 
 #define ITEMS 8

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sdnotify.h"
+#include "cli/sdnotify.h"
 #include "test.h"
 
 /* Bind a datagram socket to @name ("/path" or "@abstract"); -1 on failure. */

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "sign.h"
+#include "base/sign.h"
 #include "test.h"
 
 #define URL "https://mycompany.com/myapp.php?foo=1&bar=2"

@@ -11,9 +11,9 @@
 
 #include <sqlite3.h>
 
-#include "store.h"
+#include "store/store.h"
 #include "test.h"
-#include "util.h"
+#include "base/util.h"
 
 extern const unsigned store_n_migrations;
 

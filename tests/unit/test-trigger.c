@@ -16,12 +16,12 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "config.h"
-#include "store-trigger.h"
-#include "store.h"
+#include "base/config.h"
+#include "store/store-trigger.h"
+#include "store/store.h"
 #include "test.h"
-#include "trigger.h"
-#include "util.h"
+#include "trigger/trigger.h"
+#include "base/util.h"
 
 #define SID_A "AC0123456789abcdef0123456789abcdef"
 #define SID_B "ACfedcba9876543210fedcba9876543210"

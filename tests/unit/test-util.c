@@ -7,9 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 #include "test.h"
-#include "util.h"
+#include "base/util.h"
 
 static void test_duration(void)
 {

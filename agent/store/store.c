@@ -1,0 +1,926 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The SQLite store. Opens the database in WAL mode, applies the migrations
+ * embedded from schema/ (PRAGMA user_version counts the ones applied) and
+ * recreates the views. Statements are prepared once and kept in struct store;
+ * SQLite result codes become -errno here and go no further.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "base/log.h"
+#include "store/store-private.h"
+#include "base/util.h"
+
+/* Generated from schema/ by schema/embed.py. */
+extern const char *const store_migrations[];
+extern const unsigned store_n_migrations;
+extern const char store_views_sql[];
+
+/*
+ * The page cache is the store's main memory cost: 2 MiB keeps a backfill of a
+ * million alerts inside the agent's 16 MiB budget and still holds the hot upper
+ * levels of the indexes (4 MiB was measured at most a few percent faster; see
+ * tests/bench/RESULTS.md).
+ */
+#define STORE_CACHE_KIB 2048
+/* Checkpoint every ~4 MiB of WAL (4096-byte pages) and truncate it back to that size. */
+#define STORE_WAL_CHECKPOINT_PAGES 1000
+#define STORE_WAL_LIMIT_BYTES (4 * 1024 * 1024)
+
+
+
+
+/*
+ * The upsert rewrites a stored row only when a field from the list differs:
+ * re-polling the overlap window then costs one index lookup per alert. The
+ * details are only ever filled in, never cleared by a list item that has none.
+ */
+#define UPSERT_SQL                                                                                 \
+	"INSERT INTO alerts (sid, account_sid, error_code, log_level, alert_text, more_info,"      \
+	" request_method, request_url, resource_sid, service_sid, api_version, url,"               \
+	" date_created, date_generated, date_updated, request_variables, response_body,"           \
+	" response_headers, request_headers, first_seen, msg, http_response, request_host,"        \
+	" source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"       \
+	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)"                                            \
+	" ON CONFLICT (sid) DO UPDATE SET account_sid = excluded.account_sid,"                     \
+	" error_code = excluded.error_code, log_level = excluded.log_level,"                       \
+	" alert_text = excluded.alert_text, more_info = excluded.more_info,"                       \
+	" request_method = excluded.request_method, request_url = excluded.request_url,"           \
+	" resource_sid = excluded.resource_sid, service_sid = excluded.service_sid,"               \
+	" api_version = excluded.api_version, url = excluded.url,"                                 \
+	" date_created = excluded.date_created, date_generated = excluded.date_generated,"         \
+	" date_updated = excluded.date_updated,"                                                   \
+	" request_variables = coalesce(excluded.request_variables, request_variables),"            \
+	" response_body = coalesce(excluded.response_body, response_body),"                        \
+	" response_headers = coalesce(excluded.response_headers, response_headers),"               \
+	" request_headers = coalesce(excluded.request_headers, request_headers),"                  \
+	" msg = excluded.msg, http_response = excluded.http_response,"                             \
+	" request_host = excluded.request_host"                                                    \
+	" WHERE date_updated IS NOT excluded.date_updated"                                         \
+	" OR account_sid IS NOT excluded.account_sid OR error_code IS NOT excluded.error_code"     \
+	" OR log_level IS NOT excluded.log_level OR alert_text IS NOT excluded.alert_text"         \
+	" OR more_info IS NOT excluded.more_info"                                                  \
+	" OR request_method IS NOT excluded.request_method"                                        \
+	" OR request_url IS NOT excluded.request_url"                                              \
+	" OR resource_sid IS NOT excluded.resource_sid"                                            \
+	" OR service_sid IS NOT excluded.service_sid"                                              \
+	" OR api_version IS NOT excluded.api_version OR url IS NOT excluded.url"                   \
+	" OR date_created IS NOT excluded.date_created"                                            \
+	" OR date_generated IS NOT excluded.date_generated"                                        \
+	" OR msg IS NOT excluded.msg OR http_response IS NOT excluded.http_response"               \
+	" OR request_host IS NOT excluded.request_host"                                            \
+	" OR coalesce(excluded.request_variables, request_variables) IS NOT request_variables"     \
+	" OR coalesce(excluded.response_body, response_body) IS NOT response_body"                 \
+	" OR coalesce(excluded.response_headers, response_headers) IS NOT response_headers"        \
+	" OR coalesce(excluded.request_headers, request_headers) IS NOT request_headers"
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_UPSERT] = UPSERT_SQL,
+	[ST_DETAILS] = "UPDATE alerts SET request_variables = coalesce(?2, request_variables),"
+		       " response_body = coalesce(?3, response_body),"
+		       " response_headers = coalesce(?4, response_headers),"
+		       " request_headers = coalesce(?5, request_headers) WHERE sid = ?1",
+	[ST_SYNC_GET] = "SELECT account, account_sid, watermark, last_success, last_attempt,"
+			" last_error, last_error_time, 0 FROM sync_state WHERE account = ?1",
+	[ST_SYNC_WATERMARK] = "INSERT INTO sync_state (account, account_sid, watermark)"
+			      " VALUES (?1, ?2, ?3) ON CONFLICT (account) DO UPDATE SET"
+			      " account_sid = coalesce(excluded.account_sid, account_sid),"
+			      " watermark = excluded.watermark",
+	[ST_SYNC_RECORD] = "INSERT INTO sync_state (account, account_sid, last_attempt,"
+			   " last_success, last_error, last_error_time)"
+			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account) DO UPDATE SET"
+			   " account_sid = coalesce(excluded.account_sid, account_sid),"
+			   " last_attempt = excluded.last_attempt,"
+			   " last_success = coalesce(excluded.last_success, last_success),"
+			   " last_error = coalesce(excluded.last_error, last_error),"
+			   " last_error_time = coalesce(excluded.last_error_time, last_error_time)",
+	[ST_SYNC_LIST] = "SELECT account, account_sid, watermark, last_success, last_attempt,"
+			 " last_error, last_error_time,"
+			 " (SELECT count(*) FROM alerts AS a WHERE a.account_sid = s.account_sid)"
+			 " FROM sync_state AS s ORDER BY account",
+	[ST_RUN_LOG] = "INSERT INTO poll_runs (account, started, finished, pages, requests,"
+		       " inserted, updated, http_errors, outcome, error)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_PRUNE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
+		     " WHERE date_created < ?1 ORDER BY date_created LIMIT ?2)",
+	/*
+	 * An alert dated after now (a bogus date such as 9999-12-31) goes by when it
+	 * was first seen instead: it must not stay forever. The date_created index
+	 * finds the few rows dated in the future.
+	 */
+	[ST_PRUNE_FUTURE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
+			    " WHERE date_created > ?3 AND first_seen < ?1 LIMIT ?2)",
+	[ST_PRUNE_RUNS] = "DELETE FROM poll_runs WHERE started < ?1",
+	[ST_VACUUM] = "PRAGMA incremental_vacuum",
+	[ST_COUNT_ALL] = "SELECT count(*) FROM alerts",
+	[ST_COUNT_ACCOUNT] = "SELECT count(*) FROM alerts WHERE account_sid = ?1",
+};
+
+
+
+/* Map a SQLite result code to -errno; CANTOPEN and IOERR look at the OS error behind them. */
+static int sql_errno(sqlite3 *db, int rc)
+{
+	int sys = db ? sqlite3_system_errno(db) : 0;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CANTOPEN:
+		return sys == ENOENT ? -ENOENT : sys == EROFS ? -EROFS : -EACCES;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		/* Permanent: retrying cannot mend the file (store.h: -EUCLEAN). */
+		return -EUCLEAN;
+	case SQLITE_IOERR:
+		return sys == ENOSPC || sys == EDQUOT ? -ENOSPC : -EIO;
+	default:
+		return -EIO;
+	}
+}
+
+/*
+ * Keep SQLite's own message for store_errmsg() and translate the code. Callers
+ * report it in their one line; here it is only a debug line.
+ */
+int store_fail(struct store *s, int rc, const char *what)
+{
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
+		 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	log_debug("store: %s: %s", s->path, s->errmsg);
+	return sql_errno(s->db, rc);
+}
+
+static int prepare(struct store *s, enum stmt_id id, sqlite3_stmt **out)
+{
+	int rc;
+
+	if (!s->stmt[id]) {
+		rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->stmt[id], NULL);
+		if (rc != SQLITE_OK)
+			return store_fail(s, rc, "prepare");
+	}
+	*out = s->stmt[id];
+	return 0;
+}
+
+int store_prepare_extra(struct store *s, enum store_extra_id id, const char *sql,
+			sqlite3_stmt **out)
+{
+	int rc;
+
+	if (!s->extra[id]) {
+		rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->extra[id],
+					NULL);
+		if (rc != SQLITE_OK)
+			return store_fail(s, rc, "prepare");
+	}
+	*out = s->extra[id];
+	return 0;
+}
+
+/*
+ * Bind text that outlives the step (SQLITE_STATIC: no copy); NULL binds NULL.
+ * "" stays "": the API sends empty strings (api_version) and users see them as sent.
+ */
+int store_bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+int store_bind_field(sqlite3_stmt *st, int i, const char *v)
+{
+	size_t len = v ? strlen(v) : 0, keep = STORE_FIELD_MAX;
+	char tail[80], *cut;
+	int n;
+
+	if (len <= STORE_FIELD_MAX)
+		return store_bind_text(st, i, v);
+	/* Back over continuation bytes: the cut never splits a character. */
+	while (keep > 0 && ((unsigned char)v[keep] & 0xc0) == 0x80)
+		keep--;
+	n = snprintf(tail, sizeof(tail), "%s%zu bytes]", STORE_TRUNCATED_MARK, len);
+	cut = malloc(keep + (size_t)n + 1);
+	if (!cut) /* still cut, only without the mark */
+		return sqlite3_bind_text(st, i, v, (int)keep, SQLITE_STATIC);
+	memcpy(cut, v, keep);
+	memcpy(cut + keep, tail, (size_t)n + 1);
+	return sqlite3_bind_text(st, i, cut, -1, free);
+}
+
+/* Like bind_text, for the agent's own fields where "" means "not known". */
+int store_bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	return store_bind_text(st, i, v && *v ? v : NULL);
+}
+
+int store_bind_int(sqlite3_stmt *st, int i, bool has, int64_t v)
+{
+	return has ? sqlite3_bind_int64(st, i, v) : sqlite3_bind_null(st, i);
+}
+
+/* Bind @t as UTC text ("YYYY-MM-DDTHH:MM:SSZ"), 0 as NULL; SQLite copies @buf. */
+int store_bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	char buf[UTIL_TIME_LEN];
+
+	if (t == 0)
+		return sqlite3_bind_null(st, i);
+	util_format_time(t, buf);
+	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+int64_t store_column_time(sqlite3_stmt *st, int i, bool *has)
+{
+	const char *text = (const char *)sqlite3_column_text(st, i);
+	int64_t t = 0;
+
+	if (text && util_parse_time(text, &t) == 0) {
+		if (has)
+			*has = true;
+		return t;
+	}
+	return 0;
+}
+
+void store_column_copy(sqlite3_stmt *st, int i, char *out, size_t size)
+{
+	const char *text = (const char *)sqlite3_column_text(st, i);
+
+	snprintf(out, size, "%s", text ? text : "");
+}
+
+/* Run a statement that returns no rows (or whose rows are not needed) to completion. */
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, what);
+	return 0;
+}
+
+int store_exec(struct store *s, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, what);
+	return 0;
+}
+
+/* Run a one-value query such as "PRAGMA user_version"; *@text may be NULL. */
+int store_query_value(struct store *s, const char *sql, int64_t *value, char *text,
+		       size_t size)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		r = store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, sql);
+		goto out;
+	}
+	if (value)
+		*value = sqlite3_column_int64(st, 0);
+	if (text)
+		store_column_copy(st, 0, text, size);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int store_begin(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prepare(s, ST_BEGIN, &st);
+
+	return r < 0 ? r : store_step_done(s, st, "begin");
+}
+
+int store_commit(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prepare(s, ST_COMMIT, &st);
+
+	return r < 0 ? r : store_step_done(s, st, "commit");
+}
+
+int store_begin_read(struct store *s)
+{
+	return store_exec(s, "BEGIN DEFERRED", "begin");
+}
+
+void store_rollback(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+
+	/* An error may already have rolled the transaction back (SQLITE_FULL does). */
+	if (!s || !s->db || sqlite3_get_autocommit(s->db))
+		return;
+	if (prepare(s, ST_ROLLBACK, &st) == 0)
+		store_step_done(s, st, "rollback");
+}
+
+/*
+ * Apply the migrations the file lacks, each in its own transaction with its
+ * user_version bump, so a crash leaves the database at a whole version. The
+ * version is read again under the write lock: another agent may have just
+ * migrated the same file.
+ */
+static int migrate(struct store *s)
+{
+	int64_t version = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
+	int r;
+
+	for (unsigned n = 1; n <= store_n_migrations; n++) {
+		char sql[64];
+
+		r = store_begin(s);
+		if (r < 0)
+			goto out;
+		r = store_query_value(s, "PRAGMA user_version", &version, NULL, 0);
+		if (r < 0)
+			goto out;
+		if (version > (int64_t)store_n_migrations) {
+			snprintf(s->errmsg, sizeof(s->errmsg),
+				 "schema version %lld is newer than this agent's %u; upgrade twilio-alertd",
+				 (long long)version, store_n_migrations);
+			r = -EPROTO;
+			goto out;
+		}
+		if (version < (int64_t)n) {
+			r = store_exec(s, store_migrations[n - 1], "migration");
+			if (r < 0)
+				goto out;
+			snprintf(sql, sizeof(sql), "PRAGMA user_version = %u", n);
+			r = store_exec(s, sql, "migration");
+			if (r < 0)
+				goto out;
+			log_info("store: %s: schema migrated to version %u", s->path, n);
+		}
+		r = store_commit(s);
+		if (r < 0)
+			goto out;
+	}
+	/* The views are recreated each time, so they always match this binary. */
+	r = store_begin(s);
+	if (r < 0)
+		goto out;
+	r = store_exec(s, store_views_sql, "views");
+	if (r < 0)
+		goto out;
+	r = store_commit(s);
+out:
+	if (r < 0)
+		store_rollback(s);
+	return r;
+}
+
+/*
+ * Settings that are per connection. synchronous=NORMAL is safe in WAL mode: a
+ * committed transaction survives a crash of the process; only a power loss or OS
+ * crash may lose the last transactions (never corrupt the file), and the
+ * watermark rules make the next poll fetch those alerts again.
+ */
+static int configure(struct store *s, bool readonly)
+{
+	char sql[128], mode[16];
+	int64_t tables = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
+	int r;
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", STORE_CACHE_KIB);
+	r = store_exec(s, sql, "cache_size");
+	if (r < 0 || readonly)
+		goto out;
+	r = store_query_value(s, "SELECT count(*) FROM sqlite_schema", &tables, NULL, 0);
+	if (r < 0)
+		goto out;
+	/* Only an empty file can take auto_vacuum; store_prune needs it to shrink the file. */
+	if (tables == 0) {
+		r = store_exec(s, "PRAGMA auto_vacuum = INCREMENTAL", "auto_vacuum");
+		if (r < 0)
+			goto out;
+	}
+	r = store_query_value(s, "PRAGMA journal_mode = WAL", NULL, mode, sizeof(mode));
+	if (r < 0)
+		goto out;
+	if (strcmp(mode, "wal") != 0)
+		log_warnx("store: %s: journal_mode is %s, not wal (file system without"
+			  " shared memory?)", s->path, mode);
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+		 " PRAGMA wal_autocheckpoint = %d; PRAGMA journal_size_limit = %d",
+		 STORE_WAL_CHECKPOINT_PAGES, STORE_WAL_LIMIT_BYTES);
+	r = store_exec(s, sql, "pragma");
+	if (r < 0)
+		goto out;
+	r = migrate(s);
+out:
+	return r;
+}
+
+/* A read-only open must find the schema this binary knows, and does not change it. */
+static int check_version(struct store *s)
+{
+	int64_t version = 0; /* set when r == 0; initialised for the analyzer (scan-build) */
+	int r = store_query_value(s, "PRAGMA user_version", &version, NULL, 0);
+
+	if (r < 0)
+		return r;
+	if (version != (int64_t)store_n_migrations) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "schema version %lld, this agent needs %u%s",
+			 (long long)version, store_n_migrations,
+			 version < (int64_t)store_n_migrations ? " (run the agent once to migrate)"
+								 : " (upgrade twilio-alertd)");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Open @name (a path, or a URI with SQLITE_OPEN_URI) into s->db and set it up. */
+static int connect(struct store *s, const char *name, int flags, bool readonly)
+{
+	int rc, r;
+
+	rc = sqlite3_open_v2(name, &s->db, flags, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, rc, "open");
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	r = configure(s, readonly);
+	if (r == 0 && readonly)
+		r = check_version(s);
+	return r;
+}
+
+static bool wal_exists(const char *path)
+{
+	char wal[4096];
+
+	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
+		return true;	/* cannot tell: do not take the immutable path */
+	return access(wal, F_OK) == 0 || errno != ENOENT;
+}
+
+/* "file:PATH?immutable=1", with the characters a URI path may not hold escaped. */
+static int immutable_uri(const char *path, char **out)
+{
+	struct strbuf sb;
+	int r = 0;
+
+	strbuf_init(&sb, 3 * strlen(path) + 32);
+	r = strbuf_append(&sb, "file:", 5);
+	for (const char *p = path; r == 0 && *p; p++) {
+		if (*p == '?' || *p == '#' || *p == '%' || (unsigned char)*p < 0x21)
+			strbuf_addf(&sb, &r, "%%%02X", (unsigned)(unsigned char)*p);
+		else
+			r = strbuf_append(&sb, p, 1);
+	}
+	if (r == 0)
+		r = strbuf_append(&sb, "?immutable=1", 12);
+	if (r < 0) {
+		strbuf_finish(&sb);
+		return -ENOMEM;
+	}
+	*out = sb.buf;
+	return 0;
+}
+
+int store_open(const char *path, bool readonly, struct store **out)
+{
+	struct store *s = NULL;
+	int flags, fd, r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->path = strdup(path))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (readonly) {
+		flags = SQLITE_OPEN_READONLY;
+		if (access(path, F_OK) < 0) {
+			r = -errno;
+			goto out;
+		}
+	} else {
+		/*
+		 * Create a new file ourselves so it is born 0600: SQLite would use 0644,
+		 * and gives the -wal and -shm files the mode of the database file. Never
+		 * open an existing file: closing any descriptor of it drops every POSIX
+		 * lock this process holds on it, and another process's connection could
+		 * then think it is the last one and delete the WAL under our feet.
+		 */
+		flags = SQLITE_OPEN_READWRITE;
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd >= 0) {
+			close(fd);
+		} else if (errno != EEXIST || access(path, R_OK | W_OK) < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+	/*
+	 * All of SQLite's memory in this process, every connection together: a
+	 * `where` that builds a huge value fails with "out of memory" at this line
+	 * instead of taking the machine's memory (a lower SQLITE_LIMIT_LENGTH would
+	 * not do: printf() then returns NULL, no error). Setting it again is harmless.
+	 */
+	sqlite3_hard_heap_limit64((sqlite3_int64)STORE_HEAP_MAX);
+	/* NOMUTEX: a connection is used by one thread at a time (see store.h). */
+	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	r = connect(s, path, flags, readonly);
+	if (r < 0 && readonly && r != -ENOMEM && r != -EUCLEAN && r != -EPROTO &&
+	    access(path, R_OK) == 0 && !wal_exists(path)) {
+		char first[sizeof(s->errmsg)], *uri = NULL;
+
+		/*
+		 * A reader that may not create the -shm file (the directory is not
+		 * writable for it) cannot open a WAL database, unless there is no WAL to
+		 * read: then the file alone is the whole database, and opening it as
+		 * immutable is exact. With a -wal file a writer is at work: the first
+		 * error stands.
+		 */
+		snprintf(first, sizeof(first), "%s", s->errmsg);
+		r = immutable_uri(path, &uri);
+		if (r == 0) {
+			sqlite3_close(s->db);
+			s->db = NULL;
+			r = connect(s, uri, flags | SQLITE_OPEN_URI, readonly);
+		}
+		free(uri);
+		if (r < 0)
+			snprintf(s->errmsg, sizeof(s->errmsg), "%s", first);
+		else
+			log_debug("store: %s: opened as immutable (no WAL, -shm not creatable)",
+				  path);
+	}
+	/* The file is there: what is missing is a -wal or -shm file, not the database. */
+	if (r == -ENOENT && access(path, F_OK) == 0)
+		r = -EACCES;
+	if (r < 0)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	/* One line for the user; a missing file for `status` is the caller's to explain. */
+	if (r == -EUCLEAN)
+		log_warnx("cannot open the database %s: it is damaged or not an SQLite database"
+			  " (%s); move it aside (a new one is then made and backfilled) or restore"
+			  " a backup", path, s && s->errmsg[0] ? s->errmsg : "corrupt");
+	else if (r < 0 && !(readonly && r == -ENOENT))
+		log_warnx("cannot open the database %s: %s", path,
+			  s && s->errmsg[0] ? s->errmsg : strerror(-r));
+	store_close(s);
+	return r;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(s->stmt); i++)
+		sqlite3_finalize(s->stmt[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(s->extra); i++)
+		sqlite3_finalize(s->extra[i]);
+	/* Closing the last connection checkpoints the WAL and removes -wal and -shm. */
+	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("store: %s: close: %s", s->path, sqlite3_errmsg(s->db));
+	free(s->path);
+	free(s);
+}
+
+const char *store_errmsg(struct store *s)
+{
+	if (!s)
+		return "no database";
+	return s->errmsg[0] ? s->errmsg : "no error";
+}
+
+void store_set_stop(struct store *s, volatile int *stop)
+{
+	s->stop = stop;
+}
+
+void store_set_busy_timeout(struct store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+}
+
+void store_bind_list_fields(sqlite3_stmt *st, const struct alert *a)
+{
+	store_bind_text(st, 1, a->sid);
+	store_bind_text(st, 2, a->account_sid);
+	store_bind_int(st, 3, a->has_error_code, a->error_code);
+	store_bind_field(st, 4, a->log_level);
+	store_bind_field(st, 5, a->alert_text);
+	store_bind_field(st, 6, a->more_info);
+	store_bind_field(st, 7, a->request_method);
+	store_bind_field(st, 8, a->request_url);
+	store_bind_field(st, 9, a->resource_sid);
+	store_bind_field(st, 10, a->service_sid);
+	store_bind_field(st, 11, a->api_version);
+	store_bind_field(st, 12, a->url);
+	store_bind_text(st, 13, a->date_created);
+	store_bind_opt(st, 14, a->date_generated);
+	store_bind_opt(st, 15, a->date_updated);
+}
+
+int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
+		       enum store_upsert_result *result)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if (!a->sid || !*a->sid || !a->date_created[0])
+		return -EINVAL;
+	r = prepare(s, ST_UPSERT, &st);
+	if (r < 0)
+		return r;
+	/* The polls of one run share @now: format it once. */
+	if (now != s->seen_time || !s->seen_text[0]) {
+		util_format_time(now, s->seen_text);
+		s->seen_time = now;
+	}
+	/* Every parameter is bound on every call, so no stale pointer is ever used. */
+	store_bind_list_fields(st, a);
+	store_bind_field(st, 16, a->request_variables);
+	store_bind_field(st, 17, a->response_body);
+	store_bind_field(st, 18, a->response_headers);
+	store_bind_field(st, 19, a->request_headers);
+	store_bind_text(st, 20, s->seen_text);
+	store_bind_field(st, 21, a->msg);
+	store_bind_int(st, 22, a->has_http_response, a->http_response);
+	store_bind_opt(st, 23, a->request_host);
+	store_bind_text(st, 24, a->source ? a->source : "poll");
+
+	/*
+	 * Only the INSERT path sets the last insert rowid, so clearing it first tells
+	 * an insert from an update without another query.
+	 */
+	sqlite3_set_last_insert_rowid(s->db, 0);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, rc, "upsert");
+	if (result) {
+		if (sqlite3_changes(s->db) == 0)
+			*result = STORE_UNCHANGED;
+		else if (sqlite3_last_insert_rowid(s->db) != 0)
+			*result = STORE_INSERTED;
+		else
+			*result = STORE_UPDATED;
+	}
+	return 0;
+}
+
+int store_set_details(struct store *s, const struct alert *a)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!a->sid)
+		return -EINVAL;
+	r = prepare(s, ST_DETAILS, &st);
+	if (r < 0)
+		return r;
+	store_bind_text(st, 1, a->sid);
+	store_bind_field(st, 2, a->request_variables);
+	store_bind_field(st, 3, a->response_body);
+	store_bind_field(st, 4, a->response_headers);
+	store_bind_field(st, 5, a->request_headers);
+	r = store_step_done(s, st, "details");
+	if (r == 0 && sqlite3_changes(s->db) == 0)
+		r = -ENOENT;
+	return r;
+}
+
+/* Fill @st from a row of ST_SYNC_GET or ST_SYNC_LIST. */
+static void sync_from_row(sqlite3_stmt *row, struct store_sync_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	store_column_copy(row, 1, st->account_sid, sizeof(st->account_sid));
+	st->watermark = store_column_time(row, 2, &st->has_watermark);
+	st->last_success = store_column_time(row, 3, NULL);
+	st->last_attempt = store_column_time(row, 4, NULL);
+	store_column_copy(row, 5, st->last_error, sizeof(st->last_error));
+	st->last_error_time = store_column_time(row, 6, NULL);
+	st->rows = sqlite3_column_int64(row, 7);
+}
+
+int store_sync_get(struct store *s, const char *name, struct store_sync_state *st)
+{
+	sqlite3_stmt *q = NULL; /* for the analyzer: prepare() sets it when it returns 0 */
+	int rc, r;
+
+	memset(st, 0, sizeof(*st));
+	r = prepare(s, ST_SYNC_GET, &q);
+	if (r < 0)
+		return r;
+	store_bind_text(q, 1, name);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		sync_from_row(q, st);
+	else if (rc != SQLITE_DONE)
+		r = store_fail(s, rc, "sync state");
+	sqlite3_reset(q);
+	return r;
+}
+
+int store_sync_set_watermark(struct store *s, const char *name, const char *account_sid,
+			     int64_t wm)
+{
+	char text[UTIL_TIME_LEN];
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = prepare(s, ST_SYNC_WATERMARK, &st);
+	if (r < 0)
+		return r;
+	util_format_time(wm, text);
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, account_sid);
+	store_bind_text(st, 3, text);
+	return store_step_done(s, st, "watermark");
+}
+
+int store_sync_record(struct store *s, const char *name, const char *account_sid, int64_t when,
+		      const char *error)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = prepare(s, ST_SYNC_RECORD, &st);
+	if (r < 0)
+		return r;
+	/* A single statement outside a transaction commits on its own. */
+	store_bind_text(st, 1, name);
+	store_bind_text(st, 2, account_sid);
+	store_bind_time(st, 3, when);
+	store_bind_time(st, 4, error ? 0 : when);
+	store_bind_text(st, 5, error);
+	store_bind_time(st, 6, error ? when : 0);
+	return store_step_done(s, st, "sync record");
+}
+
+int store_run_log(struct store *s, const struct store_run *run)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = prepare(s, ST_RUN_LOG, &st);
+	if (r < 0)
+		return r;
+	store_bind_text(st, 1, run->account);
+	store_bind_time(st, 2, run->started);
+	store_bind_time(st, 3, run->finished);
+	sqlite3_bind_int64(st, 4, run->pages);
+	sqlite3_bind_int64(st, 5, run->requests);
+	sqlite3_bind_int64(st, 6, run->inserted);
+	sqlite3_bind_int64(st, 7, run->updated);
+	sqlite3_bind_int64(st, 8, run->http_errors);
+	store_bind_text(st, 9, run->outcome ? run->outcome : "error");
+	store_bind_text(st, 10, run->error);
+	return store_step_done(s, st, "run log");
+}
+
+int store_sync_list(struct store *s,
+		    int (*fn)(const char *name, const struct store_sync_state *st, void *arg),
+		    void *arg)
+{
+	struct store_sync_state state;
+	sqlite3_stmt *q = NULL; /* for the analyzer: prepare() sets it when it returns 0 */
+	int rc, r;
+
+	r = prepare(s, ST_SYNC_LIST, &q);
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+
+		sync_from_row(q, &state);
+		r = fn(name ? name : "", &state, arg);
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_fail(s, rc, "sync list");
+out:
+	sqlite3_reset(q);
+	return r;
+}
+
+/*
+ * Each batch deletes its rows and gives their pages back to the file system in
+ * one short transaction, so the writer lock is never held for long and the WAL
+ * stays small however much there is to prune.
+ */
+int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatile int *stop,
+		int64_t *deleted)
+{
+	char text[UTIL_TIME_LEN], now_text[UTIL_TIME_LEN];
+	/* NULL for the analyzer, as above. */
+	sqlite3_stmt *del = NULL, *future = NULL, *vac = NULL, *runs = NULL;
+	int64_t total = 0, n;
+	int r;
+
+	if (batch <= 0)
+		return -EINVAL;
+	util_format_time(cutoff, text);
+	util_format_time(now, now_text);
+	r = prepare(s, ST_PRUNE, &del);
+	if (r == 0)
+		r = prepare(s, ST_PRUNE_FUTURE, &future);
+	if (r == 0)
+		r = prepare(s, ST_VACUUM, &vac);
+	if (r == 0)
+		r = prepare(s, ST_PRUNE_RUNS, &runs);
+	if (r < 0)
+		goto out;
+	/* Old alerts by date_created, then those dated in the future by first_seen. */
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_stmt *st = pass ? future : del;
+
+		do {
+			if (stop && *stop)
+				goto runs;
+			r = store_begin(s);
+			if (r < 0)
+				goto out;
+			store_bind_text(st, 1, text);
+			sqlite3_bind_int(st, 2, batch);
+			if (pass)
+				store_bind_text(st, 3, now_text);
+			r = store_step_done(s, st, "prune");
+			if (r < 0)
+				goto out;
+			n = sqlite3_changes64(s->db);
+			r = store_step_done(s, vac, "incremental vacuum");
+			if (r < 0)
+				goto out;
+			r = store_commit(s);
+			if (r < 0)
+				goto out;
+			total += n;
+		} while (n == batch);
+	}
+runs:
+	/* The run log is small (one row per poll); it keeps the same window. */
+	store_bind_text(runs, 1, text);
+	r = store_step_done(s, runs, "prune runs");
+	if (r == 0)
+		r = store_step_done(s, vac, "incremental vacuum");
+out:
+	if (r < 0)
+		store_rollback(s);
+	if (deleted)
+		*deleted = total;
+	return r;
+}
+
+int store_count_alerts(struct store *s, const char *account_sid, int64_t *count)
+{
+	sqlite3_stmt *q;
+	int rc, r;
+
+	r = prepare(s, account_sid ? ST_COUNT_ACCOUNT : ST_COUNT_ALL, &q);
+	if (r < 0)
+		return r;
+	if (account_sid)
+		store_bind_text(q, 1, account_sid);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*count = sqlite3_column_int64(q, 0);
+	else
+		r = store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "count");
+	sqlite3_reset(q);
+	return r;
+}
