@@ -31,7 +31,7 @@ DEFAULT_CONF = os.path.join(PACKAGING, "twilio-alertd.conf")
 PART = os.environ.get("PACKAGING_PART", "")
 UNITS = ["twilio-alertd.service", "twilio-alertd-once.service", "twilio-alertd-once.timer"]
 MAN_PAGES = {"twilio-alertd.8": "man8", "twilio-alertd.conf.5": "man5"}
-# config.c's key tables and the sections they describe.
+# config-keys.c's key tables and the sections they describe.
 TABLES = {"agent_keys": "agent", "account_keys": "account", "trigger_keys": "trigger",
           "notify_keys": "notify"}
 
@@ -41,8 +41,8 @@ def run(cmd, timeout=120, **kw):
 
 
 def config_keys():
-    """{section: [key, ...]} from the tables in agent/base/config.c."""
-    src = read(os.path.join(SOURCE_ROOT, "agent", "base", "config.c"))
+    """{section: [key, ...]} from the tables in agent/base/config-keys.c."""
+    src = read(os.path.join(SOURCE_ROOT, "agent", "base", "config-keys.c"))
     keys = {}
     for table, body in re.findall(r"static const struct key (\w+)\[\] = \{(.*?)\n\};", src, re.S):
         keys[TABLES.get(table, table)] = re.findall(r'\{"(\w+)",\s*K_', body)
@@ -114,7 +114,7 @@ class DefaultConfigTest(AgentTest):
 
     def test_every_key_is_explained(self):
         keys = config_keys()
-        self.assertEqual(set(TABLES.values()) - set(keys), set(), "key tables not found in config.c")
+        self.assertEqual(set(TABLES.values()) - set(keys), set(), "key tables not found in config-keys.c")
         self.assertEqual([k for k, names in keys.items() if not names], [],
                          "key tables whose keys the pattern did not find")
         conf = sections(read(DEFAULT_CONF), r"^#?\[(agent|account|trigger|notify)\b")
@@ -127,7 +127,7 @@ class DefaultConfigTest(AgentTest):
                     missing.append(f"packaging/twilio-alertd.conf [{kind}]: #{k} = ...")
                 if not re.search(rf"\*{k}\* =", man.get(kind, "")):
                     missing.append(f"packaging/man/twilio-alertd.conf.5.scd [{kind}]: *{k}* = ...")
-        self.assertEqual(missing, [], "configuration keys of agent/base/config.c not documented")
+        self.assertEqual(missing, [], "configuration keys of agent/base/config-keys.c not documented")
 
     def test_every_command_is_in_the_man_page(self):
         usage = run([ALERTD, "--help"]).stdout
