@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The HTTP server's queries: statement slots STORE_X_HTTP_FIRST.. of
- * store-private.h. Reads only, but for the push insert. Time windows compare
- * date_created as text with normalised dates, so they use its index.
+ * The HTTP server's queries (statements cached by store_stmt from stmt_sql).
+ * Reads only, but for the push insert. Time windows compare date_created as
+ * text with normalised dates, so they use its index.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #include "base/util.h"
 
 enum {
-	Q_ALERTS = STORE_X_HTTP_FIRST,
+	Q_ALERTS,
 	Q_ALERT_GET,
 	Q_GROUPS,
 	Q_GROUPS_NEW,
@@ -30,9 +30,9 @@ enum {
 	Q_DELIVERED,
 	Q_FIRING,
 	Q_PUSH,
-	Q__END
+	Q__COUNT
 };
-_Static_assert(Q__END <= STORE_X_HTTP_FIRST + 32, "store-http.c has 32 statement slots");
+_Static_assert(Q__COUNT <= STORE_SQL_MAX, "store-http.c has STORE_SQL_MAX statements");
 
 const char *const store_http_col_names[SH_COLS] = {
 	"sid", "account_sid", "error_code", "log_level", "alert_text", "more_info",
@@ -117,10 +117,32 @@ static const char push_sql[] =
 	" request_host, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
 	" ?14, ?15, ?16, ?17, ?18, ?19, 'push') ON CONFLICT (sid) DO NOTHING";
 
-static int prep(struct store *s, int id, const char *sql, sqlite3_stmt **st)
-{
-	return store_prepare_extra(s, (enum store_extra_id)id, sql, st);
-}
+/* clang-format off */
+static const char *const stmt_sql[Q__COUNT] = {
+	[Q_ALERTS] = alerts_sql,
+	[Q_ALERT_GET] = alert_get_sql,
+	[Q_GROUPS] = groups_by_date_sql,
+	[Q_GROUPS_NEW] = groups_by_rowid_sql,
+	[Q_ACCOUNT_ROWS] = "SELECT account_sid, count(*) FROM alerts GROUP BY 1",
+	[Q_MAX_ROWID] = "SELECT coalesce(max(rowid), 0) FROM alerts",
+	[Q_BEGIN] = "BEGIN",
+	[Q_END] = "COMMIT",
+	[Q_SYNC] = "SELECT account, account_sid, watermark, last_success, last_attempt, last_error,"
+	           " last_error_time FROM sync_state ORDER BY account",
+	[Q_TABLES] = "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+	             " AND name IN ('trigger_state', 'outbox')",
+	[Q_TRIGGERS] = "SELECT count(*) FROM trigger_state WHERE state = 'firing'",
+	[Q_OUTBOX] = "SELECT channel, count(*), min(created), count(*) FILTER (WHERE attempts > 0),"
+	             " min(next_attempt), max(last_attempt), last_error"
+	             " FROM outbox WHERE delivered IS NULL GROUP BY channel ORDER BY channel",
+	[Q_DELIVERED] = "SELECT count(*) FROM outbox WHERE delivered IS NOT NULL",
+	[Q_FIRING] = "SELECT trigger_name, group_value, since, count FROM trigger_state"
+	             " WHERE state = 'firing' ORDER BY since DESC LIMIT ?1",
+	[Q_PUSH] = push_sql,
+};
+/* clang-format on */
+
+static const struct store_sql stmts = STORE_SQL_TABLE(STORE_SQL_HTTP, stmt_sql, false);
 
 /* The @ncols columns of a row, then its origin column. */
 static void row_of(sqlite3_stmt *st, int ncols, struct store_http_alert *row)
@@ -140,7 +162,7 @@ int store_http_alerts(struct store *s, const struct store_http_filter *f,
 
 	if (f->limit < 1 || f->limit > STORE_HTTP_LIMIT_MAX)
 		return -EINVAL;
-	r = prep(s, Q_ALERTS, alerts_sql, &st);
+	r = store_stmt(s, &stmts, Q_ALERTS, &st);
 	if (r < 0)
 		return r;
 	store_bind_text(st, 1, f->since ? f->since : "");
@@ -172,7 +194,7 @@ int store_http_alert_get(struct store *s, const char *sid,
 	sqlite3_stmt *st;
 	int rc, r;
 
-	r = prep(s, Q_ALERT_GET, alert_get_sql, &st);
+	r = store_stmt(s, &stmts, Q_ALERT_GET, &st);
 	if (r < 0)
 		return r;
 	store_bind_text(st, 1, sid);
@@ -197,9 +219,9 @@ int store_http_groups(struct store *s, const char *since, const char *until, int
 	int rc, r;
 
 	if (since || until)
-		r = prep(s, Q_GROUPS, groups_by_date_sql, &st);
+		r = store_stmt(s, &stmts, Q_GROUPS, &st);
 	else
-		r = prep(s, Q_GROUPS_NEW, groups_by_rowid_sql, &st);
+		r = store_stmt(s, &stmts, Q_GROUPS_NEW, &st);
 	if (r < 0)
 		return r;
 	if (since || until) {
@@ -241,7 +263,7 @@ int store_http_account_rows(struct store *s,
 	sqlite3_stmt *st;
 	int rc, r;
 
-	r = prep(s, Q_ACCOUNT_ROWS, "SELECT account_sid, count(*) FROM alerts GROUP BY 1", &st);
+	r = store_stmt(s, &stmts, Q_ACCOUNT_ROWS, &st);
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -261,7 +283,7 @@ int store_http_max_rowid(struct store *s, int64_t *out)
 	sqlite3_stmt *st;
 	int rc, r;
 
-	r = prep(s, Q_MAX_ROWID, "SELECT coalesce(max(rowid), 0) FROM alerts", &st);
+	r = store_stmt(s, &stmts, Q_MAX_ROWID, &st);
 	if (r < 0)
 		return r;
 	rc = sqlite3_step(st);
@@ -276,7 +298,7 @@ int store_http_max_rowid(struct store *s, int64_t *out)
 int store_http_read_begin(struct store *s)
 {
 	sqlite3_stmt *st;
-	int r = prep(s, Q_BEGIN, "BEGIN", &st);
+	int r = store_stmt(s, &stmts, Q_BEGIN, &st);
 
 	return r < 0 ? r : store_step_done(s, st, "begin read");
 }
@@ -287,7 +309,7 @@ void store_http_read_end(struct store *s)
 
 	if (!s || sqlite3_get_autocommit(s->db))
 		return;
-	if (prep(s, Q_END, "COMMIT", &st) == 0)
+	if (store_stmt(s, &stmts, Q_END, &st) == 0)
 		store_step_done(s, st, "end read");
 }
 
@@ -297,10 +319,7 @@ int store_http_sync_list(struct store *s, struct store_http_sync *out, size_t ma
 	int rc, r;
 
 	*n = 0;
-	r = prep(s, Q_SYNC,
-		 "SELECT account, account_sid, watermark, last_success, last_attempt, last_error,"
-		 " last_error_time FROM sync_state ORDER BY account",
-		 &st);
+	r = store_stmt(s, &stmts, Q_SYNC, &st);
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
@@ -332,10 +351,7 @@ static int has_trigger_tables(struct store *s, bool *yes)
 	int rc, r;
 
 	*yes = false;
-	r = prep(s, Q_TABLES,
-		 "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
-		 " AND name IN ('trigger_state', 'outbox')",
-		 &st);
+	r = store_stmt(s, &stmts, Q_TABLES, &st);
 	if (r < 0)
 		return r;
 	rc = sqlite3_step(st);
@@ -357,18 +373,14 @@ int store_http_triggers(struct store *s, struct store_http_triggers *out)
 	r = has_trigger_tables(s, &yes);
 	if (r < 0 || !yes)
 		return r;
-	r = prep(s, Q_TRIGGERS, "SELECT count(*) FROM trigger_state WHERE state = 'firing'", &st);
+	r = store_stmt(s, &stmts, Q_TRIGGERS, &st);
 	if (r < 0)
 		return 0;	/* another layout than this file knows: show nothing */
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		out->firing = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	/* Bare last_error comes from the row that gave max(last_attempt). */
-	r = prep(s, Q_OUTBOX,
-	         "SELECT channel, count(*), min(created), count(*) FILTER (WHERE attempts > 0),"
-	         " min(next_attempt), max(last_attempt), last_error"
-	         " FROM outbox WHERE delivered IS NULL GROUP BY channel ORDER BY channel",
-	         &st);
+	r = store_stmt(s, &stmts, Q_OUTBOX, &st);
 	if (r < 0)
 		return 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -395,7 +407,7 @@ int store_http_triggers(struct store *s, struct store_http_triggers *out)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, rc, "outbox");
-	r = prep(s, Q_DELIVERED, "SELECT count(*) FROM outbox WHERE delivered IS NOT NULL", &st);
+	r = store_stmt(s, &stmts, Q_DELIVERED, &st);
 	if (r < 0)
 		return r;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -416,10 +428,7 @@ int store_http_firing_list(struct store *s, int max,
 	r = has_trigger_tables(s, &yes);
 	if (r < 0 || !yes)
 		return r;
-	if (prep(s, Q_FIRING,
-		 "SELECT trigger_name, group_value, since, count FROM trigger_state"
-		 " WHERE state = 'firing' ORDER BY since DESC LIMIT ?1",
-		 &st) < 0)
+	if (store_stmt(s, &stmts, Q_FIRING, &st) < 0)
 		return 0;
 	sqlite3_bind_int(st, 1, max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -443,7 +452,7 @@ int store_http_insert_push(struct store *s, const struct alert *a, int64_t now, 
 
 	if (!a->sid || !*a->sid || !a->date_created[0])
 		return -EINVAL;
-	r = prep(s, Q_PUSH, push_sql, &st);
+	r = store_stmt(s, &stmts, Q_PUSH, &st);
 	if (r < 0)
 		return r;
 	util_format_time(now, seen);

@@ -14,42 +14,33 @@
 
 #include "store/store.h"
 
-enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_UPSERT,
-	ST_DETAILS,
-	ST_SYNC_GET,
-	ST_SYNC_WATERMARK,
-	ST_SYNC_RECORD,
-	ST_SYNC_LIST,
-	ST_RUN_LOG,
-	ST_PRUNE,
-	ST_PRUNE_FUTURE,
-	ST_PRUNE_RUNS,
-	ST_VACUUM,
-	ST_COUNT_ALL,
-	ST_COUNT_ACCOUNT,
-	ST__COUNT
-};
-
 /*
- * Statement slots of the other store-*.c files: each file owns a range, so
- * files can be added without touching store.c. store_close finalizes all.
+ * Cached statements. Each store*.c file that keeps statements lists them in
+ * an enum, their SQL in a table in the same order, and names the table with
+ * its STORE_SQL_* file below; struct store holds STORE_SQL_MAX statements per
+ * file. store_stmt prepares one on first use; store_close finalizes them all.
  */
-enum store_extra_id {
-	STORE_X_TRIGGER_FIRST = 0,	/* store-trigger.c: 0..31 */
-	STORE_X_HTTP_FIRST = 32,	/* store-http.c: 32..63 */
-	STORE_X__COUNT = 64
+enum store_sql_file {
+	STORE_SQL_STORE,   /* store.c */
+	STORE_SQL_TRIGGER, /* store-trigger.c */
+	STORE_SQL_HTTP,    /* store-http.c */
+	STORE_SQL__COUNT
 };
+#define STORE_SQL_MAX 32
+
+struct store_sql {
+	enum store_sql_file file;
+	const char *const *text; /* the SQL of statement i; n entries, n <= STORE_SQL_MAX */
+	size_t n;
+	bool where; /* store_where_init first: the connection may run a trigger's `where` */
+};
+#define STORE_SQL_TABLE(file_, table, where_) \
+	{.file = (file_), .text = (table), .n = ARRAY_SIZE(table), .where = (where_)}
 
 struct store {
 	sqlite3 *db;
 	char *path;
-	sqlite3_stmt *stmt[ST__COUNT];
-	/* Cached statements of the other store-*.c files, by their STORE_X_* slots. */
-	sqlite3_stmt *extra[STORE_X__COUNT];
+	sqlite3_stmt *stmt[STORE_SQL__COUNT][STORE_SQL_MAX]; /* see store_stmt */
 	/* first_seen text of the last @now given to store_upsert_alert. */
 	int64_t seen_time;
 	char seen_text[UTIL_TIME_LEN];
@@ -58,6 +49,7 @@ struct store {
 	/* While a `where` runs (store-where.c): the stop flag, the steps left, why it stopped. */
 	volatile int *stop;
 	bool in_where;
+	bool where_ready;	/* store_where_init has run on this connection */
 	int64_t where_ticks;	/* progress-handler calls left in the budget */
 	int where_stopped;	/* 0, -ETIME (budget) or -EINTR (stop flag) */
 };
@@ -66,11 +58,10 @@ struct store {
 int store_fail(struct store *s, int rc, const char *what);
 
 /*
- * store_prepare_extra - the cached statement in slot @id, prepared from
- * @sql on first use (the same @sql every time). 0 or -errno.
+ * store_stmt - statement @i of the file's table @q, prepared on first use
+ * and kept until store_close; the caller resets it after use. 0 or -errno.
  */
-int store_prepare_extra(struct store *s, enum store_extra_id id, const char *sql,
-			sqlite3_stmt **out);
+int store_stmt(struct store *s, const struct store_sql *q, int i, sqlite3_stmt **out);
 
 /* Binding helpers: NULL binds NULL; bind_opt also maps "" to NULL; text is not copied. */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);

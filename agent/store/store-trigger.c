@@ -18,7 +18,7 @@
 #include "store/store-where.h"
 #include "base/util.h"
 
-/* Statement slots of this file (STORE_X_TRIGGER_FIRST + n, n < 32). */
+/* Statements of this file, in the order of their SQL in stmt_sql. */
 enum {
 	X_SCAN,
 	X_SCAN_NEW,
@@ -53,9 +53,7 @@ enum {
 	X_DEF_ERROR,
 	X__COUNT
 };
-/* The last slot of the range is store-where.c's. */
-_Static_assert(X__COUNT <= STORE_WHERE_SLOT - STORE_X_TRIGGER_FIRST,
-               "store-trigger.c owns slots 0..30 of STORE_X_TRIGGER_FIRST");
+_Static_assert(X__COUNT <= STORE_SQL_MAX, "store-trigger.c has STORE_SQL_MAX statements");
 
 /* SQL text is laid out by hand. */
 /* clang-format off */
@@ -93,7 +91,7 @@ _Static_assert(X__COUNT <= STORE_WHERE_SLOT - STORE_X_TRIGGER_FIRST,
 #define STATE_COLS                                                                                 \
 	"group_value, state, since, started, last_notified, repeats, last_resolved, count, updated"
 
-static const char *const sql[X__COUNT] = {
+static const char *const stmt_sql[X__COUNT] = {
 	[X_SCAN] = SCAN_SQL SCAN_ORDER,
 	[X_SCAN_NEW] = NEW_SQL NEW_ORDER,
 	[X_CURSOR_GET] = "SELECT last_rowid, last_sid, (SELECT max(rowid) FROM alerts)"
@@ -162,12 +160,8 @@ static const char *const sql[X__COUNT] = {
 };
 /* clang-format on */
 
-static int get(struct store *s, int id, sqlite3_stmt **out)
-{
-	int r = store_where_init(s);
-
-	return r < 0 ? r : store_prepare_extra(s, STORE_X_TRIGGER_FIRST + id, sql[id], out);
-}
+/* Trigger queries may run a `where`: the connection needs its functions and authorizer. */
+static const struct store_sql stmts = STORE_SQL_TABLE(STORE_SQL_TRIGGER, stmt_sql, true);
 
 /* A statement run once per evaluation or command: not worth a cached slot. Finalize it. */
 static int adhoc(struct store *s, const char *text, sqlite3_stmt **out)
@@ -354,7 +348,7 @@ static int scan(struct store *s, int slot, const char *query, const char *order,
 	sqlite3_stmt *base = NULL, *st = NULL;
 	int r;
 
-	r = get(s, slot, &base);
+	r = store_stmt(s, &stmts, slot, &base);
 	if (r == 0 && where)
 		r = store_where_prepare(s, query, where, order, &st);
 	if (r < 0)
@@ -391,7 +385,7 @@ int store_trigger_scan_new(struct store *s, const char *where, int64_t after, st
 static int count_sub(struct store *s, const char *name, const char *group, int64_t n)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_COUNT_SUB, &st);
+	int r = store_stmt(s, &stmts, X_COUNT_SUB, &st);
 
 	if (r == 0) {
 		store_bind_text(st, 1, name);
@@ -400,7 +394,7 @@ static int count_sub(struct store *s, const char *name, const char *group, int64
 		r = store_step_done(s, st, "trigger counts");
 	}
 	if (r == 0)
-		r = get(s, X_COUNT_DROP, &st);
+		r = store_stmt(s, &stmts, X_COUNT_DROP, &st);
 	if (r == 0) {
 		store_bind_text(st, 1, name);
 		store_bind_text(st, 2, group);
@@ -433,7 +427,7 @@ int store_trigger_scan_sid(struct store *s, const char *where, const char *sid, 
 static int sid_op(struct store *s, int id, const char *sid, const char *what)
 {
 	sqlite3_stmt *st;
-	int r = get(s, id, &st);
+	int r = store_stmt(s, &stmts, id, &st);
 
 	if (r < 0)
 		return r;
@@ -444,7 +438,7 @@ static int sid_op(struct store *s, int id, const char *sid, const char *what)
 int store_trigger_recheck_add(struct store *s, const char *sid, const char *date_created)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_RECHECK_ADD, &st);
+	int r = store_stmt(s, &stmts, X_RECHECK_ADD, &st);
 
 	if (r < 0)
 		return r;
@@ -498,7 +492,7 @@ int store_trigger_hits_forget(struct store *s, const char *const *names, size_t 
 	int rc, r = 0;
 
 	for (size_t i = 0; r == 0 && i < n_names; i++) {
-		r = get(s, X_HITS_OF_SID, &st);
+		r = store_stmt(s, &stmts, X_HITS_OF_SID, &st);
 		if (r < 0)
 			break;
 		store_bind_text(st, 1, names[i]);
@@ -514,7 +508,7 @@ int store_trigger_hits_forget(struct store *s, const char *const *names, size_t 
 			continue;
 		r = count_sub(s, names[i], group, 1);
 		if (r == 0)
-			r = get(s, X_HITS_DELETE_SID, &st);
+			r = store_stmt(s, &stmts, X_HITS_DELETE_SID, &st);
 		if (r == 0) {
 			store_bind_text(st, 1, names[i]);
 			store_bind_text(st, 2, date_created);
@@ -529,7 +523,7 @@ int store_trigger_cursor(struct store *s, int64_t *last, int64_t *max, bool *val
 {
 	char want[64] = "", got[64] = "";
 	sqlite3_stmt *st;
-	int rc, r = get(s, X_CURSOR_GET, &st);
+	int rc, r = store_stmt(s, &stmts, X_CURSOR_GET, &st);
 
 	*last = *max = 0;
 	*valid = true;
@@ -546,7 +540,7 @@ int store_trigger_cursor(struct store *s, int64_t *last, int64_t *max, bool *val
 	sqlite3_reset(st);
 	if (r < 0 || *last == 0)
 		return r;
-	r = get(s, X_CURSOR_CHECK, &st);
+	r = store_stmt(s, &stmts, X_CURSOR_CHECK, &st);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, *last);
@@ -563,7 +557,7 @@ int store_trigger_cursor(struct store *s, int64_t *last, int64_t *max, bool *val
 int store_trigger_cursor_set(struct store *s, int64_t rowid)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_CURSOR_SET, &st);
+	int r = store_stmt(s, &stmts, X_CURSOR_SET, &st);
 
 	if (r < 0)
 		return r;
@@ -574,7 +568,7 @@ int store_trigger_cursor_set(struct store *s, int64_t rowid)
 int store_trigger_def_get(struct store *s, const char *name, char *fp, size_t size)
 {
 	sqlite3_stmt *st;
-	int rc, r = get(s, X_DEF_GET, &st);
+	int rc, r = store_stmt(s, &stmts, X_DEF_GET, &st);
 
 	fp[0] = '\0';
 	if (r < 0)
@@ -592,7 +586,7 @@ int store_trigger_def_get(struct store *s, const char *name, char *fp, size_t si
 int store_trigger_def_set(struct store *s, const char *name, const char *fp, int64_t now)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_DEF_SET, &st);
+	int r = store_stmt(s, &stmts, X_DEF_SET, &st);
 
 	if (r < 0)
 		return r;
@@ -605,7 +599,7 @@ int store_trigger_def_set(struct store *s, const char *name, const char *fp, int
 int store_trigger_def_fail(struct store *s, const char *name, const char *error, int64_t now)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_DEF_FAIL, &st);
+	int r = store_stmt(s, &stmts, X_DEF_FAIL, &st);
 
 	if (r < 0)
 		return r;
@@ -619,7 +613,7 @@ int store_trigger_def_error(struct store *s, const char *name, char *error, size
                             int64_t *when)
 {
 	sqlite3_stmt *st;
-	int rc, r = get(s, X_DEF_ERROR, &st);
+	int rc, r = store_stmt(s, &stmts, X_DEF_ERROR, &st);
 
 	error[0] = '\0';
 	*when = 0;
@@ -663,7 +657,7 @@ int store_trigger_def_errors(struct store *s,
 static int take_leaving(struct store *s, const char *name, int64_t until, struct leaving *lv)
 {
 	sqlite3_stmt *st;
-	int rc, r = get(s, X_HITS_LEAVING, &st);
+	int rc, r = store_stmt(s, &stmts, X_HITS_LEAVING, &st);
 
 	if (r < 0)
 		return r;
@@ -697,7 +691,7 @@ int store_trigger_hits_delete(struct store *s, const char *name, int64_t until)
 
 	/* Every hit: the counts go as a whole. Else each group loses what leaves. */
 	if (until == INT64_MAX) {
-		r = get(s, X_COUNTS_DELETE, &st);
+		r = store_stmt(s, &stmts, X_COUNTS_DELETE, &st);
 		if (r == 0) {
 			store_bind_text(st, 1, name);
 			r = store_step_done(s, st, "trigger counts");
@@ -708,7 +702,7 @@ int store_trigger_hits_delete(struct store *s, const char *name, int64_t until)
 	for (size_t i = 0; r == 0 && i < lv.len; i++)
 		r = count_sub(s, name, lv.groups[i], lv.n[i]);
 	if (r == 0)
-		r = get(s, X_HITS_DELETE, &st);
+		r = store_stmt(s, &stmts, X_HITS_DELETE, &st);
 	if (r == 0) {
 		store_bind_text(st, 1, name);
 		bind_when(st, 2, until);
@@ -773,7 +767,7 @@ int store_trigger_hit_add(struct store *s, const char *name, const char *date_cr
                           const char *group, const char *sid)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_HIT_ADD, &st);
+	int r = store_stmt(s, &stmts, X_HIT_ADD, &st);
 
 	if (r < 0)
 		return r;
@@ -785,7 +779,7 @@ int store_trigger_hit_add(struct store *s, const char *name, const char *date_cr
 	/* Counted once: the same hit may come from a rebuild and from the new rows. */
 	if (r < 0 || sqlite3_changes(s->db) == 0)
 		return r;
-	r = get(s, X_COUNT_ADD, &st);
+	r = store_stmt(s, &stmts, X_COUNT_ADD, &st);
 	if (r < 0)
 		return r;
 	store_bind_text(st, 1, name);
@@ -797,7 +791,7 @@ int store_trigger_counts(struct store *s, const char *name, int64_t min,
                          int (*fn)(const char *group, int64_t count, void *arg), void *arg)
 {
 	sqlite3_stmt *st;
-	int rc, r = get(s, X_COUNTS_OVER, &st);
+	int rc, r = store_stmt(s, &stmts, X_COUNTS_OVER, &st);
 
 	if (r < 0)
 		return r;
@@ -819,7 +813,7 @@ int store_trigger_counts(struct store *s, const char *name, int64_t min,
 int store_trigger_count_get(struct store *s, const char *name, const char *group, int64_t *count)
 {
 	sqlite3_stmt *st;
-	int rc, r = get(s, X_COUNT_GET, &st);
+	int rc, r = store_stmt(s, &stmts, X_COUNT_GET, &st);
 
 	*count = 0;
 	if (r < 0)
@@ -839,7 +833,7 @@ int store_trigger_hits_alerts(struct store *s, const char *name, const char *gro
                               int64_t to, store_alert_fn fn, void *arg)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_HITS_ALERTS, &st);
+	int r = store_stmt(s, &stmts, X_HITS_ALERTS, &st);
 
 	if (r < 0)
 		return r;
@@ -875,7 +869,7 @@ int store_trigger_state_list(struct store *s, const char *name, bool active,
 {
 	struct store_trigger_state state;
 	sqlite3_stmt *st;
-	int rc, r = get(s, active ? X_STATE_ACTIVE : X_STATE_LIST, &st);
+	int rc, r = store_stmt(s, &stmts, active ? X_STATE_ACTIVE : X_STATE_LIST, &st);
 
 	if (r < 0)
 		return r;
@@ -896,7 +890,7 @@ int store_trigger_state_get(struct store *s, const char *name, const char *group
                             struct store_trigger_state *out)
 {
 	sqlite3_stmt *st;
-	int rc, r = get(s, X_STATE_GET, &st);
+	int rc, r = store_stmt(s, &stmts, X_STATE_GET, &st);
 
 	memset(out, 0, sizeof(*out));
 	if (r < 0)
@@ -919,7 +913,7 @@ int store_trigger_state_get(struct store *s, const char *name, const char *group
 int store_trigger_state_put(struct store *s, const char *name, const struct store_trigger_state *in)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_STATE_PUT, &st);
+	int r = store_stmt(s, &stmts, X_STATE_PUT, &st);
 
 	if (r < 0)
 		return r;
@@ -960,7 +954,7 @@ int store_trigger_prune(struct store *s, int64_t before)
 int store_outbox_add(struct store *s, const struct store_outbox *o)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_OUTBOX_ADD, &st);
+	int r = store_stmt(s, &stmts, X_OUTBOX_ADD, &st);
 
 	if (r < 0)
 		return r;
@@ -979,7 +973,7 @@ int store_outbox_pending(struct store *s, int (*fn)(const struct store_outbox *o
 {
 	struct store_outbox o;
 	sqlite3_stmt *st;
-	int rc, r = get(s, X_OUTBOX_PENDING, &st);
+	int rc, r = store_stmt(s, &stmts, X_OUTBOX_PENDING, &st);
 
 	if (r < 0)
 		return r;
@@ -1012,7 +1006,7 @@ int store_outbox_pending(struct store *s, int (*fn)(const struct store_outbox *o
 int store_outbox_done(struct store *s, int64_t id, int64_t now, const char *error, int64_t next)
 {
 	sqlite3_stmt *st;
-	int r = get(s, X_OUTBOX_DONE, &st);
+	int r = store_stmt(s, &stmts, X_OUTBOX_DONE, &st);
 
 	if (r < 0)
 		return r;

@@ -216,20 +216,20 @@ static int add_functions(sqlite3 *db)
 	                                  NULL, regexp_func, NULL, NULL, NULL);
 }
 
-/* Once per connection: the functions and the authorizer; the slot says it is done. */
+/* Once per connection: the functions and the authorizer. */
 int store_where_init(struct store *s)
 {
-	sqlite3_stmt *st;
 	int rc;
 
-	if (s->extra[STORE_WHERE_SLOT])
+	if (s->where_ready)
 		return 0;
 	rc = add_functions(s->db);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_set_authorizer(s->db, runtime_authorizer, NULL);
 	if (rc != SQLITE_OK)
 		return store_fail(s, rc, "trigger functions");
-	return store_prepare_extra(s, STORE_WHERE_SLOT, "SELECT 1", &st);
+	s->where_ready = true;
+	return 0;
 }
 
 /*

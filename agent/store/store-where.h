@@ -9,9 +9,6 @@
 
 #include "store/store-private.h"
 
-/* The statement slot whose presence says a connection has the functions and authorizer. */
-#define STORE_WHERE_SLOT (STORE_X_TRIGGER_FIRST + 31)
-
 /*
  * store_where_init - once per connection: register regexp() and install the
  * authorizer (which allows everything except while store_where_prepare

@@ -17,6 +17,7 @@
 
 #include "base/log.h"
 #include "store/store-private.h"
+#include "store/store-where.h"
 #include "base/util.h"
 
 /* Generated from schema/ by schema/embed.py. */
@@ -82,6 +83,26 @@ extern const char store_views_sql[];
 	" OR coalesce(excluded.response_headers, response_headers) IS NOT response_headers"        \
 	" OR coalesce(excluded.request_headers, request_headers) IS NOT request_headers"
 
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_UPSERT,
+	ST_DETAILS,
+	ST_SYNC_GET,
+	ST_SYNC_WATERMARK,
+	ST_SYNC_RECORD,
+	ST_SYNC_LIST,
+	ST_RUN_LOG,
+	ST_PRUNE,
+	ST_PRUNE_FUTURE,
+	ST_PRUNE_RUNS,
+	ST_VACUUM,
+	ST_COUNT_ALL,
+	ST_COUNT_ACCOUNT,
+	ST__COUNT
+};
+
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -126,6 +147,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_COUNT_ALL] = "SELECT count(*) FROM alerts",
 	[ST_COUNT_ACCOUNT] = "SELECT count(*) FROM alerts WHERE account_sid = ?1",
 };
+static const struct store_sql stmts = STORE_SQL_TABLE(STORE_SQL_STORE, stmt_sql, false);
+_Static_assert(ST__COUNT <= STORE_SQL_MAX, "store.c has STORE_SQL_MAX statements");
 
 
 
@@ -172,32 +195,24 @@ int store_fail(struct store *s, int rc, const char *what)
 	return sql_errno(s->db, rc);
 }
 
-static int prepare(struct store *s, enum stmt_id id, sqlite3_stmt **out)
+int store_stmt(struct store *s, const struct store_sql *q, int i, sqlite3_stmt **out)
 {
-	int rc;
+	sqlite3_stmt **slot;
+	int r, rc;
 
-	if (!s->stmt[id]) {
-		rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-					&s->stmt[id], NULL);
-		if (rc != SQLITE_OK)
-			return store_fail(s, rc, "prepare");
-	}
-	*out = s->stmt[id];
-	return 0;
-}
-
-int store_prepare_extra(struct store *s, enum store_extra_id id, const char *sql,
-			sqlite3_stmt **out)
-{
-	int rc;
-
-	if (!s->extra[id]) {
-		rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->extra[id],
+	if (i < 0 || (size_t)i >= q->n || q->n > STORE_SQL_MAX)
+		return -EINVAL;
+	/* Before the prepare: installing the authorizer expires prepared statements. */
+	if (q->where && (r = store_where_init(s)) < 0)
+		return r;
+	slot = &s->stmt[q->file][i];
+	if (!*slot) {
+		rc = sqlite3_prepare_v3(s->db, q->text[i], -1, SQLITE_PREPARE_PERSISTENT, slot,
 					NULL);
 		if (rc != SQLITE_OK)
 			return store_fail(s, rc, "prepare");
 	}
-	*out = s->extra[id];
+	*out = *slot;
 	return 0;
 }
 
@@ -322,7 +337,7 @@ out:
 int store_begin(struct store *s)
 {
 	sqlite3_stmt *st = NULL;
-	int r = prepare(s, ST_BEGIN, &st);
+	int r = store_stmt(s, &stmts, ST_BEGIN, &st);
 
 	return r < 0 ? r : store_step_done(s, st, "begin");
 }
@@ -330,7 +345,7 @@ int store_begin(struct store *s)
 int store_commit(struct store *s)
 {
 	sqlite3_stmt *st = NULL;
-	int r = prepare(s, ST_COMMIT, &st);
+	int r = store_stmt(s, &stmts, ST_COMMIT, &st);
 
 	return r < 0 ? r : store_step_done(s, st, "commit");
 }
@@ -347,7 +362,7 @@ void store_rollback(struct store *s)
 	/* An error may already have rolled the transaction back (SQLITE_FULL does). */
 	if (!s || !s->db || sqlite3_get_autocommit(s->db))
 		return;
-	if (prepare(s, ST_ROLLBACK, &st) == 0)
+	if (store_stmt(s, &stmts, ST_ROLLBACK, &st) == 0)
 		store_step_done(s, st, "rollback");
 }
 
@@ -607,10 +622,9 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(s->stmt); i++)
-		sqlite3_finalize(s->stmt[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(s->extra); i++)
-		sqlite3_finalize(s->extra[i]);
+	for (size_t f = 0; f < STORE_SQL__COUNT; f++)
+		for (size_t i = 0; i < STORE_SQL_MAX; i++)
+			sqlite3_finalize(s->stmt[f][i]);
 	/* Closing the last connection checkpoints the WAL and removes -wal and -shm. */
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
 		log_warnx("store: %s: close: %s", s->path, sqlite3_errmsg(s->db));
@@ -662,7 +676,7 @@ int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 
 	if (!a->sid || !*a->sid || !a->date_created[0])
 		return -EINVAL;
-	r = prepare(s, ST_UPSERT, &st);
+	r = store_stmt(s, &stmts, ST_UPSERT, &st);
 	if (r < 0)
 		return r;
 	/* The polls of one run share @now: format it once. */
@@ -709,7 +723,7 @@ int store_set_details(struct store *s, const struct alert *a)
 
 	if (!a->sid)
 		return -EINVAL;
-	r = prepare(s, ST_DETAILS, &st);
+	r = store_stmt(s, &stmts, ST_DETAILS, &st);
 	if (r < 0)
 		return r;
 	store_bind_text(st, 1, a->sid);
@@ -742,7 +756,7 @@ int store_sync_get(struct store *s, const char *name, struct store_sync_state *s
 	int rc, r;
 
 	memset(st, 0, sizeof(*st));
-	r = prepare(s, ST_SYNC_GET, &q);
+	r = store_stmt(s, &stmts, ST_SYNC_GET, &q);
 	if (r < 0)
 		return r;
 	store_bind_text(q, 1, name);
@@ -762,7 +776,7 @@ int store_sync_set_watermark(struct store *s, const char *name, const char *acco
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = prepare(s, ST_SYNC_WATERMARK, &st);
+	r = store_stmt(s, &stmts, ST_SYNC_WATERMARK, &st);
 	if (r < 0)
 		return r;
 	util_format_time(wm, text);
@@ -778,7 +792,7 @@ int store_sync_record(struct store *s, const char *name, const char *account_sid
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = prepare(s, ST_SYNC_RECORD, &st);
+	r = store_stmt(s, &stmts, ST_SYNC_RECORD, &st);
 	if (r < 0)
 		return r;
 	/* A single statement outside a transaction commits on its own. */
@@ -796,7 +810,7 @@ int store_run_log(struct store *s, const struct store_run *run)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = prepare(s, ST_RUN_LOG, &st);
+	r = store_stmt(s, &stmts, ST_RUN_LOG, &st);
 	if (r < 0)
 		return r;
 	store_bind_text(st, 1, run->account);
@@ -820,7 +834,7 @@ int store_sync_list(struct store *s,
 	sqlite3_stmt *q = NULL; /* for the analyzer: prepare() sets it when it returns 0 */
 	int rc, r;
 
-	r = prepare(s, ST_SYNC_LIST, &q);
+	r = store_stmt(s, &stmts, ST_SYNC_LIST, &q);
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -856,13 +870,13 @@ int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatil
 		return -EINVAL;
 	util_format_time(cutoff, text);
 	util_format_time(now, now_text);
-	r = prepare(s, ST_PRUNE, &del);
+	r = store_stmt(s, &stmts, ST_PRUNE, &del);
 	if (r == 0)
-		r = prepare(s, ST_PRUNE_FUTURE, &future);
+		r = store_stmt(s, &stmts, ST_PRUNE_FUTURE, &future);
 	if (r == 0)
-		r = prepare(s, ST_VACUUM, &vac);
+		r = store_stmt(s, &stmts, ST_VACUUM, &vac);
 	if (r == 0)
-		r = prepare(s, ST_PRUNE_RUNS, &runs);
+		r = store_stmt(s, &stmts, ST_PRUNE_RUNS, &runs);
 	if (r < 0)
 		goto out;
 	/* Old alerts by date_created, then those dated in the future by first_seen. */
@@ -911,7 +925,7 @@ int store_count_alerts(struct store *s, const char *account_sid, int64_t *count)
 	sqlite3_stmt *q;
 	int rc, r;
 
-	r = prepare(s, account_sid ? ST_COUNT_ACCOUNT : ST_COUNT_ALL, &q);
+	r = store_stmt(s, &stmts, account_sid ? ST_COUNT_ACCOUNT : ST_COUNT_ALL, &q);
 	if (r < 0)
 		return r;
 	if (account_sid)
