@@ -22,7 +22,9 @@
  */
 enum store_sql_file {
 	STORE_SQL_STORE,   /* store.c */
+	STORE_SQL_ALERTS,  /* store-alerts.c */
 	STORE_SQL_TRIGGER, /* store-trigger.c */
+	STORE_SQL_OUTBOX,  /* store-outbox.c */
 	STORE_SQL_HTTP,    /* store-http.c */
 	STORE_SQL__COUNT
 };
@@ -75,6 +77,8 @@ int store_bind_field(sqlite3_stmt *st, int i, const char *v);
 int store_bind_int(sqlite3_stmt *st, int i, bool has, int64_t v);
 /* store_bind_time - @t as "YYYY-MM-DDTHH:MM:SSZ" (copied), 0 as NULL. */
 int store_bind_time(sqlite3_stmt *st, int i, int64_t t);
+/* store_bind_when - a time bound as date text: 0 is the epoch, INT64_MAX the end of time. */
+int store_bind_when(sqlite3_stmt *st, int i, int64_t t);
 /* store_column_time - a date column as epoch seconds, 0 (and *@has untouched) if NULL. */
 int64_t store_column_time(sqlite3_stmt *st, int i, bool *has);
 /* store_column_copy - a text column into @out ("" for NULL), truncated to @size. */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The store's queries for triggers and the outbox (schema/0002-triggers.sql):
- * alerts as the triggers read them, the hits and counts per trigger and
- * group, the cursor over new alerts, states and outbox rows. Statements that
- * embed a trigger's `where` come from store-where.c.
+ * The store's queries for triggers (schema/0002-triggers.sql): alerts as the
+ * triggers read them, the hits and counts per trigger and group, the cursor
+ * over new alerts, and the states (the outbox is store-outbox.c's).
+ * Statements that embed a trigger's `where` come from store-where.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,9 +41,6 @@ enum {
 	X_STATE_ACTIVE,
 	X_STATE_GET,
 	X_STATE_PUT,
-	X_OUTBOX_ADD,
-	X_OUTBOX_PENDING,
-	X_OUTBOX_DONE,
 	X_SCAN_SID,
 	X_RECHECK_ADD,
 	X_RECHECK_DROP,
@@ -57,8 +54,6 @@ _Static_assert(X__COUNT <= STORE_SQL_MAX, "store-trigger.c has STORE_SQL_MAX sta
 
 /* SQL text is laid out by hand. */
 /* clang-format off */
-#define NO_END "9999-12-31T23:59:59Z"
-
 #define ALERT_COLS                                                                                 \
 	"sid, date_created, error_code, log_level, account_sid, alert_text, request_host,"         \
 	" resource_sid, msg, request_method, request_url, source, rowid"
@@ -72,21 +67,6 @@ _Static_assert(X__COUNT <= STORE_SQL_MAX, "store-trigger.c has STORE_SQL_MAX sta
 #define SCAN_SQL "SELECT " ALERT_COLS " FROM alerts WHERE date_created > ?1 AND date_created <= ?2"
 #define NEW_SQL "SELECT " ALERT_COLS " FROM alerts WHERE rowid > ?1"
 #define SID_SQL "SELECT " ALERT_COLS " FROM alerts WHERE sid = ?1"
-
-/* The outbox in numbers; the last failure is that of the pending row attempted last. */
-#define OUTBOX_SUM_SQL \
-	"SELECT count(*) FILTER (WHERE delivered IS NULL)," \
-	" count(*) FILTER (WHERE delivered IS NULL AND attempts > 0)," \
-	" count(*) FILTER (WHERE delivered IS NOT NULL)," \
-	" min(created) FILTER (WHERE delivered IS NULL)," \
-	" min(next_attempt) FILTER (WHERE delivered IS NULL)," \
-	" (SELECT last_error FROM outbox AS o WHERE o.delivered IS NULL" \
-	"  AND o.attempts > 0 AND (?1 IS NULL OR o.trigger_name = ?1)" \
-	"  ORDER BY o.last_attempt DESC, o.id DESC LIMIT 1)," \
-	" (SELECT channel FROM outbox AS o WHERE o.delivered IS NULL" \
-	"  AND o.attempts > 0 AND (?1 IS NULL OR o.trigger_name = ?1)" \
-	"  ORDER BY o.last_attempt DESC, o.id DESC LIMIT 1)" \
-	" FROM outbox WHERE ?1 IS NULL OR trigger_name = ?1"
 
 #define STATE_COLS                                                                                 \
 	"group_value, state, since, started, last_notified, repeats, last_resolved, count, updated"
@@ -133,18 +113,6 @@ static const char *const stmt_sql[X__COUNT] = {
 			" AND group_value = ?2",
 	[X_STATE_PUT] = "INSERT OR REPLACE INTO trigger_state (trigger_name, " STATE_COLS ")"
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	[X_OUTBOX_ADD] = "INSERT OR IGNORE INTO outbox (idempotency_key, channel, trigger_name,"
-			 " group_value, kind, created, payload, next_attempt)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)",
-	[X_OUTBOX_PENDING] = "SELECT id, idempotency_key, channel, trigger_name, group_value, kind,"
-			     " created, payload, attempts, next_attempt, last_error FROM outbox"
-			     " WHERE delivered IS NULL ORDER BY channel, id",
-	[X_OUTBOX_DONE] = "UPDATE outbox SET last_attempt = ?2,"
-			  " delivered = CASE WHEN ?3 IS NULL THEN ?2 END,"
-			  " attempts = attempts + (?3 IS NOT NULL),"
-			  " last_error = coalesce(?3, last_error),"
-			  " next_attempt = CASE WHEN ?3 IS NULL THEN next_attempt ELSE ?4 END"
-			  " WHERE id = ?1",
 	[X_SCAN_SID] = SID_SQL,
 	[X_RECHECK_ADD] = "INSERT OR IGNORE INTO trigger_recheck (sid, date_created) VALUES (?1, ?2)",
 	[X_RECHECK_DROP] = "DELETE FROM trigger_recheck WHERE sid = ?1",
@@ -172,17 +140,6 @@ static int adhoc(struct store *s, const char *text, sqlite3_stmt **out)
 		return r;
 	rc = sqlite3_prepare_v2(s->db, text, -1, out, NULL);
 	return rc == SQLITE_OK ? 0 : store_fail(s, rc, "prepare");
-}
-
-/* A time bound as date text: unlike store_bind_time, 0 is the epoch, not NULL. */
-static int bind_when(sqlite3_stmt *st, int i, int64_t t)
-{
-	char buf[UTIL_TIME_LEN];
-
-	if (t == INT64_MAX)
-		return sqlite3_bind_text(st, i, NO_END, -1, SQLITE_STATIC);
-	util_format_time(t, buf);
-	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -324,8 +281,8 @@ static void bind_args(sqlite3_stmt *st, const struct scan_args *a)
 {
 	switch (a->kind) {
 	case SCAN_RANGE:
-		bind_when(st, 1, a->from);
-		bind_when(st, 2, a->to > 0 ? a->to : INT64_MAX);
+		store_bind_when(st, 1, a->from);
+		store_bind_when(st, 2, a->to > 0 ? a->to : INT64_MAX);
 		break;
 	case SCAN_AFTER:
 		sqlite3_bind_int64(st, 1, a->from);
@@ -592,7 +549,7 @@ int store_trigger_def_set(struct store *s, const char *name, const char *fp, int
 		return r;
 	store_bind_text(st, 1, name);
 	store_bind_text(st, 2, fp);
-	bind_when(st, 3, now);
+	store_bind_when(st, 3, now);
 	return store_step_done(s, st, "trigger def");
 }
 
@@ -605,7 +562,7 @@ int store_trigger_def_fail(struct store *s, const char *name, const char *error,
 		return r;
 	store_bind_text(st, 1, name);
 	store_bind_text(st, 2, error);
-	bind_when(st, 3, now);
+	store_bind_when(st, 3, now);
 	return store_step_done(s, st, "trigger def");
 }
 
@@ -662,7 +619,7 @@ static int take_leaving(struct store *s, const char *name, int64_t until, struct
 	if (r < 0)
 		return r;
 	store_bind_text(st, 1, name);
-	bind_when(st, 2, until);
+	store_bind_when(st, 2, until);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **g = realloc(lv->groups, (lv->len + 1) * sizeof(*g));
 		int64_t *n = g ? realloc(lv->n, (lv->len + 1) * sizeof(*n)) : NULL;
@@ -705,7 +662,7 @@ int store_trigger_hits_delete(struct store *s, const char *name, int64_t until)
 		r = store_stmt(s, &stmts, X_HITS_DELETE, &st);
 	if (r == 0) {
 		store_bind_text(st, 1, name);
-		bind_when(st, 2, until);
+		store_bind_when(st, 2, until);
 		r = store_step_done(s, st, "trigger hits");
 	}
 	for (size_t i = 0; i < lv.len; i++)
@@ -839,8 +796,8 @@ int store_trigger_hits_alerts(struct store *s, const char *name, const char *gro
 		return r;
 	store_bind_text(st, 1, name);
 	store_bind_text(st, 2, group);
-	bind_when(st, 3, from);
-	bind_when(st, 4, to);
+	store_bind_when(st, 3, from);
+	store_bind_when(st, 4, to);
 	return each_alert(s, st, fn, arg);
 }
 
@@ -920,13 +877,13 @@ int store_trigger_state_put(struct store *s, const char *name, const struct stor
 	store_bind_text(st, 1, name);
 	store_bind_text(st, 2, in->group);
 	store_bind_text(st, 3, state_names[in->state]);
-	bind_when(st, 4, in->since);
+	store_bind_when(st, 4, in->since);
 	store_bind_time(st, 5, in->started);
 	store_bind_time(st, 6, in->last_notified);
 	sqlite3_bind_int64(st, 7, in->repeats);
 	store_bind_time(st, 8, in->last_resolved);
 	sqlite3_bind_int64(st, 9, in->count);
-	bind_when(st, 10, in->updated);
+	store_bind_when(st, 10, in->updated);
 	return store_step_done(s, st, "trigger state");
 }
 
@@ -942,102 +899,11 @@ int store_trigger_prune(struct store *s, int64_t before)
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(text); i++) {
 		r = adhoc(s, text[i], &st);
 		if (r == 0) {
-			bind_when(st, 1, before);
+			store_bind_when(st, 1, before);
 			r = store_step_done(s, st, "trigger prune");
 		}
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	return r;
-}
-
-int store_outbox_add(struct store *s, const struct store_outbox *o)
-{
-	sqlite3_stmt *st;
-	int r = store_stmt(s, &stmts, X_OUTBOX_ADD, &st);
-
-	if (r < 0)
-		return r;
-	store_bind_text(st, 1, o->idempotency_key);
-	store_bind_text(st, 2, o->channel);
-	store_bind_text(st, 3, o->trigger_name);
-	store_bind_text(st, 4, o->group);
-	store_bind_text(st, 5, o->kind);
-	bind_when(st, 6, o->created);
-	store_bind_text(st, 7, o->payload);
-	return store_step_done(s, st, "outbox");
-}
-
-int store_outbox_pending(struct store *s, int (*fn)(const struct store_outbox *o, void *arg),
-                         void *arg)
-{
-	struct store_outbox o;
-	sqlite3_stmt *st;
-	int rc, r = store_stmt(s, &stmts, X_OUTBOX_PENDING, &st);
-
-	if (r < 0)
-		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&o, 0, sizeof(o));
-		o.id = sqlite3_column_int64(st, 0);
-		o.idempotency_key = col(st, 1);
-		o.channel = col(st, 2);
-		o.trigger_name = col(st, 3);
-		o.group = col(st, 4);
-		o.kind = col(st, 5);
-		o.created = store_column_time(st, 6, NULL);
-		o.payload = col(st, 7);
-		o.attempts = sqlite3_column_int64(st, 8);
-		o.next_attempt = store_column_time(st, 9, NULL);
-		o.last_error = col(st, 10);
-		if (!o.idempotency_key || !o.channel || !o.trigger_name || !o.group || !o.kind ||
-		    !o.payload)
-			continue;
-		r = fn(&o, arg);
-		if (r != 0)
-			break;
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_fail(s, rc, "outbox");
-	sqlite3_reset(st);
-	return r;
-}
-
-int store_outbox_done(struct store *s, int64_t id, int64_t now, const char *error, int64_t next)
-{
-	sqlite3_stmt *st;
-	int r = store_stmt(s, &stmts, X_OUTBOX_DONE, &st);
-
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	bind_when(st, 2, now);
-	store_bind_text(st, 3, error);
-	bind_when(st, 4, next);
-	return store_step_done(s, st, "outbox");
-}
-
-int store_outbox_summarize(struct store *s, const char *name, struct store_outbox_summary *sum)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, r = adhoc(s, OUTBOX_SUM_SQL, &st);
-
-	memset(sum, 0, sizeof(*sum));
-	if (r < 0)
-		return r;
-	store_bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		sum->pending = sqlite3_column_int64(st, 0);
-		sum->failing = sqlite3_column_int64(st, 1);
-		sum->delivered = sqlite3_column_int64(st, 2);
-		sum->oldest_pending = store_column_time(st, 3, NULL);
-		sum->next_attempt = store_column_time(st, 4, NULL);
-		store_column_copy(st, 5, sum->last_error, sizeof(sum->last_error));
-		store_column_copy(st, 6, sum->last_error_channel, sizeof(sum->last_error_channel));
-	} else {
-		r = store_fail(s, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "outbox summary");
-	}
-	sqlite3_finalize(st);
 	return r;
 }

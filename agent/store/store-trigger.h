@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The triggers queue into the outbox: its users get store-outbox.h through this header too. */
+#include "store/store-outbox.h"
 #include "store/store.h"
 
 /* A `where` expression longer than this is refused. */
@@ -223,57 +225,5 @@ int store_trigger_state_put(struct store *s, const char *name,
  * delivered outbox rows delivered before @before. Returns 0 or -errno.
  */
 int store_trigger_prune(struct store *s, int64_t before);
-
-/* One outbox row. Strings are borrowed (from the caller, or until the callback returns). */
-struct store_outbox {
-	int64_t id;
-	const char *idempotency_key;
-	const char *channel;
-	const char *trigger_name;
-	const char *group;
-	const char *kind; /* fired | repeat | resolved */
-	int64_t created;
-	const char *payload;
-	int64_t attempts;
-	int64_t next_attempt;
-	const char *last_error; /* NULL = none */
-	int64_t last_attempt;   /* 0 = never (store_outbox_list only) */
-};
-
-/*
- * store_outbox_add - queue @o (id, attempts, last_error ignored; next
- * attempt = created) in the caller's transaction. A row with the same
- * idempotency key and channel already queued is kept as it is.
- * Returns 0 or -errno.
- */
-int store_outbox_add(struct store *s, const struct store_outbox *o);
-
-/*
- * store_outbox_pending - call @fn for every undelivered row, by channel
- * then id. Returns 0, @fn's value, or -errno. @fn must not use the store.
- */
-int store_outbox_pending(struct store *s, int (*fn)(const struct store_outbox *o, void *arg),
-                         void *arg);
-
-/*
- * store_outbox_done - record an attempt at row @id made at @now: @error NULL
- * = delivered; else one more failed attempt, not retried before @next.
- * Returns 0 or -errno.
- */
-int store_outbox_done(struct store *s, int64_t id, int64_t now, const char *error, int64_t next);
-
-/* The outbox in numbers, for `status` and `triggers list`. */
-struct store_outbox_summary {
-	int64_t pending;        /* not delivered yet */
-	int64_t failing;        /* of those, with at least one failed attempt */
-	int64_t delivered;      /* delivered rows still kept */
-	int64_t oldest_pending; /* created, 0 = none */
-	int64_t next_attempt;   /* earliest next attempt, 0 = none */
-	char last_error[256];   /* of the most recently failed pending row */
-	char last_error_channel[64];
-};
-
-/* store_outbox_summarize - for trigger @name, or all when NULL. 0 or -errno. */
-int store_outbox_summarize(struct store *s, const char *name, struct store_outbox_summary *sum);
 
 #endif
