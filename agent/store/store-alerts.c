@@ -123,21 +123,13 @@ _Static_assert(ST__COUNT <= STORE_SQL_MAX, "store-alerts.c has STORE_SQL_MAX sta
 
 void store_bind_list_fields(sqlite3_stmt *st, const struct alert *a)
 {
-	store_bind_text(st, 1, a->sid);
-	store_bind_text(st, 2, a->account_sid);
-	store_bind_int(st, 3, a->has_error_code, a->error_code);
-	store_bind_field(st, 4, a->log_level);
-	store_bind_field(st, 5, a->alert_text);
-	store_bind_field(st, 6, a->more_info);
-	store_bind_field(st, 7, a->request_method);
-	store_bind_field(st, 8, a->request_url);
-	store_bind_field(st, 9, a->resource_sid);
-	store_bind_field(st, 10, a->service_sid);
-	store_bind_field(st, 11, a->api_version);
-	store_bind_field(st, 12, a->url);
-	store_bind_text(st, 13, a->date_created);
-	store_bind_opt(st, 14, a->date_generated);
-	store_bind_opt(st, 15, a->date_updated);
+	STORE_BIND(st, 1, STORE_TEXT(a->sid), STORE_TEXT(a->account_sid),
+	           STORE_INT(a->has_error_code, a->error_code), STORE_FIELD(a->log_level),
+	           STORE_FIELD(a->alert_text), STORE_FIELD(a->more_info),
+	           STORE_FIELD(a->request_method), STORE_FIELD(a->request_url),
+	           STORE_FIELD(a->resource_sid), STORE_FIELD(a->service_sid),
+	           STORE_FIELD(a->api_version), STORE_FIELD(a->url), STORE_TEXT(a->date_created),
+	           STORE_OPT(a->date_generated), STORE_OPT(a->date_updated));
 }
 
 int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
@@ -158,15 +150,11 @@ int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
 	}
 	/* Every parameter is bound on every call, so no stale pointer is ever used. */
 	store_bind_list_fields(st, a);
-	store_bind_field(st, 16, a->request_variables);
-	store_bind_field(st, 17, a->response_body);
-	store_bind_field(st, 18, a->response_headers);
-	store_bind_field(st, 19, a->request_headers);
-	store_bind_text(st, 20, s->seen_text);
-	store_bind_field(st, 21, a->msg);
-	store_bind_int(st, 22, a->has_http_response, a->http_response);
-	store_bind_opt(st, 23, a->request_host);
-	store_bind_text(st, 24, a->source ? a->source : "poll");
+	STORE_BIND(st, 16, STORE_FIELD(a->request_variables), STORE_FIELD(a->response_body),
+	           STORE_FIELD(a->response_headers), STORE_FIELD(a->request_headers),
+	           STORE_TEXT(s->seen_text), STORE_FIELD(a->msg),
+	           STORE_INT(a->has_http_response, a->http_response), STORE_OPT(a->request_host),
+	           STORE_TEXT(a->source ? a->source : "poll"));
 
 	/*
 	 * Only the INSERT path sets the last insert rowid, so clearing it first tells
@@ -198,11 +186,9 @@ int store_set_details(struct store *s, const struct alert *a)
 	r = store_stmt(s, &stmts, ST_DETAILS, &st);
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, a->sid);
-	store_bind_field(st, 2, a->request_variables);
-	store_bind_field(st, 3, a->response_body);
-	store_bind_field(st, 4, a->response_headers);
-	store_bind_field(st, 5, a->request_headers);
+	STORE_BIND(st, 1, STORE_TEXT(a->sid), STORE_FIELD(a->request_variables),
+	           STORE_FIELD(a->response_body), STORE_FIELD(a->response_headers),
+	           STORE_FIELD(a->request_headers));
 	r = store_step_done(s, st, "details");
 	if (r == 0 && sqlite3_changes(s->db) == 0)
 		r = -ENOENT;
@@ -252,9 +238,7 @@ int store_sync_set_watermark(struct store *s, const char *name, const char *acco
 	if (r < 0)
 		return r;
 	util_format_time(wm, text);
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, account_sid);
-	store_bind_text(st, 3, text);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(account_sid), STORE_TEXT(text));
 	return store_step_done(s, st, "watermark");
 }
 
@@ -268,12 +252,8 @@ int store_sync_record(struct store *s, const char *name, const char *account_sid
 	if (r < 0)
 		return r;
 	/* A single statement outside a transaction commits on its own. */
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, account_sid);
-	store_bind_time(st, 3, when);
-	store_bind_time(st, 4, error ? 0 : when);
-	store_bind_text(st, 5, error);
-	store_bind_time(st, 6, error ? when : 0);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(account_sid), STORE_TIME(when),
+	           STORE_TIME(error ? 0 : when), STORE_TEXT(error), STORE_TIME(error ? when : 0));
 	return store_step_done(s, st, "sync record");
 }
 
@@ -285,16 +265,10 @@ int store_run_log(struct store *s, const struct store_run *run)
 	r = store_stmt(s, &stmts, ST_RUN_LOG, &st);
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, run->account);
-	store_bind_time(st, 2, run->started);
-	store_bind_time(st, 3, run->finished);
-	sqlite3_bind_int64(st, 4, run->pages);
-	sqlite3_bind_int64(st, 5, run->requests);
-	sqlite3_bind_int64(st, 6, run->inserted);
-	sqlite3_bind_int64(st, 7, run->updated);
-	sqlite3_bind_int64(st, 8, run->http_errors);
-	store_bind_text(st, 9, run->outcome ? run->outcome : "error");
-	store_bind_text(st, 10, run->error);
+	STORE_BIND(st, 1, STORE_TEXT(run->account), STORE_TIME(run->started),
+	           STORE_TIME(run->finished), STORE_I64(run->pages), STORE_I64(run->requests),
+	           STORE_I64(run->inserted), STORE_I64(run->updated), STORE_I64(run->http_errors),
+	           STORE_TEXT(run->outcome ? run->outcome : "error"), STORE_TEXT(run->error));
 	return store_step_done(s, st, "run log");
 }
 

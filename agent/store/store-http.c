@@ -165,15 +165,12 @@ int store_http_alerts(struct store *s, const struct store_http_filter *f,
 	r = store_stmt(s, &stmts, Q_ALERTS, &st);
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, f->since ? f->since : "");
-	store_bind_text(st, 2, f->after_date ? f->after_date : "~");
-	store_bind_text(st, 3, f->until ? f->until : "~");
-	store_bind_text(st, 4, f->after_sid ? f->after_sid : "");
-	store_bind_int(st, 5, f->has_error_code, f->error_code);
-	store_bind_opt(st, 6, f->log_level);
-	store_bind_opt(st, 7, f->account_sid);
-	sqlite3_bind_int(st, 8, f->limit);
-	store_bind_opt(st, 9, f->resource_sid);
+	STORE_BIND(st, 1, STORE_TEXT(f->since ? f->since : ""),
+	           STORE_TEXT(f->after_date ? f->after_date : "~"),
+	           STORE_TEXT(f->until ? f->until : "~"),
+	           STORE_TEXT(f->after_sid ? f->after_sid : ""),
+	           STORE_INT(f->has_error_code, f->error_code), STORE_OPT(f->log_level),
+	           STORE_OPT(f->account_sid), STORE_I64(f->limit), STORE_OPT(f->resource_sid));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row_of(st, SH_LIST_COLS, &row);
 		r = fn(&row, arg);
@@ -225,8 +222,7 @@ int store_http_groups(struct store *s, const char *since, const char *until, int
 	if (r < 0)
 		return r;
 	if (since || until) {
-		store_bind_text(st, 1, since ? since : "");
-		store_bind_text(st, 2, until ? until : "~");
+		STORE_BIND(st, 1, STORE_TEXT(since ? since : ""), STORE_TEXT(until ? until : "~"));
 	}
 	sqlite3_bind_int64(st, 3, after_rowid);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -457,10 +453,8 @@ int store_http_insert_push(struct store *s, const struct alert *a, int64_t now, 
 		return r;
 	util_format_time(now, seen);
 	store_bind_list_fields(st, a);
-	store_bind_text(st, 16, seen);
-	store_bind_field(st, 17, a->msg);
-	store_bind_int(st, 18, a->has_http_response, a->http_response);
-	store_bind_opt(st, 19, a->request_host);
+	STORE_BIND(st, 16, STORE_TEXT(seen), STORE_FIELD(a->msg),
+	           STORE_INT(a->has_http_response, a->http_response), STORE_OPT(a->request_host));
 	r = store_step_done(s, st, "push insert");
 	if (r == 0 && inserted)
 		*inserted = sqlite3_changes(s->db) > 0;

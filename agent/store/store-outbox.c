@@ -155,13 +155,9 @@ int store_outbox_add(struct store *s, const struct store_outbox *o)
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, o->idempotency_key);
-	store_bind_text(st, 2, o->channel);
-	store_bind_text(st, 3, o->trigger_name);
-	store_bind_text(st, 4, o->group);
-	store_bind_text(st, 5, o->kind);
-	store_bind_when(st, 6, o->created);
-	store_bind_text(st, 7, o->payload);
+	STORE_BIND(st, 1, STORE_TEXT(o->idempotency_key), STORE_TEXT(o->channel),
+	           STORE_TEXT(o->trigger_name), STORE_TEXT(o->group), STORE_TEXT(o->kind),
+	           STORE_WHEN(o->created), STORE_TEXT(o->payload));
 	return store_step_done(s, st, "outbox");
 }
 
@@ -207,10 +203,7 @@ int store_outbox_done(struct store *s, int64_t id, int64_t now, const char *erro
 
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_when(st, 2, now);
-	store_bind_text(st, 3, error);
-	store_bind_when(st, 4, next);
+	STORE_BIND(st, 1, STORE_I64(id), STORE_WHEN(now), STORE_TEXT(error), STORE_WHEN(next));
 	return store_step_done(s, st, "outbox");
 }
 

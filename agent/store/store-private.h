@@ -79,6 +79,44 @@ int store_bind_int(sqlite3_stmt *st, int i, bool has, int64_t v);
 int store_bind_time(sqlite3_stmt *st, int i, int64_t t);
 /* store_bind_when - a time bound as date text: 0 is the epoch, INT64_MAX the end of time. */
 int store_bind_when(sqlite3_stmt *st, int i, int64_t t);
+/*
+ * One value to bind, by the helper above that binds it: STORE_TEXT
+ * store_bind_text, STORE_OPT store_bind_opt, STORE_FIELD store_bind_field,
+ * STORE_INT store_bind_int, STORE_I64 sqlite3_bind_int64, STORE_TIME
+ * store_bind_time, STORE_WHEN store_bind_when.
+ */
+enum store_val_kind {
+	STORE_V_TEXT,
+	STORE_V_OPT,
+	STORE_V_FIELD,
+	STORE_V_INT,
+	STORE_V_I64,
+	STORE_V_TIME,
+	STORE_V_WHEN,
+};
+struct store_val {
+	enum store_val_kind kind;
+	const char *s;
+	int64_t n;
+	bool has;
+};
+#define STORE_TEXT(v) {.kind = STORE_V_TEXT, .s = (v)}
+#define STORE_OPT(v) {.kind = STORE_V_OPT, .s = (v)}
+#define STORE_FIELD(v) {.kind = STORE_V_FIELD, .s = (v)}
+#define STORE_INT(has_, v) {.kind = STORE_V_INT, .has = (has_), .n = (v)}
+#define STORE_I64(v) {.kind = STORE_V_I64, .n = (v)}
+#define STORE_TIME(t) {.kind = STORE_V_TIME, .n = (t)}
+#define STORE_WHEN(t) {.kind = STORE_V_WHEN, .n = (t)}
+
+/*
+ * store_bind - bind the @n values @v to parameters ?@first..?@first+n-1.
+ * Returns SQLITE_OK or the first failing bind's SQLite code (which the step
+ * reports too). STORE_BIND(st, first, ...) binds the values listed.
+ */
+int store_bind(sqlite3_stmt *st, int first, const struct store_val *v, size_t n);
+#define STORE_BIND(st, first, ...)                                             \
+	store_bind((st), (first), (const struct store_val[]){__VA_ARGS__},     \
+	           sizeof((const struct store_val[]){__VA_ARGS__}) / sizeof(struct store_val))
 /* store_column_time - a date column as epoch seconds, 0 (and *@has untouched) if NULL. */
 int64_t store_column_time(sqlite3_stmt *st, int i, bool *has);
 /* store_column_copy - a text column into @out ("" for NULL), truncated to @size. */

@@ -281,8 +281,7 @@ static void bind_args(sqlite3_stmt *st, const struct scan_args *a)
 {
 	switch (a->kind) {
 	case SCAN_RANGE:
-		store_bind_when(st, 1, a->from);
-		store_bind_when(st, 2, a->to > 0 ? a->to : INT64_MAX);
+		STORE_BIND(st, 1, STORE_WHEN(a->from), STORE_WHEN(a->to > 0 ? a->to : INT64_MAX));
 		break;
 	case SCAN_AFTER:
 		sqlite3_bind_int64(st, 1, a->from);
@@ -345,16 +344,13 @@ static int count_sub(struct store *s, const char *name, const char *group, int64
 	int r = store_stmt(s, &stmts, X_COUNT_SUB, &st);
 
 	if (r == 0) {
-		store_bind_text(st, 1, name);
-		store_bind_text(st, 2, group);
-		sqlite3_bind_int64(st, 3, n);
+		STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(group), STORE_I64(n));
 		r = store_step_done(s, st, "trigger counts");
 	}
 	if (r == 0)
 		r = store_stmt(s, &stmts, X_COUNT_DROP, &st);
 	if (r == 0) {
-		store_bind_text(st, 1, name);
-		store_bind_text(st, 2, group);
+		STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(group));
 		r = store_step_done(s, st, "trigger counts");
 	}
 	return r;
@@ -399,8 +395,7 @@ int store_trigger_recheck_add(struct store *s, const char *sid, const char *date
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, sid);
-	store_bind_text(st, 2, date_created);
+	STORE_BIND(st, 1, STORE_TEXT(sid), STORE_TEXT(date_created));
 	return store_step_done(s, st, "trigger recheck");
 }
 
@@ -452,9 +447,7 @@ int store_trigger_hits_forget(struct store *s, const char *const *names, size_t 
 		r = store_stmt(s, &stmts, X_HITS_OF_SID, &st);
 		if (r < 0)
 			break;
-		store_bind_text(st, 1, names[i]);
-		store_bind_text(st, 2, date_created);
-		store_bind_text(st, 3, sid);
+		STORE_BIND(st, 1, STORE_TEXT(names[i]), STORE_TEXT(date_created), STORE_TEXT(sid));
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
 			store_column_copy(st, 0, group, sizeof(group));
@@ -467,9 +460,8 @@ int store_trigger_hits_forget(struct store *s, const char *const *names, size_t 
 		if (r == 0)
 			r = store_stmt(s, &stmts, X_HITS_DELETE_SID, &st);
 		if (r == 0) {
-			store_bind_text(st, 1, names[i]);
-			store_bind_text(st, 2, date_created);
-			store_bind_text(st, 3, sid);
+			STORE_BIND(st, 1, STORE_TEXT(names[i]), STORE_TEXT(date_created),
+			           STORE_TEXT(sid));
 			r = store_step_done(s, st, "trigger hits");
 		}
 	}
@@ -547,9 +539,7 @@ int store_trigger_def_set(struct store *s, const char *name, const char *fp, int
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, fp);
-	store_bind_when(st, 3, now);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(fp), STORE_WHEN(now));
 	return store_step_done(s, st, "trigger def");
 }
 
@@ -560,9 +550,7 @@ int store_trigger_def_fail(struct store *s, const char *name, const char *error,
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, error);
-	store_bind_when(st, 3, now);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(error), STORE_WHEN(now));
 	return store_step_done(s, st, "trigger def");
 }
 
@@ -618,8 +606,7 @@ static int take_leaving(struct store *s, const char *name, int64_t until, struct
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_when(st, 2, until);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_WHEN(until));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char **g = realloc(lv->groups, (lv->len + 1) * sizeof(*g));
 		int64_t *n = g ? realloc(lv->n, (lv->len + 1) * sizeof(*n)) : NULL;
@@ -661,8 +648,7 @@ int store_trigger_hits_delete(struct store *s, const char *name, int64_t until)
 	if (r == 0)
 		r = store_stmt(s, &stmts, X_HITS_DELETE, &st);
 	if (r == 0) {
-		store_bind_text(st, 1, name);
-		store_bind_when(st, 2, until);
+		STORE_BIND(st, 1, STORE_TEXT(name), STORE_WHEN(until));
 		r = store_step_done(s, st, "trigger hits");
 	}
 	for (size_t i = 0; i < lv.len; i++)
@@ -728,10 +714,8 @@ int store_trigger_hit_add(struct store *s, const char *name, const char *date_cr
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, date_created);
-	store_bind_text(st, 3, group);
-	store_bind_text(st, 4, sid);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(date_created), STORE_TEXT(group),
+	           STORE_TEXT(sid));
 	r = store_step_done(s, st, "trigger hit");
 	/* Counted once: the same hit may come from a rebuild and from the new rows. */
 	if (r < 0 || sqlite3_changes(s->db) == 0)
@@ -739,8 +723,7 @@ int store_trigger_hit_add(struct store *s, const char *name, const char *date_cr
 	r = store_stmt(s, &stmts, X_COUNT_ADD, &st);
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, group);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(group));
 	return store_step_done(s, st, "trigger counts");
 }
 
@@ -752,8 +735,7 @@ int store_trigger_counts(struct store *s, const char *name, int64_t min,
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	sqlite3_bind_int64(st, 2, min);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_I64(min));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *g = col(st, 0);
 
@@ -775,8 +757,7 @@ int store_trigger_count_get(struct store *s, const char *name, const char *group
 	*count = 0;
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, group);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(group));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*count = sqlite3_column_int64(st, 0);
@@ -794,10 +775,7 @@ int store_trigger_hits_alerts(struct store *s, const char *name, const char *gro
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, group);
-	store_bind_when(st, 3, from);
-	store_bind_when(st, 4, to);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(group), STORE_WHEN(from), STORE_WHEN(to));
 	return each_alert(s, st, fn, arg);
 }
 
@@ -852,8 +830,7 @@ int store_trigger_state_get(struct store *s, const char *name, const char *group
 	memset(out, 0, sizeof(*out));
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, group);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(group));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		state_from_row(st, out);
@@ -874,16 +851,10 @@ int store_trigger_state_put(struct store *s, const char *name, const struct stor
 
 	if (r < 0)
 		return r;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, in->group);
-	store_bind_text(st, 3, state_names[in->state]);
-	store_bind_when(st, 4, in->since);
-	store_bind_time(st, 5, in->started);
-	store_bind_time(st, 6, in->last_notified);
-	sqlite3_bind_int64(st, 7, in->repeats);
-	store_bind_time(st, 8, in->last_resolved);
-	sqlite3_bind_int64(st, 9, in->count);
-	store_bind_when(st, 10, in->updated);
+	STORE_BIND(st, 1, STORE_TEXT(name), STORE_TEXT(in->group),
+	           STORE_TEXT(state_names[in->state]), STORE_WHEN(in->since),
+	           STORE_TIME(in->started), STORE_TIME(in->last_notified), STORE_I64(in->repeats),
+	           STORE_TIME(in->last_resolved), STORE_I64(in->count), STORE_WHEN(in->updated));
 	return store_step_done(s, st, "trigger state");
 }
 

@@ -181,6 +181,42 @@ int store_bind_when(sqlite3_stmt *st, int i, int64_t t)
 	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
 }
 
+int store_bind(sqlite3_stmt *st, int first, const struct store_val *v, size_t n)
+{
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		int at = first + (int)i, r = SQLITE_MISUSE;
+
+		switch (v[i].kind) {
+		case STORE_V_TEXT:
+			r = store_bind_text(st, at, v[i].s);
+			break;
+		case STORE_V_OPT:
+			r = store_bind_opt(st, at, v[i].s);
+			break;
+		case STORE_V_FIELD:
+			r = store_bind_field(st, at, v[i].s);
+			break;
+		case STORE_V_INT:
+			r = store_bind_int(st, at, v[i].has, v[i].n);
+			break;
+		case STORE_V_I64:
+			r = sqlite3_bind_int64(st, at, v[i].n);
+			break;
+		case STORE_V_TIME:
+			r = store_bind_time(st, at, v[i].n);
+			break;
+		case STORE_V_WHEN:
+			r = store_bind_when(st, at, v[i].n);
+			break;
+		}
+		if (rc == SQLITE_OK)
+			rc = r;
+	}
+	return rc;
+}
+
 int64_t store_column_time(sqlite3_stmt *st, int i, bool *has)
 {
 	const char *text = (const char *)sqlite3_column_text(st, i);
