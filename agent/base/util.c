@@ -416,6 +416,35 @@ int64_t util_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int util_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap;
+	void *p, *more;
+
+	if (need <= n)
+		return 0;
+	if (elem == 0)
+		return -EINVAL;
+	n = n <= SIZE_MAX / 2 ? n * 2 : SIZE_MAX;
+	if (n < need)
+		n = need;
+	if (n < UTIL_GROW_MIN)
+		n = UTIL_GROW_MIN;
+	/* Doubling may not fit where @need still does. */
+	if (n > SIZE_MAX / elem)
+		n = need;
+	if (n > SIZE_MAX / elem)
+		return -EOVERFLOW;
+	/* The caller's pointer, whatever its type, is read and written as a void *. */
+	memcpy(&p, pp, sizeof(p));
+	more = realloc(p, n * elem);
+	if (!more)
+		return -ENOMEM;
+	memcpy(pp, &more, sizeof(more));
+	*cap = n;
+	return 0;
+}
+
 void strbuf_init(struct strbuf *sb, size_t max)
 {
 	sb->buf = NULL;

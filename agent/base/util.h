@@ -53,6 +53,22 @@ int64_t util_now(void);
 /* util_mono_ms - monotonic milliseconds, for timeouts and intervals. */
 int64_t util_mono_ms(void);
 
+/* The first capacity util_grow gives an empty array, in elements. */
+#define UTIL_GROW_MIN 16
+
+/*
+ * util_grow - room for @need elements of @elem bytes in the array whose
+ * address is @pp (a "T **", passed as void *) and whose capacity is *@cap
+ * elements. Below @need, the array is reallocated to the larger of @need and
+ * twice *@cap (at least UTIL_GROW_MIN); the elements kept are unchanged, the
+ * new ones uninitialised. Returns 0, -ENOMEM, or -EOVERFLOW when the size
+ * does not fit a size_t; on failure *@pp and *@cap are unchanged (the caller
+ * still frees *@pp). *@pp may be NULL with *@cap 0.
+ * UTIL_GROW(arr, cap, need) passes &arr, &cap and the element size of arr.
+ */
+int util_grow(void *pp, size_t *cap, size_t need, size_t elem);
+#define UTIL_GROW(arr, cap, need) util_grow(&(arr), &(cap), (need), sizeof(*(arr)))
+
 /*
  * struct strbuf - a growable byte buffer with a hard cap (@max bytes,
  * excluding the NUL that is always kept after the data).

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for util.c: durations, dates in every accepted form, buffers, forms, hosts. */
+/* Unit tests for util.c: durations, dates in every accepted form, buffers, growth, forms, hosts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -194,6 +194,36 @@ static void test_strbuf(void)
 	CHECK(!util_is_sid(NULL, "NO"));
 }
 
+static void test_grow(void)
+{
+	int *v = NULL, *before;
+	size_t cap = 0;
+
+	/* Empty: the first capacity, then doubling, then @need when it is larger. */
+	CHECK_INT(UTIL_GROW(v, cap, 1), 0);
+	CHECK(v != NULL);
+	CHECK_INT(cap, UTIL_GROW_MIN);
+	for (int i = 0; i < UTIL_GROW_MIN; i++)
+		v[i] = i;
+	before = v;
+	CHECK_INT(UTIL_GROW(v, cap, UTIL_GROW_MIN), 0);
+	CHECK(v == before);
+	CHECK_INT(cap, UTIL_GROW_MIN);
+	CHECK_INT(UTIL_GROW(v, cap, UTIL_GROW_MIN + 1), 0);
+	CHECK_INT(cap, 2 * UTIL_GROW_MIN);
+	CHECK_INT(v[UTIL_GROW_MIN - 1], UTIL_GROW_MIN - 1);
+	CHECK_INT(UTIL_GROW(v, cap, 5 * UTIL_GROW_MIN), 0);
+	CHECK_INT(cap, 5 * UTIL_GROW_MIN);
+	CHECK_INT(v[3], 3);
+	/* A size past size_t is refused, and the array is left as it was. */
+	before = v;
+	CHECK_INT(util_grow(&v, &cap, SIZE_MAX / 2, 4), -EOVERFLOW);
+	CHECK(v == before);
+	CHECK_INT(cap, 5 * UTIL_GROW_MIN);
+	CHECK_INT(util_grow(&v, &cap, 1000, 0), -EINVAL);
+	free(v);
+}
+
 static void test_form(void)
 {
 	const char *text = "EmailNotification=false&LogLevel=ERROR&Msg=HTTP+Connection+Failure+-+"
@@ -330,6 +360,7 @@ int main(void)
 	test_time();
 	test_http_date();
 	test_strbuf();
+	test_grow();
 	test_form();
 	test_host();
 	test_files();
