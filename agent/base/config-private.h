@@ -103,7 +103,7 @@ struct loader {
 	int lineno;
 	mode_t mode;
 	struct section *sects;
-	size_t n_sects;
+	size_t n_sects, cap_sects;
 	struct section *cur; /* where keys go; NULL before any section or after a bad one */
 	bool bad_section;    /* keys after a rejected header are ignored, not reported */
 	bool warned_inline;
@@ -111,6 +111,7 @@ struct loader {
 	struct config_problems *problems;
 	size_t first; /* this load's first problem */
 	int *plines;  /* and the line of each of this load's problems */
+	size_t cap_plines;
 };
 
 /* config.c: the problem list and the small value helpers. */

@@ -40,17 +40,14 @@ void problem(struct loader *ld, int line, const char *fmt, ...)
 		ld->err = -ENOMEM;
 		return;
 	}
-	lines = realloc(p->lines, (p->n + 1) * sizeof(*lines));
-	if (lines)
-		p->lines = lines;
-	plines = realloc(ld->plines, (mine + 1) * sizeof(*plines));
-	if (plines)
-		ld->plines = plines;
-	if (!lines || !plines) {
+	if (UTIL_GROW(p->lines, p->cap, p->n + 1) < 0 ||
+	    UTIL_GROW(ld->plines, ld->cap_plines, mine + 1) < 0) {
 		free(s);
 		ld->err = -ENOMEM;
 		return;
 	}
+	lines = p->lines;
+	plines = ld->plines;
 	/* Keep this load's problems in file order, whichever check found them. */
 	while (i > 0 && plines[i - 1] > line)
 		i--;
@@ -126,11 +123,10 @@ static void open_section(struct loader *ld, char *line)
 	} else if (dup) {
 		problem(ld, ld->lineno, "duplicate section %s (first on line %d)", dup->label,
 		        dup->line);
-	} else if (!(s = realloc(ld->sects, (ld->n_sects + 1) * sizeof(*s)))) {
+	} else if (UTIL_GROW(ld->sects, ld->cap_sects, ld->n_sects + 1) < 0) {
 		ld->err = -ENOMEM;
 	} else {
-		ld->sects = s;
-		s = memset(&s[ld->n_sects], 0, sizeof(*s));
+		s = memset(&ld->sects[ld->n_sects], 0, sizeof(*s));
 		s->kind = (enum sect_kind)kind;
 		s->line = ld->lineno;
 		snprintf(s->label, sizeof(s->label), "[%s%s%s]", word, n > 1 ? " " : "", name);
@@ -420,6 +416,7 @@ void config_problems_finish(struct config_problems *p)
 	free(p->lines);
 	p->lines = NULL;
 	p->n = 0;
+	p->cap = 0;
 }
 
 const struct config_account *config_find_account(const struct config *cfg, const char *name)

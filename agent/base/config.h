@@ -147,6 +147,7 @@ typedef int config_check_where_fn(const char *where, char *why, size_t size);
 struct config_problems {
 	char **lines;
 	size_t n;
+	size_t cap; /* of lines */
 	/* Set by the caller, or NULL: every `where` is checked with it at load. */
 	config_check_where_fn *check_where;
 };

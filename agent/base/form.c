@@ -45,6 +45,7 @@ static int decode(const char *p, size_t n, char **out)
 int form_parse(const char *text, size_t len, struct form *f)
 {
 	const char *p = text, *end = text + len;
+	size_t cap = 0;
 	int r = 0;
 
 	f->fields = NULL;
@@ -59,12 +60,9 @@ int form_parse(const char *text, size_t len, struct form *f)
 			goto next;
 		if (f->n == FORM_FIELDS_MAX)
 			return -E2BIG;
-		if (f->n % 16 == 0) {
-			fl = realloc(f->fields, (f->n + 16) * sizeof(*fl));
-			if (!fl)
-				return -ENOMEM;
-			f->fields = fl;
-		}
+		r = UTIL_GROW(f->fields, cap, f->n + 1);
+		if (r < 0)
+			return r;
 		fl = &f->fields[f->n];
 		fl->name = fl->value = NULL;
 		f->n++;

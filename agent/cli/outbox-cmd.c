@@ -49,15 +49,10 @@ static int take(const struct store_outbox *o, void *arg)
 	bool orphaned = !notify_find(p->cfg, o->channel);
 	struct row *x;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct row *more = realloc(p->v, cap * sizeof(*more));
+	int r = UTIL_GROW(p->v, p->cap, p->n + 1);
 
-		if (!more)
-			return -ENOMEM;
-		p->v = more;
-		p->cap = cap;
-	}
+	if (r < 0)
+		return r;
 	x = &p->v[p->n++];
 	x->id = o->id;
 	x->orphaned = orphaned;

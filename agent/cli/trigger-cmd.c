@@ -26,7 +26,7 @@
 /* Group names interned in an open-addressing table (a backtest may see many). */
 struct interned {
 	char **names;
-	size_t n;
+	size_t n, cap_names;
 	uint32_t *slots; /* index + 1; 0 = empty */
 	size_t n_slots;
 };
@@ -47,13 +47,11 @@ static int intern(struct interned *in, const char *name, uint32_t *out)
 	if ((in->n + 1) * 2 > in->n_slots) {
 		size_t n_slots = in->n_slots ? in->n_slots * 2 : 64;
 		uint32_t *slots = calloc(n_slots, sizeof(*slots));
-		char **names = realloc(in->names, n_slots / 2 * sizeof(*names));
+		int r = UTIL_GROW(in->names, in->cap_names, n_slots / 2);
 
-		if (names)
-			in->names = names;
-		if (!slots || !names) {
+		if (!slots || r < 0) {
 			free(slots);
-			return -ENOMEM;
+			return r < 0 ? r : -ENOMEM;
 		}
 		for (size_t k = 0; k < in->n; k++) {
 			for (i = hash(in->names[k]) % n_slots; slots[i]; i = (i + 1) % n_slots)
@@ -110,15 +108,9 @@ static int collect(const struct store_trigger_alert *a, void *arg)
 		return 0;
 	if (rp->n == TRIGGER_BACKTEST_MAX)
 		return -E2BIG;
-	if (rp->n == rp->cap) {
-		size_t cap = rp->cap ? rp->cap * 2 : 1024;
-		struct hit *more = realloc(rp->hits, cap * sizeof(*more));
-
-		if (!more)
-			return -ENOMEM;
-		rp->hits = more;
-		rp->cap = cap;
-	}
+	r = UTIL_GROW(rp->hits, rp->cap, rp->n + 1);
+	if (r < 0)
+		return r;
 	trigger_group(rp->c, a, group);
 	r = intern(&rp->groups, group, &rp->hits[rp->n].group);
 	if (r == 0)
@@ -137,15 +129,10 @@ static int cmp_hit(const void *x, const void *y)
 
 static int emit(struct replay *rp, int64_t at, enum trigger_event ev, uint32_t group, int64_t count)
 {
-	if (rp->n_events == rp->cap_events) {
-		size_t cap = rp->cap_events ? rp->cap_events * 2 : 64;
-		struct trigger_backtest_event *more = realloc(rp->events, cap * sizeof(*more));
+	int r = UTIL_GROW(rp->events, rp->cap_events, rp->n_events + 1);
 
-		if (!more)
-			return -ENOMEM;
-		rp->events = more;
-		rp->cap_events = cap;
-	}
+	if (r < 0)
+		return r;
 	rp->events[rp->n_events++] = (struct trigger_backtest_event){
 	        .at = at, .ev = ev, .group = rp->groups.names[group], .count = count};
 	return 0;
@@ -389,21 +376,16 @@ static int test_collect(const struct store_trigger_alert *a, void *arg)
 {
 	struct test_scan *ts = arg;
 	char group[STORE_GROUP_MAX];
+	int r;
 
 	if (!trigger_match(ts->c, a))
 		return 0;
 	trigger_group(ts->c, a, group);
 	if (ts->only)
 		return strcmp(group, ts->only) == 0 ? trigger_details_add(a, ts->details) : 0;
-	if (ts->n == ts->cap) {
-		size_t cap = ts->cap ? ts->cap * 2 : 256;
-		char **more = realloc(ts->groups, cap * sizeof(*more));
-
-		if (!more)
-			return -ENOMEM;
-		ts->groups = more;
-		ts->cap = cap;
-	}
+	r = UTIL_GROW(ts->groups, ts->cap, ts->n + 1);
+	if (r < 0)
+		return r;
 	ts->groups[ts->n] = strdup(group);
 	return ts->groups[ts->n++] ? 0 : -ENOMEM;
 }
@@ -415,17 +397,16 @@ static int cmp_str(const void *x, const void *y)
 
 struct states {
 	struct store_trigger_state *v;
-	size_t n;
+	size_t n, cap;
 };
 
 static int take_state(const struct store_trigger_state *st, void *arg)
 {
 	struct states *ss = arg;
-	struct store_trigger_state *more = realloc(ss->v, (ss->n + 1) * sizeof(*more));
+	int r = UTIL_GROW(ss->v, ss->cap, ss->n + 1);
 
-	if (!more)
-		return -ENOMEM;
-	ss->v = more;
+	if (r < 0)
+		return r;
 	ss->v[ss->n++] = *st;
 	return 0;
 }

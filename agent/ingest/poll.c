@@ -143,15 +143,10 @@ static void fresh_clear(struct sync *y)
 
 static int fresh_add(struct sync *y, const char *sid)
 {
-	if (y->n_fresh == y->cap_fresh) {
-		size_t cap = y->cap_fresh ? y->cap_fresh * 2 : 256;
-		char **p = realloc(y->fresh, cap * sizeof(*p));
+	int r = UTIL_GROW(y->fresh, y->cap_fresh, y->n_fresh + 1);
 
-		if (!p)
-			return -ENOMEM;
-		y->fresh = p;
-		y->cap_fresh = cap;
-	}
+	if (r < 0)
+		return r;
 	y->fresh[y->n_fresh] = strdup(sid);
 	if (!y->fresh[y->n_fresh])
 		return -ENOMEM;

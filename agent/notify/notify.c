@@ -658,6 +658,7 @@ static int take_row(const struct store_outbox *o, void *arg)
 {
 	struct rows *rows = arg;
 	struct row *x;
+	int r;
 
 	/*
 	 * A cap per channel, not in all: a channel with a long backlog (a mail
@@ -670,15 +671,9 @@ static int take_row(const struct store_outbox *o, void *arg)
 	} else {
 		rows->in_channel = 0;
 	}
-	if (rows->n == rows->cap) {
-		size_t cap = rows->cap ? rows->cap * 2 : 64;
-		struct row *more = realloc(rows->v, cap * sizeof(*more));
-
-		if (!more)
-			return -ENOMEM;
-		rows->v = more;
-		rows->cap = cap;
-	}
+	r = UTIL_GROW(rows->v, rows->cap, rows->n + 1);
+	if (r < 0)
+		return r;
 	rows->in_channel++;
 	x = &rows->v[rows->n];
 	memset(x, 0, sizeof(*x));

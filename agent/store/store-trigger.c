@@ -359,7 +359,7 @@ static int count_sub(struct store *s, const char *name, const char *group, int64
 struct leaving {
 	char **groups;
 	int64_t *n;
-	size_t len;
+	size_t len, cap_groups, cap_n;
 };
 
 bool store_trigger_incomplete(const struct store_trigger_alert *a)
@@ -408,18 +408,14 @@ int store_trigger_recheck_list(struct store *s, char ***sids, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	char **v = NULL;
-	size_t len = 0;
+	size_t len = 0, cap = 0;
 	int rc, r = adhoc(s, "SELECT sid, date_created FROM trigger_recheck", &st);
 
 	/* Pairs: sid, date_created. */
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char **more = realloc(v, (len + 2) * sizeof(*v));
-
-		if (!more) {
-			r = -ENOMEM;
+		r = UTIL_GROW(v, cap, len + 2);
+		if (r < 0)
 			break;
-		}
-		v = more;
 		v[len] = strdup(col(st, 0) ? col(st, 0) : "");
 		v[len + 1] = strdup(col(st, 1) ? col(st, 1) : "");
 		len += 2;
@@ -608,14 +604,12 @@ static int take_leaving(struct store *s, const char *name, int64_t until, struct
 		return r;
 	STORE_BIND(st, 1, STORE_TEXT(name), STORE_WHEN(until));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char **g = realloc(lv->groups, (lv->len + 1) * sizeof(*g));
-		int64_t *n = g ? realloc(lv->n, (lv->len + 1) * sizeof(*n)) : NULL;
-
-		if (g)
-			lv->groups = g;
-		if (n)
-			lv->n = n;
-		if (!g || !n || !(lv->groups[lv->len] = strdup(col(st, 0) ? col(st, 0) : ""))) {
+		r = UTIL_GROW(lv->groups, lv->cap_groups, lv->len + 1);
+		if (r == 0)
+			r = UTIL_GROW(lv->n, lv->cap_n, lv->len + 1);
+		if (r < 0)
+			break;
+		if (!(lv->groups[lv->len] = strdup(col(st, 0) ? col(st, 0) : ""))) {
 			r = -ENOMEM;
 			break;
 		}
@@ -661,7 +655,7 @@ int store_trigger_hits_delete(struct store *s, const char *name, int64_t until)
 int store_trigger_defs_retain(struct store *s, const char *const *names, size_t n)
 {
 	char **gone = NULL;
-	size_t n_gone = 0;
+	size_t n_gone = 0, cap_gone = 0;
 	sqlite3_stmt *st;
 	int rc, r;
 
@@ -671,19 +665,18 @@ int store_trigger_defs_retain(struct store *s, const char *const *names, size_t 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = col(st, 0);
 		size_t i = 0;
-		char **more;
 
 		while (name && i < n && strcmp(names[i], name) != 0)
 			i++;
 		if (!name || i < n)
 			continue;
-		more = realloc(gone, (n_gone + 1) * sizeof(*gone));
-		if (!more || !(more[n_gone] = strdup(name))) {
-			gone = more ? more : gone;
+		r = UTIL_GROW(gone, cap_gone, n_gone + 1);
+		if (r < 0)
+			break;
+		if (!(gone[n_gone] = strdup(name))) {
 			r = -ENOMEM;
 			break;
 		}
-		gone = more;
 		n_gone++;
 	}
 	if (r == 0 && rc != SQLITE_DONE)

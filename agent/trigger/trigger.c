@@ -286,18 +286,13 @@ static int collect_hit(struct pre *p, const struct store_trigger_alert *a, const
                        bool recheck)
 {
 	struct hit *h;
+	int r;
 
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 64;
-
-		if (cap > TRIGGER_COLLECT_MAX)
-			return -E2BIG;
-		h = realloc(p->hits, cap * sizeof(*h));
-		if (!h)
-			return -ENOMEM;
-		p->hits = h;
-		p->cap = cap;
-	}
+	if (p->n == TRIGGER_COLLECT_MAX)
+		return -E2BIG;
+	r = UTIL_GROW(p->hits, p->cap, p->n + 1);
+	if (r < 0)
+		return r;
 	h = &p->hits[p->n];
 	h->sid = strdup(a->sid);
 	h->date_created = strdup(a->date_created);
@@ -620,7 +615,7 @@ struct group_count {
 struct candidates {
 	const struct config_trigger *t;
 	struct store_trigger_state *active;
-	size_t n_active;
+	size_t n_active, cap_active;
 	struct group_count *list;
 	size_t n, cap;
 };
@@ -628,12 +623,10 @@ struct candidates {
 static int take_active(const struct store_trigger_state *st, void *arg)
 {
 	struct candidates *c = arg;
-	struct store_trigger_state *more;
+	int r = UTIL_GROW(c->active, c->cap_active, c->n_active + 1);
 
-	more = realloc(c->active, (c->n_active + 1) * sizeof(*more));
-	if (!more)
-		return -ENOMEM;
-	c->active = more;
+	if (r < 0)
+		return r;
 	c->active[c->n_active++] = *st;
 	return 0;
 }
@@ -646,16 +639,10 @@ static int cmp_state(const void *key, const void *elem)
 static int take_count(const char *group, int64_t count, void *arg)
 {
 	struct candidates *c = arg;
+	int r = UTIL_GROW(c->list, c->cap, c->n + 1);
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct group_count *more = realloc(c->list, cap * sizeof(*more));
-
-		if (!more)
-			return -ENOMEM;
-		c->list = more;
-		c->cap = cap;
-	}
+	if (r < 0)
+		return r;
 	snprintf(c->list[c->n].group, STORE_GROUP_MAX, "%s", group);
 	c->list[c->n++].count = count;
 	return 0;

@@ -121,15 +121,8 @@ static struct entry *entry_of(struct agg *a, enum entry_kind kind, bool has_code
 						    : strcmp(e->key, key) == 0)
 			return e;
 	}
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 16;
-
-		e = realloc(a->e, cap * sizeof(*e));
-		if (!e)
-			return NULL;
-		a->e = e;
-		a->cap = cap;
-	}
+	if (UTIL_GROW(a->e, a->cap, a->n + 1) < 0)
+		return NULL;
 	e = memset(&a->e[a->n], 0, sizeof(*e));
 	e->kind = kind;
 	e->has_code = has_code;
