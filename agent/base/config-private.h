@@ -124,8 +124,7 @@ void free_strv(char **v);
 /* config-keys.c: interpreting values by their key's kind. */
 int word_index(const char *words, const char *v);
 void fmt_dur(int64_t s, char *buf, size_t size);
-void apply_keys(struct loader *ld, struct section *s, void *base, unsigned types,
-                const char *type);
+void apply_keys(struct loader *ld, struct section *s, void *base, unsigned types, const char *type);
 void take_secret(struct loader *ld, struct section *s, int idx, struct config_account *a);
 
 /* config-check.c: building and checking the sections read. */

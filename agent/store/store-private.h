@@ -36,8 +36,10 @@ struct store_sql {
 	size_t n;
 	bool where; /* store_where_init first: the connection may run a trigger's `where` */
 };
+/* clang-format off */
 #define STORE_SQL_TABLE(file_, table, where_) \
 	{.file = (file_), .text = (table), .n = ARRAY_SIZE(table), .where = (where_)}
+/* clang-format on */
 
 struct store {
 	sqlite3 *db;
@@ -100,6 +102,7 @@ struct store_val {
 	int64_t n;
 	bool has;
 };
+/* clang-format off */
 #define STORE_TEXT(v) {.kind = STORE_V_TEXT, .s = (v)}
 #define STORE_OPT(v) {.kind = STORE_V_OPT, .s = (v)}
 #define STORE_FIELD(v) {.kind = STORE_V_FIELD, .s = (v)}
@@ -107,6 +110,7 @@ struct store_val {
 #define STORE_I64(v) {.kind = STORE_V_I64, .n = (v)}
 #define STORE_TIME(t) {.kind = STORE_V_TIME, .n = (t)}
 #define STORE_WHEN(t) {.kind = STORE_V_WHEN, .n = (t)}
+/* clang-format on */
 
 /*
  * store_bind - bind the @n values @v to parameters ?@first..?@first+n-1.
@@ -114,8 +118,8 @@ struct store_val {
  * reports too). STORE_BIND(st, first, ...) binds the values listed.
  */
 int store_bind(sqlite3_stmt *st, int first, const struct store_val *v, size_t n);
-#define STORE_BIND(st, first, ...)                                             \
-	store_bind((st), (first), (const struct store_val[]){__VA_ARGS__},     \
+#define STORE_BIND(st, first, ...)                                                                 \
+	store_bind((st), (first), (const struct store_val[]){__VA_ARGS__},                         \
 	           sizeof((const struct store_val[]){__VA_ARGS__}) / sizeof(struct store_val))
 /* store_column_time - a date column as epoch seconds, 0 (and *@has untouched) if NULL. */
 int64_t store_column_time(sqlite3_stmt *st, int i, bool *has);

@@ -36,12 +36,7 @@ extern const char store_views_sql[];
 #define STORE_WAL_CHECKPOINT_PAGES 1000
 #define STORE_WAL_LIMIT_BYTES (4 * 1024 * 1024)
 
-enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST__COUNT
-};
+enum stmt_id { ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST__COUNT };
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -107,7 +102,7 @@ int store_stmt(struct store *s, const struct store_sql *q, int i, sqlite3_stmt *
 	slot = &s->stmt[q->file][i];
 	if (!*slot) {
 		rc = sqlite3_prepare_v3(s->db, q->text[i], -1, SQLITE_PREPARE_PERSISTENT, slot,
-					NULL);
+		                        NULL);
 		if (rc != SQLITE_OK)
 			return store_fail(s, rc, "prepare");
 	}

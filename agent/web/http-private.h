@@ -92,7 +92,6 @@ void api_alerts(const struct config *cfg, struct store *s, struct MHD_Connection
                 struct reply *rp);
 
 /* http-metrics.c */
-void metrics(struct http_server *srv, const struct config *cfg, struct store *s,
-             struct reply *rp);
+void metrics(struct http_server *srv, const struct config *cfg, struct store *s, struct reply *rp);
 
 #endif
