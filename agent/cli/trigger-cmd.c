@@ -17,6 +17,7 @@
 #include "cli/daemon.h"
 #include "base/log.h"
 #include "notify/notify.h"
+#include "notify/notify-msg.h"
 #include "store/store-trigger.h"
 #include "trigger/trigger.h"
 #include "base/util.h"

@@ -16,9 +16,7 @@
 #include <jansson.h>
 
 #include "base/config.h"
-#include "cli/daemon.h"
 #include "base/log.h"
-#include "notify/notify.h"
 #include "base/sign.h"
 #include "store/store-trigger.h"
 #include "trigger/trigger.h"
@@ -908,37 +906,4 @@ out:
 	if (res)
 		*res = e.res;
 	return r;
-}
-
-int trigger_cycle(struct store *s, const struct config *cfg, int64_t skew, volatile int *stop)
-{
-	struct trigger_result tr;
-	struct notify_result nr;
-	int status = 0, r;
-
-	r = trigger_evaluate(s, cfg, util_now() + skew, &tr);
-	if (r == -EINTR) {
-		log_info("evaluating the triggers: stopped (SIGTERM or SIGINT); nothing changed");
-		return 0;
-	}
-	if (r < 0) {
-		log_warnx("evaluating the triggers failed: %s",
-		          r == -ENOMEM ? "out of memory" : store_errmsg(s));
-		status = EXIT_TEMPFAIL;
-	} else if (tr.fired || tr.repeats || tr.resolved) {
-		log_info("triggers: %lld fired, %lld repeated, %lld resolved", (long long)tr.fired,
-		         (long long)tr.repeats, (long long)tr.resolved);
-	}
-	/* Due notifications go out even when this evaluation failed. */
-	if (stop && *stop)
-		return status;
-	r = notify_deliver(s, cfg, util_now() + skew, stop, &nr);
-	if (r < 0) {
-		log_warnx("delivering notifications failed: %s",
-		          r == -ENOMEM ? "out of memory" : store_errmsg(s));
-		status = EXIT_TEMPFAIL;
-	} else if (nr.failed) {
-		status = EXIT_TEMPFAIL;
-	}
-	return status;
 }

@@ -127,16 +127,6 @@ struct trigger_result {
 int trigger_evaluate(struct store *s, const struct config *cfg, int64_t now,
                      struct trigger_result *res);
 
-/*
- * trigger_cycle - the triggers' part of the daemon's cycle: trigger_evaluate
- * at the current time plus @skew seconds (Twilio's time minus the local one
- * when the local clock is off, else 0), then notify_deliver of what is due
- * at that time, each failure logged in one line. Returns 0, or EXIT_TEMPFAIL
- * (75) when the evaluation failed or a delivery did not succeed (it is
- * retried later); 0 when *@stop ended the evaluation (nothing changed).
- */
-int trigger_cycle(struct store *s, const struct config *cfg, int64_t skew, volatile int *stop);
-
 /* What a group's window holds, for a notification. */
 struct trigger_example {
 	char sid[40];
