@@ -15,11 +15,9 @@
 #include "cli/daemon.h"
 #include "base/log.h"
 #include "notify/notify.h"
-#include "cli/outbox.h"
+#include "cli/outbox-cmd.h"
 #include "store/store-outbox.h"
 #include "base/util.h"
-
-#define EXIT_DATAERR 65
 
 struct row {
 	int64_t id;

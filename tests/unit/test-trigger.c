@@ -21,6 +21,9 @@
 #include "store/store.h"
 #include "test.h"
 #include "trigger/trigger.h"
+#include "trigger/trigger-backtest.h"
+#include "trigger/trigger-note.h"
+#include "trigger/trigger-rule.h"
 #include "base/util.h"
 
 #define SID_A "AC0123456789abcdef0123456789abcdef"
