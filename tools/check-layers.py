@@ -3,6 +3,7 @@
 """The pipeline's layering, checked from the sources (the 'static' suite).
 
     check-layers.py SOURCEDIR
+    check-layers.py --self-test   (the checker on small trees with known faults)
 
 agent/ is one folder per stage, bottom to top: base, store, ingest,
 trigger, notify, web, cli. A file may include only its own stage or a lower
@@ -74,11 +75,8 @@ def exported(path, text):
     return names
 
 
-def main():
-    if len(sys.argv) != 2:
-        sys.stderr.write("usage: check-layers.py SOURCEDIR\n")
-        return 2
-    src = sys.argv[1]
+def check(src, allowed):
+    """(problems, files read, allowed arrows used) of the tree at @src."""
     problems = []
     used = set()
     texts = {}
@@ -97,14 +95,14 @@ def main():
             if other is None:
                 continue
             if STAGES.index(other) > STAGES.index(stage):
-                if (rel, inc) in ALLOWED:
+                if (rel, inc) in allowed:
                     used.add((rel, inc))
                     continue
                 problems.append('%s:%d: %s includes "%s" of %s, a higher stage'
                                 % (rel, n, stage, inc, other))
-    for rel, inc in sorted(ALLOWED - used):
-        problems.append('%s: the allowed arrow to "%s" is gone: remove it from ALLOWED in %s'
-                        % (rel, inc, os.path.basename(sys.argv[0])))
+    for rel, inc in sorted(allowed - used):
+        problems.append('%s: the allowed arrow to "%s" is gone: remove it from ALLOWED in '
+                        'check-layers.py' % (rel, inc))
 
     # Own headers, and their declarations.
     for rel in sorted(texts):
@@ -148,6 +146,61 @@ def main():
             problems.append("%s:%d and %s:%d: %s and %s include each other"
                             % (rel, n, brel, bn, os.path.basename(a), os.path.basename(b)))
 
+    return problems, len(texts), len(used)
+
+
+def self_test():
+    """The checker on small trees, each with one known fault: it must find it."""
+    import tempfile
+
+    ok = "#include \"%s/%s.h\"\n\nint %s_f(void)\n{\n\treturn 0;\n}\n"
+    clean = {
+        "base/a.h": "int a_f(void);\n",
+        "base/a.c": ok % ("base", "a", "a"),
+        "store/b.h": "#include \"base/a.h\"\nint b_f(void);\n",
+        "store/b.c": ok % ("store", "b", "b"),
+        "cli/main.c": "#include \"store/b.h\"\n\nint main(void)\n{\n\treturn b_f();\n}\n",
+    }
+    cases = [
+        ("clean", {}, set(), None),
+        ("upward", {"base/a.c": "#include \"base/a.h\"\n#include \"store/b.h\"\n"},
+         set(), 'agent/base/a.c:2: base includes "store/b.h" of store, a higher stage'),
+        ("allowed", {"base/a.c": "#include \"base/a.h\"\n#include \"store/b.h\"\n"},
+         {("agent/base/a.c", "store/b.h")}, None),
+        ("allowed-gone", {}, {("agent/base/a.c", "store/b.h")},
+         'agent/base/a.c: the allowed arrow to "store/b.h" is gone'),
+        ("no-header", {"store/c.c": "int c_f(void);\n"}, set(),
+         "agent/store/c.c:1: has no header of its own (c.h)"),
+        ("undeclared", {"store/b.c": ok % ("store", "b", "b") + "\nint b_g(int x,\n"
+                                     "        int y)\n{\n\treturn x + y;\n}\n"},
+         set(), "agent/store/b.c:8: b_g is not declared in b.h"),
+        ("cycle", {"store/c.h": "int c_f(void);\n",
+                   "store/c.c": "#include \"store/b.h\"\n#include \"store/c.h\"\n",
+                   "store/b.c": "#include \"store/c.h\"\n#include \"store/b.h\"\n"},
+         set(), "agent/store/b.c:1 and agent/store/c.c:1: b and c include each other"),
+    ]
+    failed = 0
+    for name, change, allowed, want in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            for rel, text in dict(clean, **change).items():
+                os.makedirs(os.path.join(tmp, "agent", os.path.dirname(rel)), exist_ok=True)
+                with open(os.path.join(tmp, "agent", rel), "w", encoding="utf-8") as fh:
+                    fh.write(text)
+            problems = check(tmp, allowed)[0]
+        good = (not problems) if want is None else \
+            len(problems) == 1 and problems[0].startswith(want)
+        print("%s %s: %s" % ("ok" if good else "not ok", name, problems or "no problem"))
+        failed += not good
+    return 1 if failed else 0
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: check-layers.py SOURCEDIR | --self-test\n")
+        return 2
+    if sys.argv[1] == "--self-test":
+        return self_test()
+    problems, files, used = check(sys.argv[1], ALLOWED)
     for p in problems:
         print(p)
     if problems:
@@ -155,7 +208,7 @@ def main():
               % (len(problems), ", ".join(STAGES)))
         return 1
     print("check-layers: %d files, every include downward (%d allowed arrow(s))"
-          % (len(texts), len(used)))
+          % (files, used))
     return 0
 
 
