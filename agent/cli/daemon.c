@@ -221,8 +221,7 @@ static void note_attempt(const char *channel, bool delivered, void *arg)
  * the evaluation failed or a delivery did not succeed (it is retried later);
  * 0 when *@stop ended the evaluation (nothing changed).
  */
-static int run_triggers(struct store *s, const struct config *cfg, int64_t skew,
-                        volatile int *stop)
+static int run_triggers(struct store *s, const struct config *cfg, int64_t skew, volatile int *stop)
 {
 	struct trigger_result tr;
 	struct notify_result nr;
