@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "cli/cli.h"
 #include "cli/daemon.h"
 #include "web/http.h"
 #include "base/log.h"
@@ -20,7 +21,6 @@
 #include "ingest/poll.h"
 #include "notify/notify.h"
 #include "cli/sdnotify.h"
-#include "store/store-trigger.h"
 #include "store/store.h"
 #include "trigger/trigger.h"
 #include "base/util.h"
@@ -47,22 +47,6 @@ struct cycle_result {
 	size_t ok;
 	char first_error[512];
 };
-
-struct config *daemon_load_config(const char *path)
-{
-	/* What only the store can check, each trigger's `where`, in the same pass. */
-	struct config_problems problems = {.check_where = store_trigger_check_where};
-	struct config *cfg = NULL;
-	int r;
-
-	r = config_load(path, &cfg, &problems);
-	for (size_t i = 0; i < problems.n; i++)
-		log_warnx("%s", problems.lines[i]);
-	if (r < 0 && problems.n == 0)
-		log_warnx("cannot load the configuration: %s", strerror(-r));
-	config_problems_finish(&problems);
-	return r < 0 ? NULL : cfg;
-}
 
 bool daemon_require_accounts(const struct config *cfg)
 {
@@ -109,22 +93,7 @@ static int exit_code_of(int r)
 
 int daemon_open_store(const struct config *cfg, struct store **out)
 {
-	return daemon_store_status(store_open(cfg->database, false, out));
-}
-
-int daemon_store_status(int r)
-{
-	if (r == 0)
-		return 0;
-	/* store_open said why in one line. */
-	if (r == -EACCES || r == -EROFS || r == -EPERM)
-		return EXIT_NOPERM;
-	if (r == -ENOENT)
-		return EXIT_CONFIG;
-	/* A damaged file is not temporary: cron must not retry it forever. */
-	if (r == -EUCLEAN)
-		return EXIT_DATAERR;
-	return EXIT_TEMPFAIL;
+	return cli_store_status(store_open(cfg->database, false, out));
 }
 
 static int take_lock(const struct config *cfg, int *fd)
@@ -342,7 +311,7 @@ static int start(const char *path, struct config **cfg, int *lock, struct store 
 {
 	int status;
 
-	*cfg = daemon_load_config(path);
+	*cfg = cli_load_config(path);
 	if (!*cfg) {
 		sdnotify_status("the configuration has problems; see the log");
 		return EXIT_CONFIG;
@@ -391,7 +360,7 @@ static void reload(const char *path, struct config **cfg, struct http_server *sr
 	reload_flag = 0;
 	log_info("reloading the configuration");
 	sdnotify_send("RELOADING=1");
-	fresh = daemon_load_config(path);
+	fresh = cli_load_config(path);
 	if (fresh && !daemon_require_accounts(fresh)) {
 		config_free(fresh);
 		fresh = NULL;

@@ -14,7 +14,7 @@
 #include <jansson.h>
 
 #include "base/config.h"
-#include "cli/daemon.h"
+#include "cli/cli.h"
 #include "base/log.h"
 #include "notify/notify.h"
 #include "notify/notify-msg.h"
@@ -419,7 +419,7 @@ int trigger_command(const char *path, int argc, char **argv, const char *days_te
 		if (end == days_text || *end || days < 1 || days > 3650)
 			return usage_error("--days needs a whole number of days, 1 to 3650");
 	}
-	cfg = daemon_load_config(path);
+	cfg = cli_load_config(path);
 	if (!cfg)
 		return EXIT_CONFIG;
 	if (!days)
