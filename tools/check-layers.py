@@ -7,7 +7,8 @@
 
 agent/ is one folder per stage, bottom to top: base, store, ingest,
 trigger, notify, web, cli. A file may include only its own stage or a lower
-one. Within agent/, every agent/<stage>/X.c (but cli/main.c) has its own
+one; in cli/, only main.c includes a command's header (the others share
+cli.h and sdnotify.h). Every agent/<stage>/X.c (but cli/main.c) has its own
 header X.h, and every function it exports (defined without `static`) is
 declared there or in a private header of its stage (*-private.h), so a
 reader finds a function's contract next to its code. Within a stage, no two
@@ -32,6 +33,10 @@ ALLOWED = {
 
 # Files that need no header of their own: the program's entry point.
 NO_HEADER = {"agent/cli/main.c"}
+# cli/ holds the commands (once/run, status, triggers, outbox, demo) and what
+# they share; only main.c, the dispatcher, includes a command's header, so a
+# command never calls into another one's file.
+CLI_SHARED = {"cli/cli.h", "cli/sdnotify.h"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 # The first line of an exported definition: a type and a name at column 0.
@@ -94,6 +99,11 @@ def check(src, allowed):
             other = stage_of(inc)
             if other is None:
                 continue
+            if stage == "cli" == other and rel not in NO_HEADER and inc not in CLI_SHARED \
+                    and rel.rsplit("/", 1)[1][:-2] != inc.rsplit("/", 1)[1][:-2]:
+                problems.append('%s:%d: includes "%s", another command\'s header (what '
+                                'commands share goes into %s)'
+                                % (rel, n, inc, " or ".join(sorted(CLI_SHARED))))
             if STAGES.index(other) > STAGES.index(stage):
                 if (rel, inc) in allowed:
                     used.add((rel, inc))
@@ -169,6 +179,10 @@ def self_test():
          {("agent/base/a.c", "store/b.h")}, None),
         ("allowed-gone", {}, {("agent/base/a.c", "store/b.h")},
          'agent/base/a.c: the allowed arrow to "store/b.h" is gone'),
+        ("command", {"cli/x.h": "int x_f(void);\n",
+                     "cli/x.c": "#include \"cli/x.h\"\n#include \"cli/y.h\"\n",
+                     "cli/y.h": "int y_f(void);\n", "cli/y.c": "#include \"cli/y.h\"\n"},
+         set(), 'agent/cli/x.c:2: includes "cli/y.h", another command\'s header'),
         ("no-header", {"store/c.c": "int c_f(void);\n"}, set(),
          "agent/store/c.c:1: has no header of its own (c.h)"),
         ("undeclared", {"store/b.c": ok % ("store", "b", "b") + "\nint b_g(int x,\n"
