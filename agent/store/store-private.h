@@ -44,6 +44,9 @@ enum store_extra_id {
 	STORE_X__COUNT = 64
 };
 
+/* The statement slot whose presence says a connection has the `where` functions and authorizer. */
+#define STORE_WHERE_SLOT (STORE_X_TRIGGER_FIRST + 31)
+
 struct store {
 	sqlite3 *db;
 	char *path;
