@@ -23,9 +23,8 @@
 #define POLL_BATCH_MS 2000
 /* Twilio refuses StartDate older than 30 days: stay this far inside. */
 #define POLL_WINDOW_MARGIN (15 * 60)
-/* Backfill slices: first length, longest length. */
-#define POLL_SLICE_FIRST 3600
-#define POLL_SLICE_MAX (2 * 86400)
+/* The longest backfill slice (a quiet stretch may take one slice). */
+#define POLL_SLICE_MAX (30 * 86400)
 
 /*
  * Twilio's Date header and the local clock may disagree by this much (in
@@ -49,8 +48,10 @@ struct poll_result {
 
 /*
  * poll_account - sync @acct once: query StartDate = watermark - overlap
- * (or the retention window on the first run), upsert every page, move
- * the watermark only after a query is completely committed, record the
+ * (or the retention window on the first run) as one query, split into
+ * oldest-first slices only when it reaches @cap or its first pages say it
+ * would (after an unfinished run: when it has a second page), upsert every
+ * page, move the watermark only over completely committed queries, record the
  * attempt in sync_state and poll_runs. When Twilio's Date header and the
  * local clock disagree by more than POLL_CLOCK_SKEW_MAX, the query window,
  * first_seen and the watermark cap follow Twilio's time, not the local
