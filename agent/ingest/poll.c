@@ -18,7 +18,6 @@
 #include "base/alert.h"
 #include "base/log.h"
 #include "ingest/poll.h"
-#include "cli/sdnotify.h"
 #include "ingest/scan.h"
 #include "base/util.h"
 
@@ -43,6 +42,8 @@ struct sync {
 	const struct config *cfg;
 	const struct config_account *acct;
 	volatile int *stop;
+	poll_progress_fn progress;
+	void *progress_arg;
 	struct poll_result *res;
 	int64_t now;		/* this run's "now": local, or Twilio's when they disagree */
 	int64_t watermark;	/* 0 = none */
@@ -479,8 +480,9 @@ static int run_query(struct sync *y, struct query *q, int64_t cap, enum probe pr
 			goto out;
 		}
 		y->res->pages++;
-		/* A long backfill is progress too: keep systemd's watchdog fed. */
-		sdnotify_watchdog();
+		/* A long backfill is progress too: the driver may feed a watchdog. */
+		if (y->progress)
+			y->progress(y->progress_arg);
 		if (pg.json)
 			r = store_page(y, pg.json, q);
 		else
@@ -691,10 +693,17 @@ static const char *outcome_of(int r)
 }
 
 int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
-		 const struct config_account *acct, int64_t cap, volatile int *stop,
-		 struct poll_result *res)
+                 const struct config_account *acct, int64_t cap, volatile int *stop,
+                 poll_progress_fn progress, void *progress_arg, struct poll_result *res)
 {
-	struct sync y = {.s = s, .m = m, .cfg = cfg, .acct = acct, .stop = stop, .res = res};
+	struct sync y = {.s = s,
+	                 .m = m,
+	                 .cfg = cfg,
+	                 .acct = acct,
+	                 .stop = stop,
+	                 .progress = progress,
+	                 .progress_arg = progress_arg,
+	                 .res = res};
 	struct monitor_stats before = *monitor_stats(m);
 	struct store_sync_state st;
 	struct store_run run = {0};
