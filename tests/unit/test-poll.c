@@ -194,8 +194,8 @@ static int run(struct fixture *f, int64_t query_cap, int retries, struct poll_re
 	CHECK_INT(monitor_create(&f->acct, 10, retries, NULL, &m), 0);
 	if (!m)
 		return -ENOMEM;
-	r = poll_account(f->s, m, &f->cfg, &f->acct, query_cap, NULL, on_progress,
-	                 &progress_calls, res);
+	r = poll_account(f->s, m, &f->cfg, &f->acct, query_cap, NULL, on_progress, &progress_calls,
+	                 res);
 	monitor_destroy(m);
 	pthread_mutex_lock(&lock);
 	*reqs = requests;
@@ -278,7 +278,7 @@ static void test_failing_slice_holds_the_watermark(void)
 		pthread_mutex_lock(&lock);
 		fail_at = fail;
 		pthread_mutex_unlock(&lock);
-		/* run() resets the request count, so the fault is the fail-th request of this run. */
+		/* run() counts requests from 0: the fault is this run's fail-th request. */
 		CHECK(run(&f, cap, 0, &res, &reqs) < 0);
 		CHECK(res.error[0] != '\0');
 		CHECK_INT(store_sync_get(f.s, "test", &st), 0);
