@@ -223,6 +223,13 @@ static int run_triggers(struct store *s, const struct config *cfg, int64_t skew,
 	return status;
 }
 
+/* poll_account's progress: a long backfill keeps systemd's watchdog fed. */
+static void feed_watchdog(void *arg)
+{
+	(void)arg;
+	sdnotify_watchdog();
+}
+
 /*
  * One cycle: poll every account, evaluate triggers, deliver, prune. Returns
  * an exit status; *@out (may be NULL) gets the accounts' outcome.
@@ -247,7 +254,8 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 			status = worse(status, EXIT_TEMPFAIL);
 			continue;
 		}
-		r = poll_account(s, m, cfg, a, POLL_QUERY_CAP, &stop_flag, &res);
+		r = poll_account(s, m, cfg, a, POLL_QUERY_CAP, &stop_flag, feed_watchdog, NULL,
+		                 &res);
 		metrics_note_poll(a->name, r, monitor_stats(m), res.inserted, res.updated);
 		note_clock(&ck, &res, monitor_stats(m));
 		monitor_destroy(m);
