@@ -12,14 +12,15 @@
 #include <unistd.h>
 
 #include "base/config.h"
+#include "cli/cli.h"
 #include "cli/daemon.h"
 #include "web/http.h"
 #include "base/log.h"
 #include "web/metrics.h"
 #include "ingest/monitor.h"
 #include "ingest/poll.h"
+#include "notify/notify.h"
 #include "cli/sdnotify.h"
-#include "store/store-trigger.h"
 #include "store/store.h"
 #include "trigger/trigger.h"
 #include "base/util.h"
@@ -46,22 +47,6 @@ struct cycle_result {
 	size_t ok;
 	char first_error[512];
 };
-
-struct config *daemon_load_config(const char *path)
-{
-	/* What only the store can check, each trigger's `where`, in the same pass. */
-	struct config_problems problems = {.check_where = store_trigger_check_where};
-	struct config *cfg = NULL;
-	int r;
-
-	r = config_load(path, &cfg, &problems);
-	for (size_t i = 0; i < problems.n; i++)
-		log_warnx("%s", problems.lines[i]);
-	if (r < 0 && problems.n == 0)
-		log_warnx("cannot load the configuration: %s", strerror(-r));
-	config_problems_finish(&problems);
-	return r < 0 ? NULL : cfg;
-}
 
 bool daemon_require_accounts(const struct config *cfg)
 {
@@ -108,22 +93,7 @@ static int exit_code_of(int r)
 
 int daemon_open_store(const struct config *cfg, struct store **out)
 {
-	return daemon_store_status(store_open(cfg->database, false, out));
-}
-
-int daemon_store_status(int r)
-{
-	if (r == 0)
-		return 0;
-	/* store_open said why in one line. */
-	if (r == -EACCES || r == -EROFS || r == -EPERM)
-		return EXIT_NOPERM;
-	if (r == -ENOENT)
-		return EXIT_CONFIG;
-	/* A damaged file is not temporary: cron must not retry it forever. */
-	if (r == -EUCLEAN)
-		return EXIT_DATAERR;
-	return EXIT_TEMPFAIL;
+	return cli_store_status(store_open(cfg->database, false, out));
 }
 
 static int take_lock(const struct config *cfg, int *fd)
@@ -204,6 +174,62 @@ static bool prune_now(const struct cycle_clock *ck, int64_t *now)
 	return true;
 }
 
+/* notify_deliver tells the driver of each attempt: /metrics counts them. */
+static void note_attempt(const char *channel, bool delivered, void *arg)
+{
+	(void)arg;
+	metrics_note_notification(channel, delivered);
+}
+
+/*
+ * The triggers' part of the cycle: trigger_evaluate at the current time plus
+ * @skew seconds (Twilio's time minus the local one when the local clock is
+ * off, else 0) writes what is due into the outbox in the transaction that
+ * changes the states; then the notify stage delivers what is due at that
+ * time. Each failure is logged in one line. Returns 0, or EXIT_TEMPFAIL when
+ * the evaluation failed or a delivery did not succeed (it is retried later);
+ * 0 when *@stop ended the evaluation (nothing changed).
+ */
+static int run_triggers(struct store *s, const struct config *cfg, int64_t skew, volatile int *stop)
+{
+	struct trigger_result tr;
+	struct notify_result nr;
+	int status = 0, r;
+
+	r = trigger_evaluate(s, cfg, util_now() + skew, &tr);
+	if (r == -EINTR) {
+		log_info("evaluating the triggers: stopped (SIGTERM or SIGINT); nothing changed");
+		return 0;
+	}
+	if (r < 0) {
+		log_warnx("evaluating the triggers failed: %s",
+		          r == -ENOMEM ? "out of memory" : store_errmsg(s));
+		status = EXIT_TEMPFAIL;
+	} else if (tr.fired || tr.repeats || tr.resolved) {
+		log_info("triggers: %lld fired, %lld repeated, %lld resolved", (long long)tr.fired,
+		         (long long)tr.repeats, (long long)tr.resolved);
+	}
+	/* Due notifications go out even when this evaluation failed. */
+	if (stop && *stop)
+		return status;
+	r = notify_deliver(s, cfg, util_now() + skew, stop, note_attempt, NULL, &nr);
+	if (r < 0) {
+		log_warnx("delivering notifications failed: %s",
+		          r == -ENOMEM ? "out of memory" : store_errmsg(s));
+		status = EXIT_TEMPFAIL;
+	} else if (nr.failed) {
+		status = EXIT_TEMPFAIL;
+	}
+	return status;
+}
+
+/* poll_account's progress: a long backfill keeps systemd's watchdog fed. */
+static void feed_watchdog(void *arg)
+{
+	(void)arg;
+	sdnotify_watchdog();
+}
+
 /*
  * One cycle: poll every account, evaluate triggers, deliver, prune. Returns
  * an exit status; *@out (may be NULL) gets the accounts' outcome.
@@ -228,7 +254,8 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 			status = worse(status, EXIT_TEMPFAIL);
 			continue;
 		}
-		r = poll_account(s, m, cfg, a, POLL_QUERY_CAP, &stop_flag, &res);
+		r = poll_account(s, m, cfg, a, POLL_QUERY_CAP, &stop_flag, feed_watchdog, NULL,
+		                 &res);
 		metrics_note_poll(a->name, r, monitor_stats(m), res.inserted, res.updated);
 		note_clock(&ck, &res, monitor_stats(m));
 		monitor_destroy(m);
@@ -254,7 +281,7 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 	can_prune = prune_now(&ck, &now);
 	/* On what is stored, even when a poll failed: alerting must not wait for Twilio. */
 	if (!stop_flag)
-		status = worse(status, trigger_cycle(s, cfg, clock_skew, &stop_flag));
+		status = worse(status, run_triggers(s, cfg, clock_skew, &stop_flag));
 	if (!stop_flag && can_prune) {
 		r = store_prune(s, now - cfg->retention, now, PRUNE_BATCH, &stop_flag, &deleted);
 		if (r < 0) {
@@ -292,7 +319,7 @@ static int start(const char *path, struct config **cfg, int *lock, struct store 
 {
 	int status;
 
-	*cfg = daemon_load_config(path);
+	*cfg = cli_load_config(path);
 	if (!*cfg) {
 		sdnotify_status("the configuration has problems; see the log");
 		return EXIT_CONFIG;
@@ -341,7 +368,7 @@ static void reload(const char *path, struct config **cfg, struct http_server *sr
 	reload_flag = 0;
 	log_info("reloading the configuration");
 	sdnotify_send("RELOADING=1");
-	fresh = daemon_load_config(path);
+	fresh = cli_load_config(path);
 	if (fresh && !daemon_require_accounts(fresh)) {
 		config_free(fresh);
 		fresh = NULL;
@@ -374,7 +401,7 @@ static void reload(const char *path, struct config **cfg, struct http_server *sr
 static void after_pushes(const struct config *cfg, struct store *s)
 {
 	log_debug("webhook pushes stored: evaluating the triggers");
-	trigger_cycle(s, cfg, clock_skew, &stop_flag);
+	run_triggers(s, cfg, clock_skew, &stop_flag);
 }
 
 /* After a cycle under systemd: one STATUS= line for `systemctl status`. */

@@ -1,29 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The drivers of the engine: `once` (one cycle, for cron) and `run` (the
- * cycle every interval, in the foreground, for systemd), and the helpers
- * the other commands share with them.
+ * cycle every interval, in the foreground, for systemd). What they share
+ * with the other commands is in cli.h.
  */
 #ifndef ALERTD_DAEMON_H
 #define ALERTD_DAEMON_H
 
 #include "base/config.h"
 #include "store/store.h"
-
-/* sysexits(3) codes named in DESIGN.md. */
-#define EXIT_USAGE 64
-#define EXIT_DATAERR 65	/* the database file is damaged or not SQLite: permanent */
-#define EXIT_NOINPUT 66
-#define EXIT_UNAVAILABLE 69
-#define EXIT_TEMPFAIL 75
-#define EXIT_NOPERM 77
-#define EXIT_CONFIG 78
-
-/*
- * daemon_load_config - config_load() that logs every problem, one line
- * each. Returns the configuration, or NULL when it has problems.
- */
-struct config *daemon_load_config(const char *path);
 
 /*
  * daemon_require_accounts - true when @cfg has an account to poll; else
@@ -37,12 +22,6 @@ bool daemon_require_accounts(const struct config *cfg);
  * why it failed). Returns 0, or the exit status for the failure.
  */
 int daemon_open_store(const struct config *cfg, struct store **out);
-
-/*
- * daemon_store_status - the exit status for @r, what store_open returned
- * (0 for 0). Opens nothing: `status` maps its read-only failures with it.
- */
-int daemon_store_status(int r);
 
 /*
  * daemon_once - one cycle of every account, then prune; SIGTERM or SIGINT

@@ -19,9 +19,9 @@
 #include "cli/daemon.h"
 #include "cli/demo.h"
 #include "base/log.h"
-#include "cli/outbox.h"
+#include "cli/outbox-cmd.h"
 #include "cli/status.h"
-#include "trigger/trigger.h"
+#include "cli/trigger-cmd.h"
 #include "base/util.h"
 #include "version.h"
 

@@ -12,14 +12,12 @@
 #include <unistd.h>
 
 #include "base/config.h"
-#include "cli/daemon.h"
+#include "cli/cli.h"
 #include "base/log.h"
 #include "notify/notify.h"
-#include "cli/outbox.h"
+#include "cli/outbox-cmd.h"
 #include "store/store-outbox.h"
 #include "base/util.h"
-
-#define EXIT_DATAERR 65
 
 struct row {
 	int64_t id;
@@ -197,7 +195,7 @@ int outbox_command(const char *path, const char *channel, int argc, char **argv)
 		        "with --channel NAME or their IDs (see outbox list)\n");
 		return EXIT_USAGE;
 	}
-	cfg = daemon_load_config(path);
+	cfg = cli_load_config(path);
 	if (!cfg)
 		return EXIT_CONFIG;
 	p.cfg = cfg;
@@ -210,7 +208,7 @@ int outbox_command(const char *path, const char *channel, int argc, char **argv)
 	/* Only list is read-only; retry and drop change rows (and migrate an old schema). */
 	r = store_open(cfg->database, list, &s);
 	if (r < 0) {
-		status = daemon_store_status(r);
+		status = cli_store_status(r);
 		goto out;
 	}
 	p.print = list;

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "base/config.h"
-#include "cli/daemon.h"
+#include "cli/cli.h"
 #include "web/health.h"
 #include "web/http.h"
 #include "base/log.h"
@@ -24,7 +24,7 @@
 
 int status_check_config(const char *path)
 {
-	struct config *cfg = daemon_load_config(path);
+	struct config *cfg = cli_load_config(path);
 
 	if (!cfg)
 		return EXIT_CONFIG;
@@ -125,7 +125,7 @@ static void print_json(const struct config *cfg, struct store *s, const struct h
 
 int status_print(const char *path, bool json)
 {
-	struct config *cfg = daemon_load_config(path);
+	struct config *cfg = cli_load_config(path);
 	struct health_data *d = malloc(sizeof(*d));
 	struct summary_view *v = NULL;
 	struct summary *sm = NULL;
@@ -158,7 +158,7 @@ int status_print(const char *path, bool json)
 		/* store_open said why; `status` never creates or migrates the file. */
 		snprintf(problem, sizeof(problem), "cannot open the database %s: %s", cfg->database,
 		         strerror(-r));
-		status = daemon_store_status(r);
+		status = cli_store_status(r);
 		if (access(cfg->database, R_OK) < 0 && errno == EACCES)
 			status = EXIT_NOPERM;
 		goto out;

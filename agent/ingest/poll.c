@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The sync engine. A run queries StartDate = watermark - overlap as one
- * open-ended query; a first run, one resuming an unfinished backfill, or a
- * query that reaches Twilio's cap walks the window in time slices, oldest
- * first, so every finished slice
- * can move the watermark. Rows are upserted by sid, several pages to a
- * transaction; the watermark moves in the transaction of a slice's last
- * rows, so a crash at any point loses nothing and duplicates nothing.
+ * The sync engine. A run queries StartDate = watermark - overlap (the
+ * retention window on the first run) as one open query, so requests follow
+ * the alerts, not the window's length. A query that reaches Twilio's cap, or
+ * whose first pages say it would (after a run that did not finish: any with
+ * a second page), walks the window in time slices sized by the density seen,
+ * oldest first, so every finished slice can move the watermark. Rows are
+ * upserted by sid, several pages to a transaction; the watermark moves in
+ * the transaction of a slice's last rows, so a crash at any point loses
+ * nothing and duplicates nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,9 +18,23 @@
 #include "base/alert.h"
 #include "base/log.h"
 #include "ingest/poll.h"
-#include "cli/sdnotify.h"
 #include "ingest/scan.h"
 #include "base/util.h"
+
+/* One query [start, end] (end 0 = open, up to now) and what it returned. */
+struct query {
+	int64_t start, end;
+	int64_t count;          /* alerts returned */
+	int64_t newest, oldest; /* their date_created range (0 = none) */
+	bool more;              /* stopped with pages left: at the cap, or split early */
+};
+
+/* When run_query may stop after its first page to split the window instead. */
+enum probe {
+	PROBE_NONE,     /* page the query to its end (or the cap) */
+	PROBE_ESTIMATE, /* split when two pages' density says the window reaches the cap */
+	PROBE_ANY,      /* split whenever there is a second page (resuming: progress first) */
+};
 
 struct sync {
 	struct store *s;
@@ -26,6 +42,8 @@ struct sync {
 	const struct config *cfg;
 	const struct config_account *acct;
 	volatile int *stop;
+	poll_progress_fn progress;
+	void *progress_arg;
 	struct poll_result *res;
 	int64_t now;		/* this run's "now": local, or Twilio's when they disagree */
 	int64_t watermark;	/* 0 = none */
@@ -217,8 +235,8 @@ static int fetch_fresh(struct sync *y)
 	return txn_commit(y);
 }
 
-/* Upsert one alert of a page; count it and keep the newest date. */
-static int store_alert(struct sync *y, const struct alert *a, int64_t *count, int64_t *newest)
+/* Upsert one alert of a page; count it and keep its query's date range. */
+static int store_alert(struct sync *y, const struct alert *a, struct query *q)
 {
 	enum store_upsert_result what;
 	int r;
@@ -226,15 +244,17 @@ static int store_alert(struct sync *y, const struct alert *a, int64_t *count, in
 	r = store_upsert_alert(y->s, a, y->now, &what);
 	if (r == 0 && what == STORE_INSERTED && y->acct->fetch_details)
 		r = fresh_add(y, a->sid);
-	if (a->created > *newest)
-		*newest = a->created;
+	if (a->created > q->newest)
+		q->newest = a->created;
+	if (a->created > 0 && (q->oldest == 0 || a->created < q->oldest))
+		q->oldest = a->created;
 	if (r < 0)
 		return r;
 	if (what == STORE_INSERTED)
 		y->res->inserted++;
 	else if (what == STORE_UPDATED)
 		y->res->updated++;
-	(*count)++;
+	q->count++;
 	y->txn_rows++;
 	return 0;
 }
@@ -261,7 +281,7 @@ static void skips_done(struct sync *y)
 }
 
 /* Upsert the alerts of a scanned page. */
-static int store_scanned(struct sync *y, const struct page *pg, int64_t *count, int64_t *newest)
+static int store_scanned(struct sync *y, const struct page *pg, struct query *q)
 {
 	int r;
 
@@ -276,7 +296,7 @@ static int store_scanned(struct sync *y, const struct page *pg, int64_t *count, 
 			skip_item(y, why);
 			continue;
 		}
-		r = store_alert(y, &it->alert, count, newest);
+		r = store_alert(y, &it->alert, q);
 		if (r < 0)
 			break;
 	}
@@ -294,7 +314,7 @@ static json_t *page_list(json_t *page, const char **name)
 }
 
 /* Upsert the alerts of a page jansson parsed (the fallback). */
-static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *newest)
+static int store_page(struct sync *y, json_t *page, struct query *q)
 {
 	const char *name;
 	json_t *list = page_list(page, &name), *item;
@@ -325,7 +345,7 @@ static int store_page(struct sync *y, json_t *page, int64_t *count, int64_t *new
 			r = 0;
 			continue;
 		}
-		r = store_alert(y, &a, count, newest);
+		r = store_alert(y, &a, q);
 		alert_finish(&a);
 		if (r < 0)
 			break;
@@ -397,12 +417,30 @@ static void page_release(struct page *pg)
 }
 
 /*
- * Run one query [start, end] (end 0 = open) through all its pages, or
- * until @cap alerts came (the caller splits the query then).
- * *count gets the number of alerts returned, *newest the newest date_created.
+ * Would the window of @q, at the density of its first two pages (newest
+ * first), hold @cap alerts or more? A heuristic only: a wrong guess costs
+ * requests, never rows (a query reaching the cap is split anyway). Pages
+ * shorter than asked for tell nothing.
  */
-static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, int64_t *count,
-		     int64_t *newest)
+static bool looks_dense(const struct sync *y, const struct query *q, int64_t cap)
+{
+	int64_t top = q->end ? q->end : y->now;
+	int64_t covered = top - (q->oldest ? q->oldest : q->start);
+
+	if (q->count < MONITOR_PAGE_SIZE)
+		return false;
+	if (covered < 1)
+		covered = 1;
+	return (double)q->count * (double)(top - q->start) / (double)covered >= (double)cap;
+}
+
+/*
+ * Run query @q through all its pages, or until @cap alerts came, or (by
+ * @probe) after its first page when the window should be split instead: the
+ * caller splits the query then (q->more). q->count, newest and oldest tell
+ * what it returned.
+ */
+static int run_query(struct sync *y, struct query *q, int64_t cap, enum probe probe)
 {
 	/* Full pages reach the cap in cap / PageSize pages; a short one or two may come on top. */
 	const int64_t pages_max =
@@ -413,11 +451,11 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 	int64_t pages = 0;
 	int r;
 
-	*count = 0;
-	*newest = 0;
+	q->count = q->newest = q->oldest = 0;
+	q->more = false;
 	strbuf_init(&pg.fixed, 3 * (size_t)MONITOR_RESPONSE_MAX);
 	seen = calloc((size_t)pages_max, sizeof(*seen));
-	r = seen ? monitor_list_url(y->m, start, end, url, sizeof(url)) : -ENOMEM;
+	r = seen ? monitor_list_url(y->m, q->start, q->end, url, sizeof(url)) : -ENOMEM;
 	if (r < 0)
 		goto out;
 	for (;;) {
@@ -437,12 +475,13 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 			goto out;
 		}
 		y->res->pages++;
-		/* A long backfill is progress too: keep systemd's watchdog fed. */
-		sdnotify_watchdog();
+		/* A long backfill is progress too: the driver may feed a watchdog. */
+		if (y->progress)
+			y->progress(y->progress_arg);
 		if (pg.json)
-			r = store_page(y, pg.json, count, newest);
+			r = store_page(y, pg.json, q);
 		else
-			r = store_scanned(y, &pg, count, newest);
+			r = store_scanned(y, &pg, q);
 		if (r < 0)
 			goto out;
 		if (y->txn_rows >= POLL_BATCH_ROWS ||
@@ -454,8 +493,18 @@ static int run_query(struct sync *y, int64_t start, int64_t end, int64_t cap, in
 		next = pg.json ? json_string_value(json_object_get(
 					 json_object_get(pg.json, "meta"), "next_page_url"))
 			       : pg.next;
-		if (!next || !*next || *count >= cap)
+		/* At the cap, the end of the paging proves nothing (Twilio stops there). */
+		if (q->count >= cap) {
+			q->more = true;
 			break;
+		}
+		if (!next || !*next)
+			break;
+		if ((pages == 1 && probe == PROBE_ANY) ||
+		    (pages == 2 && probe == PROBE_ESTIMATE && looks_dense(y, q, cap))) {
+			q->more = true;
+			break;
+		}
 		/*
 		 * A server that keeps naming a next page must not page forever: a
 		 * page of this query again (A -> B -> A), or more pages than
@@ -535,30 +584,63 @@ static int finish_slice(struct sync *y, int64_t mark)
 }
 
 /*
- * Sync [start, now]. @backfill walks slices from the start; otherwise one
- * open query, falling back to slices when it reaches the cap.
+ * Sync [start, now]: one open query, which is all a window under the cap
+ * needs. A query that reaches the cap, or whose first two pages say it
+ * would (or, when @careful, any that has a second page), is split into slices
+ * walked oldest first, each finished slice moving the watermark. A slice's
+ * length follows the density seen so far: its expected alerts start at half
+ * a page (a resumed run saves progress within a few requests) and double up
+ * to half the cap; a slice that reaches the cap is halved and run again.
  */
-static int sync_window(struct sync *y, int64_t start, bool backfill, int64_t cap)
+static int sync_window(struct sync *y, int64_t start, bool careful, int64_t cap)
 {
-	int64_t a = start, len = backfill ? POLL_SLICE_FIRST : 0;
+	struct query q = {.start = start};
+	int64_t target = MONITOR_PAGE_SIZE / 2, len, top;
+	double rate;
 	int r;
 
-	for (;;) {
-		int64_t b = len ? a + len : 0, count, newest;
-		bool open = !len || b >= y->now;
+	r = run_query(y, &q, cap, careful ? PROBE_ANY : PROBE_ESTIMATE);
+	if (r < 0)
+		return r;
+	if (!q.more)
+		return finish_slice(y, q.newest);
+	/* What was stored stays (upserts); the window is walked again in slices. */
+	r = txn_commit(y);
+	if (r < 0)
+		return r;
+	top = y->now - (q.oldest ? q.oldest : start);
+	rate = (double)(q.count > 0 ? q.count : 1) / (double)(top > 1 ? top : 1);
+	if (target > cap / 2)
+		target = cap / 2 > 0 ? cap / 2 : 1;
+	log_debug("account %s: %lld alerts since %lld need slices (%.3f alerts/s)", y->acct->name,
+	          (long long)q.count, (long long)start, rate);
+	len = 0;
+	for (int64_t a = start;;) {
+		int64_t b, span;
+		bool open;
 
-		r = run_query(y, a, open ? 0 : b, cap, &count, &newest);
+		if (len == 0) {
+			double want = (double)target / rate;
+
+			len = want < 1 ? 1 : want > POLL_SLICE_MAX ? POLL_SLICE_MAX : (int64_t)want;
+		}
+		b = a + len;
+		open = b >= y->now;
+		q = (struct query){.start = a, .end = open ? 0 : b};
+		r = run_query(y, &q, cap, PROBE_NONE);
 		if (r < 0)
 			return r;
-		if (count >= cap) {
-			int64_t span = (open ? y->now : b) - a;
-
+		span = (open ? y->now : b) - a;
+		if (q.count >= cap) {
 			if (span > 1) {
 				/* Truncated at the cap: what was stored stays, the slice is redone smaller. */
 				len = span / 2;
-				log_info("account %s: %lld alerts since %lld reached the query cap; "
-					 "splitting into %llds slices", y->acct->name, (long long)count,
-					 (long long)a, (long long)len);
+				rate = (double)cap / (double)len / 2;
+				log_info(
+				        "account %s: %lld alerts since %lld reached the query cap; "
+				        "splitting into %llds slices",
+				        y->acct->name, (long long)q.count, (long long)a,
+				        (long long)len);
 				r = txn_commit(y);
 				if (r < 0)
 					return r;
@@ -568,14 +650,22 @@ static int sync_window(struct sync *y, int64_t start, bool backfill, int64_t cap
 				  y->acct->name, (long long)cap);
 		}
 		/* A closed slice proves nothing else exists up to its end. */
-		r = finish_slice(y, open ? newest : (newest > b ? newest : b));
+		r = finish_slice(y, open ? q.newest : (q.newest > b ? q.newest : b));
 		if (r < 0)
 			return r;
 		if (open)
 			return 0;
 		a = b;
-		if (count < cap / 4 && len < POLL_SLICE_MAX)
-			len = len * 2 < POLL_SLICE_MAX ? len * 2 : POLL_SLICE_MAX;
+		/* The next slice by this one's density; it grows at most 4x per step. */
+		{
+			double seen =
+			        (double)(q.count > 0 ? q.count : 1) / (double)(span > 1 ? span : 1);
+
+			rate = seen > rate / 4 ? seen : rate / 4;
+		}
+		len = 0;
+		if (target < cap / 2)
+			target = target * 2 < cap / 2 ? target * 2 : cap / 2;
 		if (y->stop && *y->stop)
 			return -EINTR;
 	}
@@ -598,15 +688,22 @@ static const char *outcome_of(int r)
 }
 
 int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
-		 const struct config_account *acct, int64_t cap, volatile int *stop,
-		 struct poll_result *res)
+                 const struct config_account *acct, int64_t cap, volatile int *stop,
+                 poll_progress_fn progress, void *progress_arg, struct poll_result *res)
 {
-	struct sync y = {.s = s, .m = m, .cfg = cfg, .acct = acct, .stop = stop, .res = res};
+	struct sync y = {.s = s,
+	                 .m = m,
+	                 .cfg = cfg,
+	                 .acct = acct,
+	                 .stop = stop,
+	                 .progress = progress,
+	                 .progress_arg = progress_arg,
+	                 .res = res};
 	struct monitor_stats before = *monitor_stats(m);
 	struct store_sync_state st;
 	struct store_run run = {0};
 	int64_t oldest, start;
-	bool backfill;
+	bool careful;
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -622,34 +719,28 @@ again:
 	oldest = y.now - (cfg->retention < 30 * 86400 ? cfg->retention : 30 * 86400);
 	if (oldest < y.now - 30 * 86400 + POLL_WINDOW_MARGIN)
 		oldest = y.now - 30 * 86400 + POLL_WINDOW_MARGIN;
-	backfill = !st.has_watermark;
-	if (backfill) {
+	if (!st.has_watermark) {
 		start = oldest;
 	} else {
 		y.watermark = st.watermark;
 		start = st.watermark - cfg->overlap;
-		if (st.watermark < oldest) {
+		if (st.watermark < oldest)
 			/* Down for longer than the window: what Twilio dropped meanwhile is gone. */
 			log_warnx("account %s: last synced more than the retention window ago; "
 			          "alerts older than %lld day%s are gone from Twilio",
 			          acct->name, (long long)((y.now - oldest) / 86400),
 			          (y.now - oldest) / 86400 == 1 ? "" : "s");
-			backfill = true;
-		}
-		/*
-		 * A backfill (or a catch-up) that did not finish resumes slice by slice,
-		 * oldest first: one open query pages newest first and moves the
-		 * watermark only at its very end, so runs dying every few pages never
-		 * would. After a poll that succeeded, an old watermark is a quiet
-		 * account, and keeps its one request.
-		 */
-		if (st.watermark < y.now - POLL_SLICE_MAX &&
-		    (!st.last_success || st.last_success < st.last_attempt))
-			backfill = true;
 		if (start < oldest)
 			start = oldest;
 	}
-	r = sync_window(&y, start, backfill, cap);
+	/*
+	 * After a run that did not finish, a window of more than one page is
+	 * walked in slices, oldest first, from the start: one open query pages
+	 * newest first and moves the watermark only at its very end, so runs
+	 * dying every few pages never would. A quiet account keeps its one request.
+	 */
+	careful = st.last_attempt && (!st.last_success || st.last_success < st.last_attempt);
+	r = sync_window(&y, start, careful, cap);
 	/*
 	 * An error answer tells Twilio's clock too: with the local clock behind,
 	 * the first query's StartDate is refused as older than 30 days (400), and

@@ -23,9 +23,8 @@
 #define POLL_BATCH_MS 2000
 /* Twilio refuses StartDate older than 30 days: stay this far inside. */
 #define POLL_WINDOW_MARGIN (15 * 60)
-/* Backfill slices: first length, longest length. */
-#define POLL_SLICE_FIRST 3600
-#define POLL_SLICE_MAX (2 * 86400)
+/* The longest backfill slice (a quiet stretch may take one slice). */
+#define POLL_SLICE_MAX (30 * 86400)
 
 /*
  * Twilio's Date header and the local clock may disagree by this much (in
@@ -47,10 +46,15 @@ struct poll_result {
 	char error[512];	/* "" on success, else one line naming the problem */
 };
 
+/* Told of progress: called after every page a sync stored, with its argument. */
+typedef void (*poll_progress_fn)(void *arg);
+
 /*
  * poll_account - sync @acct once: query StartDate = watermark - overlap
- * (or the retention window on the first run), upsert every page, move
- * the watermark only after a query is completely committed, record the
+ * (or the retention window on the first run) as one query, split into
+ * oldest-first slices only when it reaches @cap or its first pages say it
+ * would (after an unfinished run: when it has a second page), upsert every
+ * page, move the watermark only over completely committed queries, record the
  * attempt in sync_state and poll_runs. When Twilio's Date header and the
  * local clock disagree by more than POLL_CLOCK_SKEW_MAX, the query window,
  * first_seen and the watermark cap follow Twilio's time, not the local
@@ -61,14 +65,16 @@ struct poll_result {
  * Paging that cycles or runs past cap / MONITOR_PAGE_SIZE +
  * POLL_PAGES_MARGIN pages, or a page of more than MONITOR_PAGE_SIZE alerts,
  * fails the query with -EPROTO. @cap is the per-query cap
- * (POLL_QUERY_CAP unless testing). @stop aborts between pages.
+ * (POLL_QUERY_CAP unless testing). @stop aborts between pages. @progress
+ * (may be NULL) is called with @progress_arg after every stored page, so a
+ * long backfill can feed a watchdog.
  * Returns 0, or the failure: -EACCES (credentials refused), -EAGAIN (API
  * unavailable after retries), -EPROTO (API refused the query or answered
  * nonsense), -EINTR (stopped), or a store error (-EBUSY, -ENOSPC, -EIO,
  * -ENOMEM); res->error names it.
  */
 int poll_account(struct store *s, struct monitor *m, const struct config *cfg,
-		 const struct config_account *acct, int64_t cap, volatile int *stop,
-		 struct poll_result *res);
+                 const struct config_account *acct, int64_t cap, volatile int *stop,
+                 poll_progress_fn progress, void *progress_arg, struct poll_result *res);
 
 #endif

@@ -2,8 +2,9 @@
 /*
  * What the channels send, rendered from the notification JSON stored in the
  * outbox: the syslog line, the email (RFC 5322 headers, RFC 2047 subject,
- * quoted-printable body a person can act on), and the description that
- * `triggers test` prints instead of sending.
+ * quoted-printable body a person can act on), the exec program's
+ * environment, and the description that `triggers test` prints instead of
+ * sending.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -18,7 +19,7 @@
 #include <jansson.h>
 
 #include "base/log.h"
-#include "notify/notify.h"
+#include "notify/notify-msg.h"
 #include "base/sign.h"
 #include "base/util.h"
 #include "version.h"
@@ -431,6 +432,64 @@ int notify_email(const struct config *cfg, const struct config_notify *n, json_t
 }
 
 static const char *const types[] = {"syslog", "email", "exec", "webhook"};
+
+/* NAME=value into @env[*@n] (allocated). */
+static int add_env(char **env, size_t *n, const char *name, const char *value)
+{
+	if (asprintf(&env[*n], "TWILIO_ALERTD_%s=%s", name, value ? value : "") < 0)
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+/*
+ * The program's environment is built from nothing: the agent's own may hold
+ * TWILIO_AUTH_TOKEN and the like.
+ */
+int notify_exec_env(const struct config_notify *n, json_t *note, char **env)
+{
+	static const char *const fields[] = {"kind",  "trigger",  "group",
+	                                     "state", "severity", "started",
+	                                     "at",    "window",   "idempotency_key"};
+	static const char *const numbers[][2] = {{"COUNT", "count"},
+	                                         {"THRESHOLD", "threshold"},
+	                                         {"WINDOW_SECONDS", "window_seconds"}};
+	char upper[32], numbuf[32];
+	size_t k = 0;
+	int r = 0;
+
+	_Static_assert(1 + ARRAY_SIZE(fields) + ARRAY_SIZE(numbers) + 2 == NOTIFY_EXEC_ENV_MAX,
+	               "NOTIFY_EXEC_ENV_MAX is the number of variables");
+	env[k] = strdup("PATH=" NOTIFY_EXEC_PATH);
+	r = env[k++] ? 0 : -ENOMEM;
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++) {
+		size_t j;
+
+		for (j = 0; fields[i][j] && j + 1 < sizeof(upper); j++)
+			upper[j] = (char)(fields[i][j] >= 'a' && fields[i][j] <= 'z'
+			                          ? fields[i][j] - 32
+			                          : fields[i][j]);
+		upper[j] = '\0';
+		r = add_env(env, &k, upper, json_string_value(json_object_get(note, fields[i])));
+	}
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(numbers); i++) {
+		snprintf(numbuf, sizeof(numbuf), "%lld",
+		         (long long)json_integer_value(json_object_get(note, numbers[i][1])));
+		r = add_env(env, &k, numbers[i][0], numbuf);
+	}
+	if (r == 0)
+		r = add_env(env, &k, "CHANNEL", n->name);
+	if (r == 0)
+		r = add_env(env, &k, "SCHEMA_VERSION", "1");
+	env[k] = NULL;
+	if (r < 0) {
+		for (size_t i = 0; i < k; i++)
+			free(env[i]);
+		env[0] = NULL;
+		return r;
+	}
+	return (int)k;
+}
 
 int notify_describe(FILE *f, const struct config *cfg, const struct config_notify *n,
                     const char *payload)

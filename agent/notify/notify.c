@@ -26,14 +26,13 @@
 #include <jansson.h>
 
 #include "base/log.h"
-#include "web/metrics.h"
 #include "notify/notify.h"
+#include "notify/notify-msg.h"
 #include "base/sign.h"
 #include "store/store-trigger.h"
 #include "base/util.h"
 #include "version.h"
 
-#define EXEC_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define CONNECT_TIMEOUT_MAX 10
 
 int64_t notify_backoff(int64_t failures)
@@ -274,64 +273,6 @@ out:
 	return r;
 }
 
-/* NAME=value into @env[*@n] (allocated). */
-static int add_env(char **env, size_t *n, const char *name, const char *value)
-{
-	if (asprintf(&env[*n], "TWILIO_ALERTD_%s=%s", name, value ? value : "") < 0)
-		return -ENOMEM;
-	(*n)++;
-	return 0;
-}
-
-/*
- * The program's environment is built from nothing: the agent's own may hold
- * TWILIO_AUTH_TOKEN and the like.
- */
-int notify_exec_env(const struct config_notify *n, json_t *note, char **env)
-{
-	static const char *const fields[] = {"kind",  "trigger",  "group",
-	                                     "state", "severity", "started",
-	                                     "at",    "window",   "idempotency_key"};
-	static const char *const numbers[][2] = {{"COUNT", "count"},
-	                                         {"THRESHOLD", "threshold"},
-	                                         {"WINDOW_SECONDS", "window_seconds"}};
-	char upper[32], numbuf[32];
-	size_t k = 0;
-	int r = 0;
-
-	_Static_assert(1 + ARRAY_SIZE(fields) + ARRAY_SIZE(numbers) + 2 == NOTIFY_EXEC_ENV_MAX,
-	               "NOTIFY_EXEC_ENV_MAX is the number of variables");
-	env[k] = strdup("PATH=" EXEC_PATH);
-	r = env[k++] ? 0 : -ENOMEM;
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++) {
-		size_t j;
-
-		for (j = 0; fields[i][j] && j + 1 < sizeof(upper); j++)
-			upper[j] = (char)(fields[i][j] >= 'a' && fields[i][j] <= 'z'
-			                          ? fields[i][j] - 32
-			                          : fields[i][j]);
-		upper[j] = '\0';
-		r = add_env(env, &k, upper, json_string_value(json_object_get(note, fields[i])));
-	}
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(numbers); i++) {
-		snprintf(numbuf, sizeof(numbuf), "%lld",
-		         (long long)json_integer_value(json_object_get(note, numbers[i][1])));
-		r = add_env(env, &k, numbers[i][0], numbuf);
-	}
-	if (r == 0)
-		r = add_env(env, &k, "CHANNEL", n->name);
-	if (r == 0)
-		r = add_env(env, &k, "SCHEMA_VERSION", "1");
-	env[k] = NULL;
-	if (r < 0) {
-		for (size_t i = 0; i < k; i++)
-			free(env[i]);
-		env[0] = NULL;
-		return r;
-	}
-	return (int)k;
-}
-
 static int send_exec(const struct config_notify *n, json_t *note, const char *payload,
                      volatile int *stop, char *err, size_t size)
 {
@@ -352,7 +293,7 @@ static int send_sendmail(const struct config_notify *n, const char *message, vol
                          char *err, size_t size)
 {
 	char *argv[8 + 64] = {NULL}, from[320], rcpt[64][320];
-	char *env[] = {(char *)"PATH=" EXEC_PATH, NULL};
+	char *env[] = {(char *)"PATH=" NOTIFY_EXEC_PATH, NULL};
 	size_t k = 0, nr = 0;
 
 	if (notify_address(n->from, from, sizeof(from)) < 0) {
@@ -692,7 +633,7 @@ static int take_row(const struct store_outbox *o, void *arg)
 }
 
 int notify_deliver(struct store *s, const struct config *cfg, int64_t now, volatile int *stop,
-                   struct notify_result *res)
+                   notify_attempt_fn fn, void *arg, struct notify_result *res)
 {
 	struct notify_result tally = {0};
 	struct rows rows = {0};
@@ -738,7 +679,8 @@ int notify_deliver(struct store *s, const struct config *cfg, int64_t now, volat
 			if (r == 0) {
 				r = store_outbox_done(s, x->id, util_now(), NULL, 0);
 				tally.delivered++;
-				metrics_note_notification(channel, true);
+				if (fn)
+					fn(channel, true, arg);
 				log_info("notify %s: delivered %s of trigger %s%s%s", channel,
 				         x->kind, x->trigger_name, *x->group ? " group " : "",
 				         x->group);
@@ -746,7 +688,8 @@ int notify_deliver(struct store *s, const struct config *cfg, int64_t now, volat
 				next = util_now() + notify_backoff(x->attempts + 1);
 				r = store_outbox_done(s, x->id, util_now(), err, next);
 				tally.failed++;
-				metrics_note_notification(channel, false);
+				if (fn)
+					fn(channel, false, arg);
 				held = true;
 				log_warnx("notify %s: %s of trigger %s not delivered (attempt "
 				          "%lld, will"

@@ -2,8 +2,8 @@
 /*
  * The store's queries for triggers and the notification outbox (schema
  * 0002-triggers.sql): alerts as triggers see them, the hits kept per
- * trigger inside its window, the state per trigger and group, the outbox,
- * and the check of a trigger's `where` expression (read-only, alerts only).
+ * trigger inside its window, the state per trigger and group, the outbox.
+ * The `where` sandbox they run under is store-where.h.
  */
 #ifndef ALERTD_STORE_TRIGGER_H
 #define ALERTD_STORE_TRIGGER_H
@@ -14,18 +14,9 @@
 
 /* The triggers queue into the outbox: its users get store-outbox.h through this header too. */
 #include "store/store-outbox.h"
+#include "store/store-where.h"
 #include "store/store.h"
 
-/* A `where` expression longer than this is refused. */
-#define STORE_WHERE_MAX 4096
-/*
- * The budget of one scan that runs a `where`, in SQLite VM steps: about a
- * second of CPU (a 30-day rebuild over a million alerts with a
- * json_extract() takes a small part of it). A scan over it ends with -ETIME;
- * one whose values need more than SQLite's heap limit (STORE_HEAP_MAX)
- * with -EFBIG: the trigger exceeded its budget.
- */
-#define STORE_WHERE_STEPS_MAX 250000000LL
 /* A group value (error code, account SID, host, resource SID) is cut to this. */
 #define STORE_GROUP_MAX 256
 
@@ -56,17 +47,6 @@ bool store_trigger_incomplete(const struct store_trigger_alert *a);
 
 /* Called per alert; a non-zero return stops the scan and is returned by it. */
 typedef int (*store_alert_fn)(const struct store_trigger_alert *a, void *arg);
-
-/*
- * store_trigger_check_where - check a trigger's `where` expression on a
- * private in-memory database with this agent's schema: it must be one SQL
- * expression (balanced parentheses, no statement after it, no parameters)
- * that only reads the alerts table and calls functions; an authorizer
- * refuses everything else (other tables, writes, ATTACH, PRAGMA). Needs no
- * database file. Returns 0, or -EINVAL with the reason in @why (one line),
- * or -ENOMEM.
- */
-int store_trigger_check_where(const char *where, char *why, size_t size);
 
 /*
  * store_trigger_scan - call @fn for each alert with @from < date_created

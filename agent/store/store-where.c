@@ -15,7 +15,6 @@
 #include <sqlite3.h>
 
 #include "store/store-private.h"
-#include "store/store-trigger.h"
 #include "store/store-where.h"
 #include "base/util.h"
 

@@ -16,7 +16,8 @@
 
 #include "base/config.h"
 #include "store/store-trigger.h"
-#include "trigger/trigger.h"
+#include "trigger/trigger-note.h"
+#include "trigger/trigger-rule.h"
 #include "base/util.h"
 #include "version.h"
 
@@ -29,20 +30,6 @@ static const char *const group_by_names[] = {
 };
 
 static const char *const severity_names[] = {"info", "warning", "critical"};
-
-/* A cut UTF-8 character would make the JSON invalid: jansson refuses it. */
-void trigger_copy_text(char *out, size_t size, const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n >= size) {
-		n = size - 1;
-		while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(out, v, n);
-	out[n] = '\0';
-}
 
 int trigger_details_add(const struct store_trigger_alert *a, void *arg)
 {

@@ -27,6 +27,9 @@
 #include "base/log.h"
 #include "store/store.h"
 #include "trigger/trigger.h"
+#include "trigger/trigger-backtest.h"
+#include "trigger/trigger-note.h"
+#include "trigger/trigger-rule.h"
 #include "base/util.h"
 
 #define DAYS 30

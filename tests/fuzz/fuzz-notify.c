@@ -15,6 +15,7 @@
 
 #include "fuzz.h"
 #include "notify/notify.h"
+#include "notify/notify-msg.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)
 #define EX_FIELDS 6

@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 
+#include <sqlite3.h>
+
 #include "fuzz.h"
 #include "store/store-trigger.h"
 #include "store/store-where.h"

@@ -125,9 +125,9 @@ class FaultTest(AgentTest):
         with Sim() as sim:
             sim.generate(SIM_ACCOUNT, 8000, days=29, seed=14)
             agent = self.agent(sim, agent_keys={"max_retries": "0"})
-            # A few requests succeed, then the API stays down for this run.
-            # (the first day of the window is empty: a few slices pass before data)
-            sim.faults([{"type": "slow", "ms": 1}] * 8 + [{"type": "500"}])
+            # A few requests succeed, then the API stays down for this run
+            # (8,000 alerts are one query of 8 pages: the fault lands in it).
+            sim.faults([{"type": "slow", "ms": 1}] * 4 + [{"type": "500"}])
             p = agent.once()
             self.assertEqual(p.returncode, 69, p.stderr)
             partial = agent.count()

@@ -106,8 +106,12 @@ class MetricsTest(HttpTest):
         polls = total(m0, "twilio_alertd_polls_total", outcome="ok")
         sim.add_alerts(SIM_ACCOUNT, [{"age": 1, "error_code": str(CODE), "log_level": "error"}
                                      for _ in range(2)])
-        wait_for(lambda: total(scrape(self.port), "twilio_alertd_notifications_failed_total"),
-                 timeout=60, what="the deliveries")
+        def delivered():
+            m = scrape(self.port)
+            return (total(m, "twilio_alertd_notifications_sent_total", channel="good") and
+                    total(m, "twilio_alertd_notifications_failed_total", channel="bad"))
+        # Both channels: they are delivered one after the other, in either order.
+        wait_for(delivered, timeout=60, what="the deliveries")
         wait_for(lambda: total(scrape(self.port), "twilio_alertd_alerts_stored") == 7,
                  timeout=30, what="the counts")
         m1 = scrape(self.port)

@@ -4,11 +4,12 @@ round-trips, incremental runs fetch only what is new (one request when
 quiet), late alerts inside the overlap are caught, nothing is duplicated,
 and queries that reach Twilio's 10,000-alert cap are split."""
 import json
+import os
 import random
 import unittest
 from urllib.parse import unquote_plus, urlparse
 
-from harness import SIM_ACCOUNT, SIM_TOKEN, AgentTest, Sim
+from harness import SIM_ACCOUNT, SIM_TOKEN, Agent, AgentTest, Sim
 
 LIST_FIELDS = ["account_sid", "alert_text", "api_version", "date_created", "date_generated",
                "date_updated", "log_level", "more_info", "request_method", "request_url",
@@ -132,6 +133,66 @@ class SyncTest(AgentTest):
             sim.add_alerts(SIM_ACCOUNT, [{"age": random.randint(0, 240)} for _ in range(11000)])
             self.assertOk(agent.once())
             self.assertEqual(agent.count(), 23500)
+            self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
+
+    def test_requests_follow_the_alerts_not_the_window(self):
+        """A backfill of a window under the cap is one query: 20 accounts with 3
+        alerts each take one list request each (not one per time slice), an
+        account with 999 alerts over 29 days at most 2, and 9,000 alerts are
+        one query paged to its end (no EndDate: nothing was split)."""
+        accounts = [("AC%032x" % (0xa100 + i), "tok%d" % i) for i in range(20)]
+        with Sim(accounts=accounts) as sim:
+            for i, (acct, _) in enumerate(accounts):
+                sim.generate(acct, 3, days=29, seed=30 + i)
+            agent = self.agent(sim, accounts=[
+                {"name": "a%02d" % i, "sid": acct, "token": tok, "api_base": sim.url}
+                for i, (acct, tok) in enumerate(accounts)])
+            sim.clear_requests()
+            self.assertOk(agent.once())
+            self.assertEqual(agent.count(), 60)
+            self.assertEqual(len(api_requests(sim)), 20)
+        for count, most in ((999, 2), (9000, 9 + 1)):
+            with self.subTest(count=count), Sim() as sim:
+                sim.generate(SIM_ACCOUNT, count, days=29, seed=40)
+                folder = os.path.join(self.folder, "n%d" % count)
+                os.mkdir(folder)
+                agent = Agent(folder, [{"name": "main", "api_base": sim.url}])
+                sim.clear_requests()
+                self.assertOk(agent.once())
+                self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
+                reqs = api_requests(sim)
+                self.assertLessEqual(len(reqs), most)
+                self.assertEqual([r["path"] for r in reqs if "EndDate" in r["path"]], [])
+
+    def test_dense_backfill_is_split_and_bounded_in_requests(self):
+        """A window past the cap is split, oldest first: every alert arrives, no
+        slice reaches the cap, and the requests stay near one per page (30,000
+        alerts: 30 full pages, plus a probe and a short last page per slice)."""
+        with Sim() as sim:
+            sim.generate(SIM_ACCOUNT, 30000, days=29, seed=41)
+            agent = self.agent(sim)
+            sim.clear_requests()
+            self.assertOk(agent.once())
+            self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
+            reqs = api_requests(sim)
+            self.assertGreaterEqual(len([r for r in reqs if "EndDate" in r["path"]]), 2,
+                                    "the window was split")
+            self.assertLessEqual(len(reqs), 45)
+            marks = [r[0] for r in agent.query(
+                "SELECT watermark FROM sync_state")]
+            self.assertEqual(len(marks), 1)
+            self.assertIsNotNone(marks[0])
+
+    def test_cap_reached_by_the_one_query_is_split(self):
+        """A window whose first pages look sparse is paged as one query: when
+        it reaches the cap, Twilio's paging just ends, which proves nothing,
+        so the window is split and the rest arrives."""
+        with Sim() as sim:
+            sim.add_alerts(SIM_ACCOUNT, [{"age": 28 * 86400 + random.randint(0, 3000)}
+                                         for _ in range(12000)])
+            agent = self.agent(sim)
+            self.assertOk(agent.once())
+            self.assertEqual(agent.count(), 12000)
             self.assertEqual(agent.sids(), set(sim.sids(SIM_ACCOUNT)))
 
     def test_alert_dated_in_the_future_does_not_stall_the_sync(self):

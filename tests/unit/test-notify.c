@@ -23,6 +23,7 @@
 
 #include "base/config.h"
 #include "notify/notify.h"
+#include "notify/notify-msg.h"
 #include "store/store-trigger.h"
 #include "store/store.h"
 #include "test.h"
@@ -535,8 +536,18 @@ static void queue(struct store *s, const char *key, const char *channel, int64_t
 	free(payload);
 }
 
+/* What notify_deliver told its caller, attempt by attempt: "r-" failed, "r+" delivered. */
+static void note_attempt(const char *channel, bool delivered, void *arg)
+{
+	struct strbuf *sb = arg;
+	int r = 0;
+
+	strbuf_addf(sb, &r, "%s%c ", channel, delivered ? '+' : '-');
+}
+
 static void test_deliver(void)
 {
+	struct strbuf attempts;
 	char conf[1024], *got;
 	struct notify_result res;
 	struct store_outbox_summary sum;
@@ -558,7 +569,9 @@ static void test_deliver(void)
 	queue(s, "k1", "r", now - 5);    /* the same key and channel again: kept once */
 	queue(s, "k3", "gone", now - 5); /* a channel no longer configured */
 	CHECK_INT(q_int("SELECT count(*) FROM outbox"), 3);
-	CHECK_INT(notify_deliver(s, cfg, now, NULL, &res), 0);
+	strbuf_init(&attempts, 256);
+	CHECK_INT(notify_deliver(s, cfg, now, NULL, note_attempt, &attempts, &res), 0);
+	CHECK_STR(attempts.buf ? attempts.buf : "", "r- ");
 	CHECK_INT(res.delivered, 0);
 	CHECK_INT(res.failed, 1); /* k1 tried and failed; k2 waits behind it */
 	CHECK_INT(res.waiting, 1);
@@ -574,17 +587,19 @@ static void test_deliver(void)
 	CHECK(strstr(sum.last_error, "exit status 1: down") != NULL);
 	CHECK_STR(sum.last_error_channel, "r");
 	/* Not due yet: nothing is attempted. */
-	CHECK_INT(notify_deliver(s, cfg, now + 1, NULL, &res), 0);
+	CHECK_INT(notify_deliver(s, cfg, now + 1, NULL, NULL, NULL, &res), 0);
 	CHECK_INT(res.failed + res.delivered, 0);
 	CHECK_INT(res.waiting, 2);
 	/* Up again and due: both, in order, once. */
 	unlink(strcat(strcpy(conf, dir), "/down"));
-	CHECK_INT(notify_deliver(s, cfg, now + 3600 * 2, NULL, &res), 0);
+	CHECK_INT(notify_deliver(s, cfg, now + 3600 * 2, NULL, note_attempt, &attempts, &res), 0);
+	CHECK_STR(attempts.buf ? attempts.buf : "", "r- r+ r+ ");
+	strbuf_finish(&attempts);
 	CHECK_INT(res.delivered, 2);
 	got = read_all("recv.out");
 	CHECK_STR(got, "k1\nk2\n");
 	free(got);
-	CHECK_INT(notify_deliver(s, cfg, now + 3600 * 3, NULL, &res), 0);
+	CHECK_INT(notify_deliver(s, cfg, now + 3600 * 3, NULL, NULL, NULL, &res), 0);
 	CHECK_INT(res.delivered, 0);
 	CHECK_INT(q_int("SELECT count(*) FROM outbox WHERE delivered IS NOT NULL"), 2);
 	/* Delivered rows go with the retention, pending ones never do. */
@@ -616,7 +631,7 @@ static void test_backlog_does_not_starve(void)
 	}
 	queue(s, "kb", "b-up", now - 50);
 	CHECK_INT(store_commit(s), 0);
-	CHECK_INT(notify_deliver(s, cfg, now, NULL, &res), 0);
+	CHECK_INT(notify_deliver(s, cfg, now, NULL, NULL, NULL, &res), 0);
 	CHECK_INT(res.failed, 1);
 	CHECK_INT(res.delivered, 1);
 	CHECK_INT(q_int("SELECT count(*) FROM outbox WHERE channel = 'b-up'"

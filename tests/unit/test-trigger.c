@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for trigger.c, trigger-cmd.c and store-trigger.c: the state
- * machine (threshold edges, for, repeat, resolve), matching and grouping,
- * the `where` check, and evaluations on a temporary database at chosen
- * times (window sliding, grouping, new rows and rebuilds, outbox in the same
- * transaction as the state) and the backtest against a brute force replay.
+ * Unit tests for the trigger stage (evaluation, rule, notification,
+ * backtest) and store-trigger.c: the state machine (threshold edges, for,
+ * repeat, resolve), matching and grouping, the `where` check, and
+ * evaluations on a temporary database at chosen times (window sliding,
+ * grouping, new rows and rebuilds, outbox in the same transaction as the
+ * state) and the backtest against a brute force replay.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,9 @@
 #include "store/store.h"
 #include "test.h"
 #include "trigger/trigger.h"
+#include "trigger/trigger-backtest.h"
+#include "trigger/trigger-note.h"
+#include "trigger/trigger-rule.h"
 #include "base/util.h"
 
 #define SID_A "AC0123456789abcdef0123456789abcdef"

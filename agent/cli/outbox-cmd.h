@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The `outbox` command: the undelivered notifications by hand. `list`
+ * The `outbox` command (outbox-cmd.c): the undelivered notifications by hand. `list`
  * shows them with their stored times (and which are orphaned: their
  * channel is no longer configured), `retry` makes them due now, `drop`
  * deletes them.
  */
-#ifndef ALERTD_OUTBOX_H
-#define ALERTD_OUTBOX_H
+#ifndef ALERTD_OUTBOX_CMD_H
+#define ALERTD_OUTBOX_CMD_H
 
 /* IDs one command takes. */
 #define OUTBOX_IDS_MAX 1000
