@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/config-check.h"
+#include "base/config-keys.h"
 #include "base/config-private.h"
 #include "base/util.h"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/config-keys.h"
 #include "base/config-private.h"
 #include "base/log.h"
 #include "base/util.h"

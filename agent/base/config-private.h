@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Internal to base/config*.c, not for other modules: the loader state, the
- * key table types and the helpers the three files share. config-keys.c has
- * the tables and interprets values by kind, config-check.c builds and checks
- * each section kind, config.c reads the file or the environment.
+ * key table types and config.c's helpers the three files share.
+ * config-keys.c has the tables and interprets values by kind
+ * (config-keys.h), config-check.c builds and checks each section kind
+ * (config-check.h), config.c reads the file or the environment.
  */
 #ifndef ALERTD_CONFIG_PRIVATE_H
 #define ALERTD_CONFIG_PRIVATE_H
@@ -114,21 +115,16 @@ struct loader {
 	size_t cap_plines;
 };
 
-/* config.c: the problem list and the small value helpers. */
+/*
+ * config.c: problem() adds one "FILE:LINE: ..." line to the load's problems
+ * (in line order; ld->err = -ENOMEM when it cannot); set_str replaces *@dst
+ * with a copy of @v; wipe zeroes and frees a secret; free_strv frees a
+ * NULL-terminated list. All accept NULL where a value may be absent.
+ */
 __attribute__((format(printf, 3, 4))) void problem(struct loader *ld, int line, const char *fmt,
                                                    ...);
 void set_str(struct loader *ld, char **dst, const char *v);
 void wipe(char *s);
 void free_strv(char **v);
-
-/* config-keys.c: interpreting values by their key's kind. */
-int word_index(const char *words, const char *v);
-void fmt_dur(int64_t s, char *buf, size_t size);
-void apply_keys(struct loader *ld, struct section *s, void *base, unsigned types, const char *type);
-void take_secret(struct loader *ld, struct section *s, int idx, struct config_account *a);
-
-/* config-check.c: building and checking the sections read. */
-bool is_sid(const char *v, const char *prefix);
-void build(struct loader *ld, struct config *cfg);
 
 #endif

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/config-check.h"
+#include "base/config-keys.h"
 #include "base/config-private.h"
 #include "base/util.h"
 

@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "store/store-alerts.h"
 #include "store/store-private.h"
 
 enum stmt_id {

@@ -12,6 +12,7 @@
 
 #include "store/store-http.h"
 #include "version.h"
+#include "web/http-api.h"
 #include "web/http-private.h"
 #include "web/page.h"
 #include "web/summary.h"

@@ -10,6 +10,7 @@
 
 #include "store/store-http.h"
 #include "version.h"
+#include "web/http-metrics.h"
 #include "web/http-private.h"
 #include "web/metrics.h"
 #include "web/summary.h"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "store/store-http.h"
+#include "web/http-page.h"
 #include "web/http-private.h"
 #include "web/page.h"
 #include "web/summary.h"

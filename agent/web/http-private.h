@@ -3,7 +3,8 @@
  * Internal to web/http*.c, not for other modules: the server's state, one
  * request and its reply, and the helpers the handlers share. http.c is the
  * server and the routing, http-page.c the HTML pages, http-api.c the JSON
- * API, http-metrics.c the /metrics rendering.
+ * API, http-metrics.c the /metrics rendering (each with its own header; http-api.h is
+ * the status document for other modules too).
  */
 #ifndef ALERTD_HTTP_PRIVATE_H
 #define ALERTD_HTTP_PRIVATE_H
@@ -74,24 +75,19 @@ bool valid_sid(const char *v);
 void health(struct http_server *srv, const struct config *cfg, int64_t now, char *reason,
             size_t size);
 
-/* http-page.c */
+/* Shared by the handlers: http-page.c's */
 int collect_firing(const struct store_http_firing *f, void *arg);
-void status_page(struct http_server *srv, const struct config *cfg, struct store *s,
-                 struct MHD_Connection *c, struct reply *rp);
 json_t *alert_json(const struct store_http_alert *row, int ncols);
-void alert_one(const struct config *cfg, struct store *s, const char *sid, bool json,
-               struct reply *rp);
-
-/* http-api.c */
+/* and http-api.c's. */
 json_t *json_time(int64_t t);
 json_t *json_str(const char *s);
 bool param_date(const char *v, char out[UTIL_TIME_LEN]);
+
+/* http-api.c's handlers: GET /api/status (503 while the summary is counted) */
 void api_status(struct http_server *srv, const struct config *cfg, struct store *s,
                 struct reply *rp);
+/* and GET /api/alerts (a page by the query's filters, with next_cursor; 400 for a bad one). */
 void api_alerts(const struct config *cfg, struct store *s, struct MHD_Connection *c,
                 struct reply *rp);
-
-/* http-metrics.c */
-void metrics(struct http_server *srv, const struct config *cfg, struct store *s, struct reply *rp);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "base/config.h"
 #include "base/util.h"
+#include "web/http-api.h"
 
 /* Threads serving requests (each with its own read-only connection). */
 #define HTTP_THREADS 2
@@ -84,17 +85,7 @@ void http_note_cycle(struct http_server *srv);
  */
 bool http_take_pushes(struct http_server *srv);
 
-/*
- * http_status_doc - the status document, one shape for /api/status and
- * `status --json`: version, now, database, healthy, problem (@problem, ""
- * or NULL = healthy), accounts (the configured ones, then the unconfigured
- * ones with a sync state), summary (null when @v is NULL), triggers and
- * outbox (per channel, "waiting" or "orphaned"). @cfg NULL: no valid
- * configuration; @d NULL: nothing read from a database; @s (may be NULL)
- * gives the firing groups. Returns a new reference, or NULL (no memory).
- */
-json_t *http_status_doc(const struct config *cfg, struct store *s, const struct health_data *d,
-                        const struct summary_view *v, int64_t now, const char *problem);
+/* http_status_doc: web/http-api.h. */
 
 /* --- the same handling without a socket (tests, fuzzing) --- */
 
