@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests for the HTTP server's pieces that need no socket: form.c, the
- * HTML escaping of page.c, webhook_receive against a temporary store, and
+ * HTML escaping of the pages (html.c through page-status.c), webhook_receive against a temporary store, and
  * the counters' Prometheus text (metrics.c), and the health verdict
  * (health.c) over hand-made sync and outbox states.
  */
@@ -16,7 +16,7 @@
 #include "base/form.h"
 #include "web/health.h"
 #include "web/metrics.h"
-#include "web/page.h"
+#include "web/page-status.h"
 #include "base/sign.h"
 #include "store/store-http.h"
 #include "store/store.h"
