@@ -1,92 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The HTML of the status page and of one alert: server-rendered, with an
- * inline SVG chart, no script and no external asset. Every text that comes
- * from Twilio, the database or a request is HTML-escaped here.
+ * The HTML pages, for the server (web/http.c): the status page
+ * (page-status.h), one alert's page (page-alert.h), the error page and the
+ * shared helpers (html.h). Server-rendered, no script and no external asset;
+ * every text that comes from Twilio, the database or a request is
+ * HTML-escaped. This header declares nothing itself: once the server is
+ * split, its files can include the page headers they use instead.
  */
 #ifndef ALERTD_PAGE_H
 #define ALERTD_PAGE_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "base/config.h"
-#include "store/store-http.h"
-#include "web/summary.h"
-#include "base/util.h"
-
-/* Seconds between the status page's own reloads. */
-#define PAGE_REFRESH_S 30
-/* Firing trigger groups listed. */
-#define PAGE_FIRING_MAX 20
-/* Bytes of a SID kept for the cursor (the filters accept at most 64 characters). */
-#define PAGE_SID_MAX 80
-
-struct page_firing {
-	char trigger[128];
-	char group[256];
-	char since[UTIL_TIME_LEN];
-	int64_t count;
-};
-
-struct page_status {
-	const struct config *cfg;
-	int64_t now;
-	const struct store_http_sync *sync;
-	size_t n_sync;
-	const struct summary_view *v;	/* NULL while the first pass runs */
-	const struct store_http_triggers *tr;
-	const struct page_firing *firing;
-	size_t n_firing;
-	const char *problem;		/* NULL when healthy, else the /healthz reason */
-	/*
-	 * The latest-alerts filters and cursor as given (NULL = none), and the
-	 * reason they were refused (then no row is listed); rows per page.
-	 */
-	const char *f_code, *f_level, *f_account, *f_resource, *f_since, *f_until, *f_cursor;
-	const char *f_error;
-	int limit;
-};
-
-/*
- * What page_alert_row writes to: the buffer, names for account SIDs, a count
- * and the last row's date and SID (the cursor of the next page).
- */
-struct page_rows {
-	struct strbuf *sb;
-	const struct config *cfg;	/* may be NULL */
-	size_t n;
-	char last_date[UTIL_TIME_LEN];
-	char last_sid[PAGE_SID_MAX];
-};
-
-/*
- * page_status_head - the status page up to the rows of the latest-alerts
- * table; page_alert_row adds one row (a store_http_alerts callback, @arg is
- * a struct page_rows); page_status_tail closes the table (with a link to the
- * next, older page when @rows->n reached p->limit) and the page. With
- * p->f_error set, the head says why the filters were refused and the caller
- * lists no row. Each returns 0 or -EMSGSIZE / -ENOMEM from the buffer.
- */
-int page_status_head(struct strbuf *out, const struct page_status *p);
-int page_alert_row(const struct store_http_alert *row, void *arg);
-int page_status_tail(struct strbuf *out, const struct page_status *p,
-		     const struct page_rows *rows);
-
-/*
- * page_alert - the page of one alert as a report: labelled fields, the
- * parsed alert_text (fields shown above are not repeated), the request and
- * response when fetched, links to Twilio's docs and Console and to related
- * alerts (same error code, resource, account). Absent values are left out.
- * Returns 0 or -errno.
- */
-int page_alert(struct strbuf *out, const struct store_http_alert *row, const struct config *cfg,
-	       int64_t now);
-
-/* page_error - a small page for @status with the one-line @reason. */
-int page_error(struct strbuf *out, int status, const char *reason);
-
-/* page_docs_url - Twilio's page for error @code into @out ("" when @code < 0). */
-void page_docs_url(int64_t code, char *out, size_t size);
+#include "web/html.h"
+#include "web/page-alert.h"
+#include "web/page-status.h"
 
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the HTML renderers (page.c): one alert's page, a
+ * libFuzzer target for the HTML renderers (html.c, page-status.c, page-alert.c): one alert's page, a
  * row of the latest-alerts table, the status page's head and tail with
  * the filters of a query string, and the error page. Input: NUL-separated
  * fields, the alert's columns (store-http.h order) then the filters; a
@@ -12,7 +12,9 @@
 #include <errno.h>
 
 #include "fuzz.h"
-#include "web/page.h"
+#include "web/html.h"
+#include "web/page-alert.h"
+#include "web/page-status.h"
 
 #define FUZZ_INPUT_MAX (64 * 1024)
 #define NF (SH_COLS + 8)

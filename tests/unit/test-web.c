@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for the HTTP server's pieces that need no socket: form.c, the
- * HTML escaping of page.c, webhook_receive against a temporary store, and
- * the counters' Prometheus text (metrics.c), and the health verdict
- * (health.c) over hand-made sync and outbox states.
+ * Unit tests for the web stage's pieces that need no socket (not the server,
+ * http.c): form.c, the HTML escaping of the pages (page-status.c over
+ * html.c), webhook_receive against a temporary store, the counters'
+ * Prometheus text (metrics.c), and the health verdict (health.c) over
+ * hand-made sync and outbox states.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 #include "base/form.h"
 #include "web/health.h"
 #include "web/metrics.h"
-#include "web/page.h"
+#include "web/page-status.h"
 #include "base/sign.h"
 #include "store/store-http.h"
 #include "store/store.h"
@@ -113,7 +114,7 @@ static void signed_body(const char *token, const char *payload, char *body, size
  */
 static void test_webhook_parent(void)
 {
-	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
+	char dir[] = "/tmp/test-web-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
 	struct config_account accts[] = {
 		{.name = (char *)"main", .account_sid = (char *)ACCT, .webhook = true,
 		 .public_url = (char *)URL, .webhook_token = (char *)"tok"},
@@ -180,7 +181,7 @@ static void test_webhook_parent(void)
 
 static void test_webhook(void)
 {
-	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
+	char dir[] = "/tmp/test-web-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
 	char forbidden[sizeof(((struct webhook_result *)0)->reason)];
 	struct config_account acct = {.name = (char *)"main", .account_sid = (char *)ACCT,
 				      .webhook = true, .public_url = (char *)URL,
@@ -309,7 +310,7 @@ static size_t load(const char *dir, const char *text, struct config **cfg, char 
 
 static void test_config_keys(void)
 {
-	char dir[] = "/tmp/test-http-XXXXXX", text[2048], why[512], tok[128];
+	char dir[] = "/tmp/test-web-XXXXXX", text[2048], why[512], tok[128];
 	struct config *cfg;
 	FILE *f;
 
