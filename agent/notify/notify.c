@@ -3,9 +3,10 @@
  * Outbox delivery and the channel transports. Rows are delivered in id order
  * per channel; the first failure on a channel reschedules that row with
  * exponential backoff and holds the rest of the channel back, so receivers
- * see notifications in the order they happened. Besides monitor.c, the only
- * user of libcurl (SMTP and the webhook POST); secrets go to libcurl and
- * OpenSSL only, never to a log line, an argv or the database.
+ * see notifications in the order they happened. With monitor.c the HTTP
+ * client code: SMTP and the webhook POST run on handles set up by
+ * base/net.c; secrets go to libcurl and OpenSSL only, never to a log line,
+ * an argv or the database.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include <jansson.h>
 
 #include "base/log.h"
+#include "base/net.h"
 #include "web/metrics.h"
 #include "notify/notify.h"
 #include "base/sign.h"
@@ -412,30 +414,18 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 	return stop && *stop;
 }
 
-static CURL *easy_create(const struct config_notify *n, volatile int *stop, char *errbuf)
+/* A handle for channel @n: net.c's common setup, then what every channel adds. */
+static CURL *easy_create(const struct config_notify *n, enum net_use use, volatile int *stop,
+                         char *errbuf)
 {
-	static bool global_done;
+	long connect = (long)(n->timeout < CONNECT_TIMEOUT_MAX ? n->timeout : CONNECT_TIMEOUT_MAX);
 	CURL *e;
 
-	if (!global_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		global_done = true;
-	}
-	e = curl_easy_init();
-	if (!e)
+	if (net_easy_create(use, (long)n->timeout, connect, &e) < 0)
 		return NULL;
 	errbuf[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_URL, n->url);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)n->timeout);
-	curl_easy_setopt(
-	        e, CURLOPT_CONNECTTIMEOUT,
-	        (long)(n->timeout < CONNECT_TIMEOUT_MAX ? n->timeout : CONNECT_TIMEOUT_MAX));
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, stop);
@@ -489,13 +479,12 @@ static int send_smtp(const struct config_notify *n, const char *message, volatil
 		}
 		rcpts = more;
 	}
-	e = easy_create(n, stop, errbuf);
+	e = easy_create(n, NET_USE_SMTP, stop, errbuf);
 	if (!e) {
 		snprintf(err, size, "cannot set up libcurl");
 		r = -ENOMEM;
 		goto out;
 	}
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	/* smtps:// is TLS from the start; for smtp:// this says whether STARTTLS must happen. */
 	curl_easy_setopt(e, CURLOPT_USE_SSL, use_ssl[n->starttls]);
 	curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
@@ -556,13 +545,12 @@ static int send_webhook(const struct config_notify *n, const char *payload, cons
 		}
 		headers = more;
 	}
-	e = easy_create(n, stop, errbuf);
+	e = easy_create(n, NET_USE_HTTP, stop, errbuf);
 	if (!e) {
 		snprintf(err, size, "cannot set up libcurl");
 		r = -ENOMEM;
 		goto out;
 	}
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, payload);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
