@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/alert.h"
+#include "base/form.h"
 
 /* Parse a decimal integer that must fill the whole string. */
 static bool parse_int(const char *s, int64_t *out)
@@ -190,7 +191,8 @@ void alert_set_field(struct alert *a, enum alert_field f, enum alert_kind kind, 
 
 int alert_finish_fields(struct alert *a, const char **why)
 {
-	char *resp = NULL;
+	struct form f = {0};
+	const char *msg, *resp;
 	int r;
 
 	if (!a->sid || !*a->sid) {
@@ -208,20 +210,29 @@ int alert_finish_fields(struct alert *a, const char **why)
 		a->request_host[0] = '\0';
 
 	if (a->alert_text) {
-		r = util_form_get(a->alert_text, "Msg", &a->msg);
-		if (r == -ENOENT)
-			r = util_form_get(a->alert_text, "parserMessage", &a->msg);
+		/*
+		 * Read as the alert page and the webhook read a form (form.c): a text
+		 * form_parse refuses gives no msg and no http_response, and alert_text
+		 * itself is kept whole.
+		 */
+		r = form_parse(a->alert_text, strlen(a->alert_text), &f);
 		if (r == -ENOMEM)
 			goto nomem;
-		r = util_form_get(a->alert_text, "httpResponse", &resp);
-		if (r == -ENOMEM)
-			goto nomem;
-		if (r == 0)
-			a->has_http_response = parse_int(resp, &a->http_response);
-		free(resp);
+		if (r == 0) {
+			msg = form_get(&f, "Msg");
+			if (!msg)
+				msg = form_get(&f, "parserMessage");
+			resp = form_get(&f, "httpResponse");
+			if (msg && !(a->msg = strdup(msg)))
+				goto nomem;
+			if (resp)
+				a->has_http_response = parse_int(resp, &a->http_response);
+		}
+		form_finish(&f);
 	}
 	return 0;
 nomem:
+	form_finish(&f);
 	alert_finish(a);
 	if (why)
 		*why = "out of memory";
