@@ -2,9 +2,10 @@
 /*
  * The one place that sets up libcurl: the process-wide initialisation (once,
  * from any thread) and the options every easy handle of the agent starts
- * with. The HTTP client code (ingest/monitor.c for the Monitor API, the SMTP
- * and webhook channels in notify/) takes its handles from here and only adds
- * what its own transfer needs; nothing else in the tree drives libcurl.
+ * with. This is the HTTP client module of STYLE.md: with the two files that
+ * run transfers on its handles (ingest/monitor.c for the Monitor API,
+ * notify/notify-curl.c for SMTP and the webhook), which add only what their
+ * own transfers need, it is the only code that drives libcurl.
  */
 #ifndef ALERTD_NET_H
 #define ALERTD_NET_H

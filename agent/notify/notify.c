@@ -130,7 +130,6 @@ static int send_syslog(const struct config_notify *n, json_t *note, char *err, s
 	return 0;
 }
 
-
 int notify_send(const struct config *cfg, const struct config_notify *n, const char *payload,
                 volatile int *stop, char *err, size_t size)
 {
@@ -156,7 +155,8 @@ int notify_send(const struct config *cfg, const struct config_notify *n, const c
 	case CONFIG_NOTIFY_WEBHOOK:
 		key = json_string_value(json_object_get(note, "idempotency_key"));
 		kind = json_string_value(json_object_get(note, "kind"));
-		r = notify_webhook_send(n, payload, key ? key : "", kind ? kind : "", stop, err, size);
+		r = notify_webhook_send(n, payload, key ? key : "", kind ? kind : "", stop, err,
+		                        size);
 		break;
 	case CONFIG_NOTIFY_EMAIL:
 		/* SMTP wants CRLF; a sendmail program takes the local convention. */

@@ -97,8 +97,7 @@ static void stored(const char *text, const struct form *f, int r)
 		msg = form_get(f, "parserMessage");
 	alert_init(&a);
 	alert_set_field(&a, ALERT_FIELD_SID, ALERT_KIND_STRING, "NO0", 0);
-	alert_set_field(&a, ALERT_FIELD_DATE_CREATED, ALERT_KIND_STRING, "2026-01-02T03:04:05Z",
-	                0);
+	alert_set_field(&a, ALERT_FIELD_DATE_CREATED, ALERT_KIND_STRING, "2026-01-02T03:04:05Z", 0);
 	alert_set_field(&a, ALERT_FIELD_ALERT_TEXT, ALERT_KIND_STRING, text, 0);
 	if (alert_finish_fields(&a, &why) == 0) {
 		FUZZ_CHECK((a.msg != NULL) == (msg != NULL), "msg stored: %s, on the page: %s",
@@ -122,8 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = fuzz_strndup(data, size);
 	r = form_parse(text, strlen(text), &f);
 	FUZZ_CHECK(r == 0 || r == -E2BIG || r == -EILSEQ, "form_parse %d", r);
-	FUZZ_CHECK((r == -E2BIG) == (parts(text) > FORM_FIELDS_MAX && r != -EILSEQ) ||
-	                   r == -EILSEQ,
+	FUZZ_CHECK((r == -E2BIG) == (parts(text) > FORM_FIELDS_MAX && r != -EILSEQ) || r == -EILSEQ,
 	           "%zu parts, form_parse %d", parts(text), r);
 	FUZZ_CHECK(r != -EILSEQ || strstr(text, "%00"), "-EILSEQ without a %%00");
 	FUZZ_CHECK(r != 0 || f.n == parts(text), "%zu fields of %zu parts", f.n, parts(text));

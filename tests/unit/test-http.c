@@ -48,8 +48,8 @@ static int seed(const char *path)
 		snprintf(sid, sizeof(sid), "NO%032d", i);
 		util_format_time(util_now() - 3600 + i * 60, date);
 		alert_set_field(&a, ALERT_FIELD_SID, ALERT_KIND_STRING, sid, 0);
-		alert_set_field(&a, ALERT_FIELD_ACCOUNT_SID, ALERT_KIND_STRING, i % 2 ? OTHER : ACCT,
-		                0);
+		alert_set_field(&a, ALERT_FIELD_ACCOUNT_SID, ALERT_KIND_STRING,
+		                i % 2 ? OTHER : ACCT, 0);
 		alert_set_field(&a, ALERT_FIELD_DATE_CREATED, ALERT_KIND_STRING, date, 0);
 		alert_set_field(&a, ALERT_FIELD_LOG_LEVEL, ALERT_KIND_STRING,
 		                i % 2 ? "warning" : "error", 0);
@@ -69,8 +69,8 @@ static int seed(const char *path)
 }
 
 /* @method @path?@query (authorised when @auth), the answer into @a (strbuf_finish it). */
-static void serve(struct http_server *srv, const char *method, const char *path,
-                  const char *query, bool auth, size_t len, struct http_answer *a)
+static void serve(struct http_server *srv, const char *method, const char *path, const char *query,
+                  bool auth, size_t len, struct http_answer *a)
 {
 	struct form_field hf = {(char *)"Authorization", (char *)AUTH};
 	struct form headers = {.fields = &hf, .n = auth ? 1 : 0}, q = {0};
@@ -128,7 +128,7 @@ static void test_routes(struct http_server *srv)
 	serve(srv, "GET", "/", "", true, 0, &a);
 	CHECK(strncmp(a.type, "text/html", 9) == 0);
 	strbuf_finish(&a.body);
-	serve(srv, "GET", "/alerts/NO" "00000000000000000000000000000003", "", true, 0, &a);
+	serve(srv, "GET", "/alerts/NO00000000000000000000000000000003", "", true, 0, &a);
 	CHECK_INT(a.status, 200);
 	CHECK(a.body.buf && strstr(a.body.buf, "NO00000000000000000000000000000003"));
 	strbuf_finish(&a.body);

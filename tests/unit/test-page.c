@@ -114,8 +114,11 @@ static void test_pager(void)
 static void test_head(void)
 {
 	struct config cfg = {.interval = 60};
-	struct page_status p = {.cfg = &cfg, .now = 1767323045, .limit = 50,
-	                        .f_error = "since <is> not a date", .problem = "account <x> failing"};
+	struct page_status p = {.cfg = &cfg,
+	                        .now = 1767323045,
+	                        .limit = 50,
+	                        .f_error = "since <is> not a date",
+	                        .problem = "account <x> failing"};
 	struct strbuf sb;
 
 	strbuf_init(&sb, 1 << 20);

@@ -14,13 +14,13 @@
 #include "store/store.h"
 
 struct seed {
-	int n;              /* the SID is "NO" and n in 32 digits */
-	int64_t created;    /* epoch seconds */
+	int n;           /* the SID is "NO" and n in 32 digits */
+	int64_t created; /* epoch seconds */
 	const char *account_sid;
 	const char *level;
 	int64_t code;
-	const char *alert_text;  /* may be NULL */
-	const char *request_url; /* may be NULL */
+	const char *alert_text;   /* may be NULL */
+	const char *request_url;  /* may be NULL */
 	const char *resource_sid; /* may be NULL */
 };
 
@@ -42,8 +42,7 @@ static inline int seed_alert(struct store *s, const struct seed *a)
 	if (a->alert_text)
 		alert_set_field(&al, ALERT_FIELD_ALERT_TEXT, ALERT_KIND_STRING, a->alert_text, 0);
 	if (a->request_url)
-		alert_set_field(&al, ALERT_FIELD_REQUEST_URL, ALERT_KIND_STRING, a->request_url,
-		                0);
+		alert_set_field(&al, ALERT_FIELD_REQUEST_URL, ALERT_KIND_STRING, a->request_url, 0);
 	if (a->resource_sid)
 		alert_set_field(&al, ALERT_FIELD_RESOURCE_SID, ALERT_KIND_STRING, a->resource_sid,
 		                0);

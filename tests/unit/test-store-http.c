@@ -36,9 +36,11 @@ static int seed_all(struct store *s)
 		        .created = T0 + i * 3600,
 		        .account_sid = i < 4 ? A1 : A2,
 		        .level = hook ? "error" : "warning",
-		        .code = hook ? 11200 : api ? 20003 : 30001,
-		        .alert_text = hook ? "Msg=HTTP+retrieval+failure&httpResponse=502"
-		                           : "Msg=other",
+		        .code = hook  ? 11200
+		                : api ? 20003
+		                      : 30001,
+		        .alert_text =
+		                hook ? "Msg=HTTP+retrieval+failure&httpResponse=502" : "Msg=other",
 		        .request_url = hook  ? "https://hooks.example.com/voice"
 		                       : api ? "https://api.twilio.com/2010-04-01/Calls.json"
 		                             : NULL,
@@ -158,8 +160,7 @@ static void test_get(struct store *s)
 {
 	struct store_http_alert got = {0};
 
-	CHECK_INT(store_http_alert_get(s, "NO00000000000000000000000000000000", take_one, &got),
-	          0);
+	CHECK_INT(store_http_alert_get(s, "NO00000000000000000000000000000000", take_one, &got), 0);
 	CHECK_STR(got.origin, "webhook");
 	CHECK_INT(store_http_alert_get(s, "NO00000000000000000000000000000099", take_one, &got),
 	          -ENOENT);
@@ -259,8 +260,8 @@ static void test_push(struct store *s)
 
 	alert_init(&a);
 	/* The SID of a polled alert, with another code: kept as polled. */
-	alert_set_field(&a, ALERT_FIELD_SID, ALERT_KIND_STRING, "NO00000000000000000000000000000001",
-	                0);
+	alert_set_field(&a, ALERT_FIELD_SID, ALERT_KIND_STRING,
+	                "NO00000000000000000000000000000001", 0);
 	alert_set_field(&a, ALERT_FIELD_DATE_CREATED, ALERT_KIND_STRING, "2026-01-01T11:00:00Z", 0);
 	alert_set_field(&a, ALERT_FIELD_ERROR_CODE, ALERT_KIND_INTEGER, NULL, 11200);
 	a.source = "push";
@@ -271,8 +272,8 @@ static void test_push(struct store *s)
 	CHECK_INT(l.n, 4);
 	alert_finish(&a);
 	alert_init(&a);
-	alert_set_field(&a, ALERT_FIELD_SID, ALERT_KIND_STRING, "NO00000000000000000000000000000050",
-	                0);
+	alert_set_field(&a, ALERT_FIELD_SID, ALERT_KIND_STRING,
+	                "NO00000000000000000000000000000050", 0);
 	alert_set_field(&a, ALERT_FIELD_DATE_CREATED, ALERT_KIND_STRING, "2026-01-02T00:00:00Z", 0);
 	alert_set_field(&a, ALERT_FIELD_ERROR_CODE, ALERT_KIND_INTEGER, NULL, 11200);
 	a.source = "push";

@@ -34,8 +34,7 @@ static int view(struct summary *sm, struct store *s, int64_t now, struct summary
 	return r;
 }
 
-static void test_counts(struct summary *sm, struct store *s, int64_t now,
-                        struct summary_view *v)
+static void test_counts(struct summary *sm, struct store *s, int64_t now, struct summary_view *v)
 {
 	int64_t chart = 0;
 
@@ -77,11 +76,10 @@ static void test_counts(struct summary *sm, struct store *s, int64_t now,
 	CHECK_INT(chart, 4);
 }
 
-static void test_new_alert(struct summary *sm, struct store *s, int64_t now,
-                           struct summary_view *v)
+static void test_new_alert(struct summary *sm, struct store *s, int64_t now, struct summary_view *v)
 {
-	struct seed a = {.n = 9, .created = now - 60, .account_sid = A1, .level = "notice",
-	                 .code = 30001};
+	struct seed a = {
+	        .n = 9, .created = now - 60, .account_sid = A1, .level = "notice", .code = 30001};
 
 	CHECK_INT(seed_alert(s, &a), 0);
 	/* The last hour is read live: counted before any refresh. */
