@@ -191,8 +191,8 @@ void alert_set_field(struct alert *a, enum alert_field f, enum alert_kind kind, 
 
 int alert_finish_fields(struct alert *a, const char **why)
 {
-	struct form f = {0};
-	const char *msg, *resp;
+	static const char *const names[] = {"Msg", "parserMessage", "httpResponse"};
+	char *v[3];
 	int r;
 
 	if (!a->sid || !*a->sid) {
@@ -215,24 +215,18 @@ int alert_finish_fields(struct alert *a, const char **why)
 		 * form_parse refuses gives no msg and no http_response, and alert_text
 		 * itself is kept whole.
 		 */
-		r = form_parse(a->alert_text, strlen(a->alert_text), &f);
+		r = form_lookup(a->alert_text, strlen(a->alert_text), names, ARRAY_SIZE(names), v);
 		if (r == -ENOMEM)
 			goto nomem;
-		if (r == 0) {
-			msg = form_get(&f, "Msg");
-			if (!msg)
-				msg = form_get(&f, "parserMessage");
-			resp = form_get(&f, "httpResponse");
-			if (msg && !(a->msg = strdup(msg)))
-				goto nomem;
-			if (resp)
-				a->has_http_response = parse_int(resp, &a->http_response);
-		}
-		form_finish(&f);
+		a->msg = v[0] ? v[0] : v[1];
+		if (v[0])
+			free(v[1]);
+		if (v[2])
+			a->has_http_response = parse_int(v[2], &a->http_response);
+		free(v[2]);
 	}
 	return 0;
 nomem:
-	form_finish(&f);
 	alert_finish(a);
 	if (why)
 		*why = "out of memory";

@@ -5,7 +5,8 @@
  * decoder. Checked for every input: the result codes and the field cap;
  * that what form_parse decodes, percent-encoded again, parses back to the
  * same fields in the same order; that form_get returns the first field of a
- * name; and that the msg and http_response alert.c stores are the Msg /
+ * name; that form_lookup (no allocation per field) gives form_parse's result
+ * code and form_get's values; and that the msg and http_response alert.c stores are the Msg /
  * parserMessage / httpResponse form_parse finds (none when it refuses the
  * text), so the page never shows a Msg other than the one stored.
  */
@@ -85,6 +86,32 @@ static void first_wins(const struct form *f, const char *name)
 	FUZZ_CHECK(v == want, "form_get \"%s\" is not the first field of that name", name);
 }
 
+/*
+ * form_lookup (the non-allocating reader of a few names) against form_parse
+ * (@r) and form_get on @f: the same result code, the same values.
+ */
+static void lookup_agrees(const char *text, const struct form *f, int r)
+{
+	const char *names[FUZZ_NAMES_MAX + 3] = {"Msg", "parserMessage", "httpResponse"};
+	char *v[FUZZ_NAMES_MAX + 3];
+	size_t n = 3;
+	int lr;
+
+	for (size_t i = 0; r == 0 && i < f->n && n < ARRAY_SIZE(names); i++)
+		names[n++] = f->fields[i].name;
+	lr = form_lookup(text, strlen(text), names, n, v);
+	FUZZ_CHECK(lr == r, "form_lookup %d, form_parse %d", lr, r);
+	for (size_t i = 0; i < n; i++) {
+		const char *want = r == 0 ? form_get(f, names[i]) : NULL;
+
+		FUZZ_CHECK((v[i] != NULL) == (want != NULL), "\"%s\": form_lookup %s, form_get %s",
+		           names[i], v[i] ? "found it" : "did not", want ? "did" : "did not");
+		FUZZ_CHECK(!want || strcmp(v[i], want) == 0, "\"%s\": form_lookup \"%s\", form_get \"%s\"",
+		           names[i], v[i], want);
+		free(v[i]);
+	}
+}
+
 /* What alert.c stores from alert_text @text, against the form @f (r: form_parse's result). */
 static void stored(const char *text, const struct form *f, int r)
 {
@@ -134,6 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 			first_wins(&f, names[i]);
 	}
+	lookup_agrees(text, &f, r);
 	stored(text, &f, r);
 	form_finish(&f);
 	free(text);
