@@ -52,6 +52,9 @@ setup() { # DIR [meson options...]
 
 if [ "$mode" = demo ]; then
 	setup build
+	# The binary knows only the installed simulator; this one is the build's.
+	TWILIO_ALERTD_SIM=$PWD/build/tests/sim/twilio-monitor-sim
+	export TWILIO_ALERTD_SIM
 	exec build/agent/twilio-alertd demo
 fi
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/alert.h"
+#include "base/form.h"
 
 /* Parse a decimal integer that must fill the whole string. */
 static bool parse_int(const char *s, int64_t *out)
@@ -190,7 +191,8 @@ void alert_set_field(struct alert *a, enum alert_field f, enum alert_kind kind, 
 
 int alert_finish_fields(struct alert *a, const char **why)
 {
-	char *resp = NULL;
+	static const char *const names[] = {"Msg", "parserMessage", "httpResponse"};
+	char *v[3];
 	int r;
 
 	if (!a->sid || !*a->sid) {
@@ -208,17 +210,20 @@ int alert_finish_fields(struct alert *a, const char **why)
 		a->request_host[0] = '\0';
 
 	if (a->alert_text) {
-		r = util_form_get(a->alert_text, "Msg", &a->msg);
-		if (r == -ENOENT)
-			r = util_form_get(a->alert_text, "parserMessage", &a->msg);
+		/*
+		 * Read as the alert page and the webhook read a form (form.c): a text
+		 * form_parse refuses gives no msg and no http_response, and alert_text
+		 * itself is kept whole.
+		 */
+		r = form_lookup(a->alert_text, strlen(a->alert_text), names, ARRAY_SIZE(names), v);
 		if (r == -ENOMEM)
 			goto nomem;
-		r = util_form_get(a->alert_text, "httpResponse", &resp);
-		if (r == -ENOMEM)
-			goto nomem;
-		if (r == 0)
-			a->has_http_response = parse_int(resp, &a->http_response);
-		free(resp);
+		a->msg = v[0] ? v[0] : v[1];
+		if (v[0])
+			free(v[1]);
+		if (v[2])
+			a->has_http_response = parse_int(v[2], &a->http_response);
+		free(v[2]);
 	}
 	return 0;
 nomem:

@@ -121,7 +121,9 @@ void alert_set_field(struct alert *a, enum alert_field f, enum alert_kind kind, 
 /*
  * alert_finish_fields - after the last alert_set_field: check that the
  * alert has a non-empty sid and a valid date_created, then derive msg,
- * http_response and request_host. Returns 0, -EINVAL (reason in *@why if
+ * http_response and request_host. msg and http_response are read from
+ * alert_text with form_parse (the decoder the page uses): a text it refuses
+ * gives neither. Returns 0, -EINVAL (reason in *@why if
  * not NULL, static text) or -ENOMEM. On error @a needs no alert_finish
  * (calling it is harmless).
  */

@@ -31,6 +31,16 @@ struct form {
  */
 int form_parse(const char *text, size_t len, struct form *f);
 
+/*
+ * form_lookup - the first value of each of the @n names in @names, with
+ * form_parse's decoding and refusals (a form it refuses gives none) but
+ * without allocating the fields: values[i] (room for @n) gets a new string,
+ * or NULL when name i is absent; the caller frees each. For a few names of a
+ * form read often (alert_text on every stored alert). Returns 0, -E2BIG,
+ * -EILSEQ or -ENOMEM (each value NULL then).
+ */
+int form_lookup(const char *text, size_t len, const char *const *names, size_t n, char **values);
+
 /* form_get - the first value of @name in @f, or NULL. */
 const char *form_get(const struct form *f, const char *name);
 

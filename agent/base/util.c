@@ -547,66 +547,6 @@ int util_hexval(char c)
 	return -1;
 }
 
-/* The next decoded character of form text at *@p (before @end), advancing *@p. */
-static char form_char(const char **p, const char *end)
-{
-	const char *q = *p;
-	int hi, lo;
-
-	if (*q == '+') {
-		*p = q + 1;
-		return ' ';
-	}
-	if (*q == '%' && end - q >= 3 && (hi = util_hexval(q[1])) >= 0 &&
-	    (lo = util_hexval(q[2])) >= 0) {
-		*p = q + 3;
-		return (char)(hi * 16 + lo);
-	}
-	*p = q + 1;
-	return *q;
-}
-
-/* Whether @n bytes of form text at @p decode to exactly @key (@klen bytes). */
-static bool form_name_is(const char *p, size_t n, const char *key, size_t klen)
-{
-	const char *end = p + n;
-	size_t k = 0;
-
-	while (p < end)
-		if (k == klen || form_char(&p, end) != key[k++])
-			return false;
-	return k == klen;
-}
-
-int util_form_get(const char *form, const char *key, char **out)
-{
-	size_t klen = strlen(key);
-	const char *p = form;
-
-	while (p && *p) {
-		const char *end = strchr(p, '&'), *eq, *v, *vend;
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char *r, *w;
-
-		/* Names decoded before the comparison, empty parts skipped: as form_parse does. */
-		eq = len ? memchr(p, '=', len) : NULL;
-		if (len && form_name_is(p, eq ? (size_t)(eq - p) : len, key, klen)) {
-			v = eq ? eq + 1 : p + len;
-			vend = p + len;
-			r = w = malloc((size_t)(vend - v) + 1);
-			if (!r)
-				return -ENOMEM;
-			while (v < vend)
-				*w++ = form_char(&v, vend);
-			*w = '\0';
-			*out = r;
-			return 0;
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return -ENOENT;
-}
-
 int util_url_host(const char *url, char *out, size_t size)
 {
 	const char *p, *h, *e, *at, *end;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Small helpers shared by every module: durations, UTC dates, a capped
- * growable buffer, form-encoded text, URL hosts, files, locks, randomness.
+ * growable buffer, URL hosts, files, locks, randomness.
  * Nothing here logs; callers decide what an error means.
  */
 #ifndef ALERTD_UTIL_H
@@ -102,17 +102,6 @@ void strbuf_reset(struct strbuf *sb);
 
 /* strbuf_finish - free the buffer; NULL and an unused buffer are fine. */
 void strbuf_finish(struct strbuf *sb);
-
-/*
- * util_form_get - find @key in application/x-www-form-urlencoded @form
- * (as in Twilio's alert_text) and store its decoded value ("+" = space,
- * %XX decoded, invalid escapes kept verbatim) in *@out, to be freed by the
- * caller. Names are decoded the same way before they are compared, and a
- * part without '=' is a name with an empty value, so this reads a form as
- * form_parse does. Key match is exact and case-sensitive; the first match
- * wins. Returns 0, -ENOENT when absent, -ENOMEM.
- */
-int util_form_get(const char *form, const char *key, char **out);
 
 /*
  * util_url_host - copy the host of an absolute URL ("https://h:443/p" ->

@@ -24,6 +24,8 @@
 
 #define DEMO_ACCOUNT "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define DEMO_TOKEN "sim-token"
+/* Names the simulator to start instead of the installed one. */
+#define DEMO_SIM_ENV "TWILIO_ALERTD_SIM"
 #define DEMO_ALERTS "5000"
 #define DEMO_DAYS "7"
 /* The query the demo runs and prints (no single quote: it is printed in them). */
@@ -98,15 +100,17 @@ static int serve(char *const argv[], unsigned port)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 0;
 }
 
-/* The simulator: $TWILIO_ALERTD_SIM, the build tree, or the installed copy. */
+/*
+ * The simulator: $TWILIO_ALERTD_SIM (a build tree: tools/setup.sh demo and
+ * the tests set it), else the installed copy under libexec. The binary holds
+ * no path of the machine it was built on.
+ */
 static const char *find_sim(void)
 {
-	const char *env = getenv("TWILIO_ALERTD_SIM");
+	const char *env = getenv(DEMO_SIM_ENV);
 
 	if (env && *env)
 		return env;
-	if (access(ALERTD_BUILD_SIM, X_OK) == 0)
-		return ALERTD_BUILD_SIM;
 	return ALERTD_LIBEXECDIR "/twilio-monitor-sim";
 }
 
@@ -164,6 +168,12 @@ int demo_run(const char *self, bool once)
 	unsigned port_http = once ? 0 : free_port();
 	int status = 1, r;
 
+	if (access(sim, X_OK) < 0) {
+		log_warnx("no simulator at %s: install the package, or set %s to a built "
+		          "twilio-monitor-sim",
+		          sim, DEMO_SIM_ENV);
+		return 1;
+	}
 	if (!mkdtemp(dir)) {
 		log_warn("cannot create a folder under /tmp");
 		return 1;

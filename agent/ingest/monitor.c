@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "base/log.h"
+#include "base/net.h"
 #include "ingest/monitor.h"
 #include "ingest/scan.h"
 #include "base/util.h"
@@ -111,21 +112,12 @@ static int xfer_init(struct monitor *m, struct xfer *x)
 	CURL *e;
 
 	strbuf_init(&x->body, MONITOR_RESPONSE_MAX);
-	x->easy = e = curl_easy_init();
-	if (!e)
+	/* Protocols, no redirects, TLS checks, no signals, timeouts: base/net.c. */
+	if (net_easy_create(NET_USE_HTTP, (long)m->timeout, MONITOR_CONNECT_TIMEOUT, &x->easy) < 0)
 		return -EIO;
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	/* A redirect is never followed, so credentials never go where it points. */
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 0L);
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	e = x->easy;
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)MONITOR_CONNECT_TIMEOUT);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)m->timeout);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)MONITOR_LOW_SPEED_TIME);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MONITOR_RESPONSE_MAX);
@@ -168,15 +160,11 @@ static void xfer_reset(struct xfer *x)
 int monitor_create(const struct config_account *acct, int64_t timeout, int max_retries,
 		   volatile int *stop, struct monitor **out)
 {
-	static bool global_done;
 	struct monitor *m;
 	int r;
 
-	if (!global_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return -EIO;
-		global_done = true;
-	}
+	if (net_init() < 0)
+		return -EIO;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;

@@ -3,37 +3,32 @@
  * Outbox delivery and the channel transports. Rows are delivered in id order
  * per channel; the first failure on a channel reschedules that row with
  * exponential backoff and holds the rest of the channel back, so receivers
- * see notifications in the order they happened. Besides monitor.c, the only
- * user of libcurl (SMTP and the webhook POST); secrets go to libcurl and
- * OpenSSL only, never to a log line, an argv or the database.
+ * see notifications in the order they happened. The syslog channel is
+ * here; programs (exec, sendmail) are in notify-exec.c, SMTP and the
+ * webhook in notify-curl.c. Secrets never go to a log line, an argv or the
+ * database.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <sys/poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "base/log.h"
 #include "notify/notify.h"
 #include "notify/notify-msg.h"
-#include "base/sign.h"
+#include "notify/notify-private.h"
 #include "store/store-trigger.h"
 #include "base/util.h"
-#include "version.h"
-
-#define CONNECT_TIMEOUT_MAX 10
+#include "notify/notify-curl.h"
+#include "notify/notify-exec.h"
 
 int64_t notify_backoff(int64_t failures)
 {
@@ -55,7 +50,7 @@ const struct config_notify *notify_find(const struct config *cfg, const char *na
 }
 
 /* The first line of @text, printable ASCII only, for an error message. */
-static void first_line(const char *text, size_t len, char *out, size_t size)
+void notify_first_line(const char *text, size_t len, char *out, size_t size)
 {
 	size_t o = 0;
 
@@ -137,397 +132,6 @@ static int send_syslog(const struct config_notify *n, json_t *note, char *err, s
 	return 0;
 }
 
-/* ---- programs: exec and sendmail --------------------------------------- */
-
-/* A sealed-off copy of @data to hand to a child as its stdin (no pipe to fill). */
-static int input_fd(const char *data, size_t len)
-{
-	int fd = memfd_create("twilio-alertd-input", MFD_CLOEXEC);
-	size_t done = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = -errno;
-
-			close(fd);
-			return e;
-		}
-		done += (size_t)n;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
-/*
- * Run @argv with @envp (no shell), @input on stdin, its output kept (capped)
- * for the error line. After @timeout seconds, or when *@stop is set, its
- * whole process group is killed. Exit status 0 is success.
- */
-static int run_program(char *const argv[], char *const envp[], const char *input, size_t len,
-                       int64_t timeout, volatile int *stop, char *err, size_t size)
-{
-	char out[NOTIFY_OUTPUT_MAX], line[160];
-	int64_t deadline = util_mono_ms() + timeout * 1000;
-	int in = -1, pipefd[2] = {-1, -1}, status = 0, r = 0;
-	size_t got = 0;
-	bool exited = false, killed = false;
-	pid_t pid;
-
-	in = input_fd(input, len);
-	if (in < 0 || pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = in < 0 ? in : -errno;
-		snprintf(err, size, "cannot start %s: %s", argv[0], strerror(-r));
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		snprintf(err, size, "cannot start %s: %s", argv[0], strerror(-r));
-		goto out;
-	}
-	if (pid == 0) {
-		/* Only async-signal-safe calls from here to execve. */
-		char msg[] = "cannot execute the program\n";
-
-		setpgid(0, 0);
-		if (dup2(in, 0) < 0 || dup2(pipefd[1], 1) < 0 || dup2(pipefd[1], 2) < 0)
-			_exit(126);
-		signal(SIGPIPE, SIG_DFL);
-		execve(argv[0], argv, envp);
-		if (write(2, msg, sizeof(msg) - 1) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	/* Also from here, so that a kill right after fork reaches the group. */
-	setpgid(pid, pid);
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	while (!exited) {
-		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-		int64_t left = deadline - util_mono_ms();
-		pid_t w;
-
-		if (left <= 0 || (stop && *stop)) {
-			killed = true;
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			break;
-		}
-		if (pipefd[0] >= 0 && poll(&p, 1, left < 100 ? (int)left : 100) > 0) {
-			char buf[1024];
-			ssize_t n = read(pipefd[0], buf, sizeof(buf));
-
-			if (n > 0 && got < sizeof(out)) {
-				size_t take = (size_t)n < sizeof(out) - got ? (size_t)n
-				                                            : sizeof(out) - got;
-
-				memcpy(out + got, buf, take);
-				got += take;
-			} else if (n == 0) {
-				/* Closed: only waitpid is left to do. */
-				close(pipefd[0]);
-				pipefd[0] = -1;
-			}
-		} else if (pipefd[0] < 0) {
-			util_sleep_ms(20, NULL);
-		}
-		w = waitpid(pid, &status, WNOHANG);
-		if (w == pid)
-			exited = true;
-	}
-	first_line(out, got, line, sizeof(line));
-	if (killed && stop && *stop) {
-		snprintf(err, size, "%s: interrupted", argv[0]);
-		r = -EINTR;
-	} else if (killed) {
-		snprintf(err, size, "%s: timed out after %llds (killed)", argv[0],
-		         (long long)timeout);
-		r = -ETIMEDOUT;
-	} else if (WIFSIGNALED(status)) {
-		snprintf(err, size, "%s: killed by signal %d%s%s", argv[0], WTERMSIG(status),
-		         line[0] ? ": " : "", line);
-		r = -EIO;
-	} else if (WEXITSTATUS(status) != 0) {
-		snprintf(err, size, "%s: exit status %d%s%s", argv[0], WEXITSTATUS(status),
-		         line[0] ? ": " : "", line);
-		r = -EIO;
-	}
-out:
-	if (in >= 0)
-		close(in);
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	return r;
-}
-
-static int send_exec(const struct config_notify *n, json_t *note, const char *payload,
-                     volatile int *stop, char *err, size_t size)
-{
-	char *env[NOTIFY_EXEC_ENV_MAX + 1] = {NULL};
-	int r = notify_exec_env(n, note, env);
-
-	if (r < 0)
-		snprintf(err, size, "out of memory");
-	else
-		r = run_program(n->argv, env, payload, strlen(payload), n->timeout, stop, err,
-		                size);
-	for (size_t i = 0; env[i]; i++)
-		free(env[i]);
-	return r;
-}
-
-static int send_sendmail(const struct config_notify *n, const char *message, volatile int *stop,
-                         char *err, size_t size)
-{
-	char *argv[8 + 64] = {NULL}, from[320], rcpt[64][320];
-	char *env[] = {(char *)"PATH=" NOTIFY_EXEC_PATH, NULL};
-	size_t k = 0, nr = 0;
-
-	if (notify_address(n->from, from, sizeof(from)) < 0) {
-		snprintf(err, size, "from is not an address");
-		return -EINVAL;
-	}
-	argv[k++] = n->sendmail;
-	argv[k++] = (char *)"-i";
-	argv[k++] = (char *)"-f";
-	argv[k++] = from;
-	argv[k++] = (char *)"--";
-	for (size_t i = 0; i < n->n_to + n->n_cc && nr < ARRAY_SIZE(rcpt); i++) {
-		const char *v = i < n->n_to ? n->to[i] : n->cc[i - n->n_to];
-
-		if (notify_address(v, rcpt[nr], sizeof(rcpt[nr])) < 0) {
-			snprintf(err, size, "recipient %zu is not an address", i + 1);
-			return -EINVAL;
-		}
-		argv[k++] = rcpt[nr++];
-	}
-	return run_program(argv, env, message, strlen(message), n->timeout, stop, err, size);
-}
-
-/* ---- libcurl: SMTP and the webhook ------------------------------------ */
-
-struct upload {
-	const char *data;
-	size_t len, pos;
-};
-
-static size_t on_read(char *buf, size_t size, size_t nmemb, void *arg)
-{
-	struct upload *u = arg;
-	size_t n = size * nmemb;
-
-	if (n > u->len - u->pos)
-		n = u->len - u->pos;
-	memcpy(buf, u->data + u->pos, n);
-	u->pos += n;
-	return n;
-}
-
-/* A response is only read for its first line: keep NOTIFY_OUTPUT_MAX bytes, drop the rest. */
-static size_t on_write(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct strbuf *sb = arg;
-	size_t n = size * nmemb, room = sb->max - sb->len;
-
-	strbuf_append(sb, data, n < room ? n : room);
-	return n;
-}
-
-static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-	volatile int *stop = arg;
-
-	return stop && *stop;
-}
-
-static CURL *easy_create(const struct config_notify *n, volatile int *stop, char *errbuf)
-{
-	static bool global_done;
-	CURL *e;
-
-	if (!global_done) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		global_done = true;
-	}
-	e = curl_easy_init();
-	if (!e)
-		return NULL;
-	errbuf[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_URL, n->url);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)n->timeout);
-	curl_easy_setopt(
-	        e, CURLOPT_CONNECTTIMEOUT,
-	        (long)(n->timeout < CONNECT_TIMEOUT_MAX ? n->timeout : CONNECT_TIMEOUT_MAX));
-	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(e, CURLOPT_XFERINFODATA, stop);
-	return e;
-}
-
-static int curl_failure(CURLcode rc, const char *errbuf, volatile int *stop, const char *what,
-                        char *err, size_t size)
-{
-	if (rc == CURLE_ABORTED_BY_CALLBACK && stop && *stop) {
-		snprintf(err, size, "%s: interrupted", what);
-		return -EINTR;
-	}
-	snprintf(err, size, "%s: %s", what, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-	return rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;
-}
-
-static int send_smtp(const struct config_notify *n, const char *message, volatile int *stop,
-                     char *err, size_t size)
-{
-	static const long use_ssl[] = {
-	        [CONFIG_STARTTLS_REQUIRED] = (long)CURLUSESSL_ALL,
-	        [CONFIG_STARTTLS_OPTIONAL] = (long)CURLUSESSL_TRY,
-	        [CONFIG_STARTTLS_NO] = (long)CURLUSESSL_NONE,
-	};
-	char errbuf[CURL_ERROR_SIZE], from[330], addr[320], rcpt[330];
-	struct upload up = {.data = message, .len = strlen(message)};
-	struct curl_slist *rcpts = NULL, *more;
-	CURL *e = NULL;
-	CURLcode rc;
-	int r = 0;
-
-	if (notify_address(n->from, addr, sizeof(addr)) < 0) {
-		snprintf(err, size, "from is not an address");
-		return -EINVAL;
-	}
-	snprintf(from, sizeof(from), "<%s>", addr);
-	for (size_t i = 0; i < n->n_to + n->n_cc; i++) {
-		const char *v = i < n->n_to ? n->to[i] : n->cc[i - n->n_to];
-
-		if (notify_address(v, addr, sizeof(addr)) < 0) {
-			snprintf(err, size, "recipient %zu is not an address", i + 1);
-			r = -EINVAL;
-			goto out;
-		}
-		snprintf(rcpt, sizeof(rcpt), "<%s>", addr);
-		more = curl_slist_append(rcpts, rcpt);
-		if (!more) {
-			r = -ENOMEM;
-			goto out;
-		}
-		rcpts = more;
-	}
-	e = easy_create(n, stop, errbuf);
-	if (!e) {
-		snprintf(err, size, "cannot set up libcurl");
-		r = -ENOMEM;
-		goto out;
-	}
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	/* smtps:// is TLS from the start; for smtp:// this says whether STARTTLS must happen. */
-	curl_easy_setopt(e, CURLOPT_USE_SSL, use_ssl[n->starttls]);
-	curl_easy_setopt(e, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, rcpts);
-	curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
-	curl_easy_setopt(e, CURLOPT_READDATA, &up);
-	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-	if (n->username) {
-		curl_easy_setopt(e, CURLOPT_USERNAME, n->username);
-		curl_easy_setopt(e, CURLOPT_PASSWORD, n->password);
-	}
-	rc = curl_easy_perform(e);
-	if (rc != CURLE_OK)
-		r = curl_failure(rc, errbuf, stop, "SMTP", err, size);
-out:
-	curl_easy_cleanup(e);
-	curl_slist_free_all(rcpts);
-	if (r == -ENOMEM)
-		snprintf(err, size, "out of memory");
-	return r;
-}
-
-static int send_webhook(const struct config_notify *n, const char *payload, const char *key,
-                        const char *kind, volatile int *stop, char *err, size_t size)
-{
-	char errbuf[CURL_ERROR_SIZE], sig[SIGN_SHA256_HEX_LEN], line[160];
-	char h_sig[128], h_key[1024], h_kind[64], ua[96];
-	struct curl_slist *headers = NULL, *more;
-	struct strbuf resp;
-	const char *list[6];
-	long status = 0;
-	CURL *e = NULL;
-	CURLcode rc;
-	int r = 0;
-
-	strbuf_init(&resp, NOTIFY_OUTPUT_MAX);
-	if (sign_hmac_sha256_hex(n->secret, strlen(n->secret), payload, strlen(payload), sig) < 0) {
-		snprintf(err, size, "cannot sign the body");
-		r = -EIO;
-		goto out;
-	}
-	snprintf(h_sig, sizeof(h_sig), "X-Alertd-Signature: %s", sig);
-	snprintf(h_key, sizeof(h_key), "X-Alertd-Idempotency-Key: %s", key);
-	snprintf(h_kind, sizeof(h_kind), "X-Alertd-Event: %s", kind);
-	snprintf(ua, sizeof(ua), "User-Agent: twilio-alertd/%s", ALERTD_VERSION);
-	list[0] = "Content-Type: application/json";
-	list[1] = h_sig;
-	list[2] = h_key;
-	list[3] = h_kind;
-	list[4] = ua;
-	list[5] = "Expect:";
-	for (size_t i = 0; i < ARRAY_SIZE(list); i++) {
-		more = curl_slist_append(headers, list[i]);
-		if (!more) {
-			snprintf(err, size, "out of memory");
-			r = -ENOMEM;
-			goto out;
-		}
-		headers = more;
-	}
-	e = easy_create(n, stop, errbuf);
-	if (!e) {
-		snprintf(err, size, "cannot set up libcurl");
-		r = -ENOMEM;
-		goto out;
-	}
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDS, payload);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &resp);
-	rc = curl_easy_perform(e);
-	if (rc != CURLE_OK) {
-		r = curl_failure(rc, errbuf, stop, "webhook", err, size);
-		goto out;
-	}
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	if (status < 200 || status > 299) {
-		first_line(resp.buf ? resp.buf : "", resp.len, line, sizeof(line));
-		snprintf(err, size, "webhook: HTTP status %ld%s%s", status, line[0] ? ": " : "",
-		         line);
-		r = -EIO;
-	}
-out:
-	curl_easy_cleanup(e);
-	curl_slist_free_all(headers);
-	strbuf_finish(&resp);
-	return r;
-}
-
 int notify_send(const struct config *cfg, const struct config_notify *n, const char *payload,
                 volatile int *stop, char *err, size_t size)
 {
@@ -548,12 +152,13 @@ int notify_send(const struct config *cfg, const struct config_notify *n, const c
 		r = send_syslog(n, note, err, size);
 		break;
 	case CONFIG_NOTIFY_EXEC:
-		r = send_exec(n, note, payload, stop, err, size);
+		r = notify_exec_send(n, note, payload, stop, err, size);
 		break;
 	case CONFIG_NOTIFY_WEBHOOK:
 		key = json_string_value(json_object_get(note, "idempotency_key"));
 		kind = json_string_value(json_object_get(note, "kind"));
-		r = send_webhook(n, payload, key ? key : "", kind ? kind : "", stop, err, size);
+		r = notify_webhook_send(n, payload, key ? key : "", kind ? kind : "", stop, err,
+		                        size);
 		break;
 	case CONFIG_NOTIFY_EMAIL:
 		/* SMTP wants CRLF; a sendmail program takes the local convention. */
@@ -562,8 +167,8 @@ int notify_send(const struct config *cfg, const struct config_notify *n, const c
 			snprintf(err, size, "cannot build the message: %s", strerror(-r));
 			break;
 		}
-		r = n->sendmail ? send_sendmail(n, msg.buf, stop, err, size)
-		                : send_smtp(n, msg.buf, stop, err, size);
+		r = n->sendmail ? notify_sendmail_send(n, msg.buf, stop, err, size)
+		                : notify_smtp_send(n, msg.buf, stop, err, size);
 		break;
 	default:
 		snprintf(err, size, "unknown channel type");

@@ -23,8 +23,6 @@
 /* First retry after this many seconds, doubling per failure up to NOTIFY_RETRY_MAX. */
 #define NOTIFY_RETRY_FIRST 30
 #define NOTIFY_RETRY_MAX 3600
-/* Bytes of a program's output or an HTTP response kept for the error line. */
-#define NOTIFY_OUTPUT_MAX 4096
 /* Outbox rows loaded per channel and delivery round. */
 #define NOTIFY_BATCH 1000
 /* An error line of one attempt is cut to this many bytes. */
@@ -74,5 +72,6 @@ int notify_send(const struct config *cfg, const struct config_notify *n, const c
  * notify_find - the [notify NAME] section of @cfg, or NULL.
  */
 const struct config_notify *notify_find(const struct config *cfg, const char *name);
+
 
 #endif

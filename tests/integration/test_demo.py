@@ -49,6 +49,23 @@ class DemoTest(unittest.TestCase):
             out.seek(0)
             self.assertIn("== stopped", out.read())
 
+    def test_no_build_path_in_the_binary(self):
+        # A packaged agent must not look for the simulator where it was built.
+        with open(ALERTD, "rb") as f:
+            self.assertNotIn(os.environ["SIM_BIN"].encode(), f.read())
+
+    def test_without_the_variable_names_it(self):
+        installed = os.path.join(os.environ["ALERTD_LIBEXECDIR"], "twilio-monitor-sim")
+        if os.access(installed, os.X_OK):
+            self.skipTest(f"{installed} is installed")
+        e = dict(os.environ)
+        e.pop("TWILIO_ALERTD_SIM", None)
+        p = subprocess.run([ALERTD, "demo", "--once"], capture_output=True, text=True,
+                           timeout=60, env=e)
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn(f"no simulator at {installed}", p.stderr)
+        self.assertIn("TWILIO_ALERTD_SIM", p.stderr)
+
     @staticmethod
     def healthy(port):
         try:

@@ -496,6 +496,16 @@ class DebPackageTest(AgentTest):
         self.assertEqual(p.returncode, 78, p.stderr)
         self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
+        # The installed demo starts the installed simulator: no build-tree path, no variable.
+        p = run(["/usr/bin/twilio-alertd", "demo", "--once"], timeout=240,
+                env={"PATH": "/usr/bin:/bin"})
+        m = re.search(r"remove (/tmp/twilio-alertd-demo\.\w+) when finished", p.stdout)
+        if m:
+            shutil.rmtree(m.group(1), ignore_errors=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"simulator \(/usr/[^)]*/twilio-monitor-sim\)")
+        self.assertIn("== done", p.stdout)
+
         # User, modes, ownership.
         user = pwd.getpwnam(self.PKG)
         self.assertLess(user.pw_uid, 1000)

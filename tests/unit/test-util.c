@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for util.c: durations, dates in every accepted form, buffers, growth, forms, hosts. */
+/* Unit tests for util.c: durations, dates in every accepted form, buffers, growth, hosts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -224,46 +224,6 @@ static void test_grow(void)
 	free(v);
 }
 
-static void test_form(void)
-{
-	const char *text = "EmailNotification=false&LogLevel=ERROR&Msg=HTTP+Connection+Failure+-+"
-			   "Read+timed+out&ErrorCode=11205&url=https%3A%2F%2Fx.example%2Fa&"
-			   "httpResponse=502&bad=%zz%4";
-	char *v = NULL;
-
-	CHECK_INT(util_form_get(text, "Msg", &v), 0);
-	CHECK_STR(v, "HTTP Connection Failure - Read timed out");
-	free(v);
-	CHECK_INT(util_form_get(text, "url", &v), 0);
-	CHECK_STR(v, "https://x.example/a");
-	free(v);
-	CHECK_INT(util_form_get(text, "httpResponse", &v), 0);
-	CHECK_STR(v, "502");
-	free(v);
-	CHECK_INT(util_form_get(text, "bad", &v), 0);
-	CHECK_STR(v, "%zz%4");
-	free(v);
-	CHECK_INT(util_form_get(text, "msg", &v), -ENOENT);
-	CHECK_INT(util_form_get(text, "Ms", &v), -ENOENT);
-	CHECK_INT(util_form_get("", "Msg", &v), -ENOENT);
-	CHECK_INT(util_form_get("Msg=", "Msg", &v), 0);
-	CHECK_STR(v, "");
-	free(v);
-	/* Read as form_parse reads it (the page): decoded names, a bare name is "" (fuzz-form). */
-	CHECK_INT(util_form_get("%4D%73%67=first&Msg=second", "Msg", &v), 0);
-	CHECK_STR(v, "first");
-	free(v);
-	CHECK_INT(util_form_get("flag&Msg=x", "flag", &v), 0);
-	CHECK_STR(v, "");
-	free(v);
-	CHECK_INT(util_form_get("&&=x", "", &v), 0);
-	CHECK_STR(v, "x");
-	free(v);
-	CHECK_INT(util_form_get("M+g=a", "M g", &v), 0);
-	CHECK_STR(v, "a");
-	free(v);
-}
-
 static void test_host(void)
 {
 	char h[32];
@@ -361,7 +321,6 @@ int main(void)
 	test_http_date();
 	test_strbuf();
 	test_grow();
-	test_form();
 	test_host();
 	test_files();
 	test_random();

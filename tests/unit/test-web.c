@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for the web stage's pieces that need no socket (not the server,
- * http.c): form.c, the HTML escaping of the pages (page-status.c over
- * html.c), webhook_receive against a temporary store, the counters'
+ * Unit tests for the web stage's pieces that need no server: webhook_receive
+ * against a temporary store, the receiver's config keys, the counters'
  * Prometheus text (metrics.c), and the health verdict (health.c) over
- * hand-made sync and outbox states.
+ * hand-made sync and outbox states. http.c, page.c and summary.c have their
+ * own test-*.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,10 +14,8 @@
 #include <unistd.h>
 
 #include "base/config.h"
-#include "base/form.h"
 #include "web/health.h"
 #include "web/metrics.h"
-#include "web/page-status.h"
 #include "base/sign.h"
 #include "store/store-http.h"
 #include "store/store.h"
@@ -29,46 +27,6 @@
 #define SID "NO0123456789abcdef0123456789abcdef"
 #define SUB "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define OTHER "ACcccccccccccccccccccccccccccccccc"
-
-static void test_form(void)
-{
-	struct form f = {0};
-	const char *t = "a=1&b=x+y%21&&c&d=%zz&a=2";
-
-	CHECK_INT(form_parse(t, strlen(t), &f), 0);
-	CHECK_INT(f.n, 5);
-	CHECK_STR(form_get(&f, "a"), "1");
-	CHECK_STR(form_get(&f, "b"), "x y!");
-	CHECK_STR(form_get(&f, "c"), "");
-	CHECK_STR(form_get(&f, "d"), "%zz");
-	CHECK(form_get(&f, "e") == NULL);
-	form_finish(&f);
-	CHECK_INT(form_parse("a=%00", 5, &f), -EILSEQ);
-	form_finish(&f);
-}
-
-static int row_html(struct strbuf *sb, const char *msg)
-{
-	struct store_http_alert row = {0};
-
-	row.col[SH_SID] = SID;
-	row.col[SH_MSG] = msg;
-	row.col[SH_REQUEST_URL] = "https://x/\"><script>";
-	row.col[SH_LOG_LEVEL] = "error";
-	return page_alert_row(&row, &(struct page_rows){.sb = sb});
-}
-
-static void test_escaping(void)
-{
-	struct strbuf sb;
-
-	strbuf_init(&sb, 1 << 20);
-	CHECK_INT(row_html(&sb, "<script>alert('x')</script>&"), 0);
-	CHECK(strstr(sb.buf, "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;") != NULL);
-	CHECK(strstr(sb.buf, "&quot;&gt;&lt;script&gt;") != NULL);
-	CHECK(strstr(sb.buf, "<script") == NULL);
-	strbuf_finish(&sb);
-}
 
 /* The form of @n params @p and its signature under @token over URL. */
 static void signed_form(const char *token, const struct sign_param *p, size_t n, char *body,
@@ -114,7 +72,7 @@ static void signed_body(const char *token, const char *payload, char *body, size
  */
 static void test_webhook_parent(void)
 {
-	char dir[] = "/tmp/test-web-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
+	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
 	struct config_account accts[] = {
 		{.name = (char *)"main", .account_sid = (char *)ACCT, .webhook = true,
 		 .public_url = (char *)URL, .webhook_token = (char *)"tok"},
@@ -181,7 +139,7 @@ static void test_webhook_parent(void)
 
 static void test_webhook(void)
 {
-	char dir[] = "/tmp/test-web-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
+	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
 	char forbidden[sizeof(((struct webhook_result *)0)->reason)];
 	struct config_account acct = {.name = (char *)"main", .account_sid = (char *)ACCT,
 				      .webhook = true, .public_url = (char *)URL,
@@ -310,7 +268,7 @@ static size_t load(const char *dir, const char *text, struct config **cfg, char 
 
 static void test_config_keys(void)
 {
-	char dir[] = "/tmp/test-web-XXXXXX", text[2048], why[512], tok[128];
+	char dir[] = "/tmp/test-http-XXXXXX", text[2048], why[512], tok[128];
 	struct config *cfg;
 	FILE *f;
 
@@ -434,8 +392,6 @@ int main(void)
 {
 	test_health_verdict();
 	test_config_keys();
-	test_form();
-	test_escaping();
 	test_webhook();
 	test_webhook_parent();
 	test_metrics();
