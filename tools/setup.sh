@@ -19,7 +19,7 @@ BUILD_DEPS="meson ninja-build pkg-config gcc libc6-dev python3 \
 # clang + libclang-rt-14-dev: the libFuzzer targets (tests/fuzz); clang-tools (scan-build),
 # cppcheck, make: the 'static' suite; valgrind: the unit tests under memcheck.
 TEST_DEPS="python3-twilio python3-aiosmtpd procps debhelper dpkg-dev adduser systemd man-db \
-  chromium prometheus clang libclang-rt-14-dev clang-tools cppcheck make valgrind"
+  chromium prometheus clang libclang-rt-14-dev clang-tools clang-format cppcheck make valgrind"
 
 mode=${1:-}
 case "$mode" in

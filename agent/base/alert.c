@@ -121,7 +121,7 @@ static void set_date(enum alert_kind kind, const char *s, char out[UTIL_TIME_LEN
 }
 
 void alert_set_field(struct alert *a, enum alert_field f, enum alert_kind kind, const char *s,
-		     int64_t i)
+                     int64_t i)
 {
 	const char *str = kind == ALERT_KIND_STRING ? s : NULL;
 
@@ -175,7 +175,7 @@ void alert_set_field(struct alert *a, enum alert_field f, enum alert_kind kind, 
 		/* The spec says string; older payloads and the Debugger push may use a number. */
 		a->error_code = kind == ALERT_KIND_INTEGER ? i : 0;
 		a->has_error_code =
-			kind == ALERT_KIND_INTEGER || (str && parse_int(str, &a->error_code));
+		        kind == ALERT_KIND_INTEGER || (str && parse_int(str, &a->error_code));
 		break;
 	case ALERT_FIELD_DATE_CREATED:
 		set_date(kind, s, a->date_created, &a->created);
@@ -205,8 +205,8 @@ int alert_finish_fields(struct alert *a, const char **why)
 			*why = "alert has no valid date_created";
 		return -EINVAL;
 	}
-	if (a->request_url && util_url_host(a->request_url, a->request_host,
-					    sizeof(a->request_host)) < 0)
+	if (a->request_url &&
+	    util_url_host(a->request_url, a->request_host, sizeof(a->request_host)) < 0)
 		a->request_host[0] = '\0';
 
 	if (a->alert_text) {
@@ -244,7 +244,8 @@ int alert_from_json(struct alert *a, json_t *obj, const char **why)
 			*why = "alert is not a JSON object";
 		return -EINVAL;
 	}
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		int f = alert_field_lookup(key, strlen(key));
 		enum alert_kind kind = ALERT_KIND_OTHER;
 
@@ -257,7 +258,7 @@ int alert_from_json(struct alert *a, json_t *obj, const char **why)
 		else if (json_is_null(v))
 			kind = ALERT_KIND_NULL;
 		alert_set_field(a, (enum alert_field)f, kind, json_string_value(v),
-				kind == ALERT_KIND_INTEGER ? json_integer_value(v) : 0);
+		                kind == ALERT_KIND_INTEGER ? json_integer_value(v) : 0);
 	}
 	return alert_finish_fields(a, why);
 }

@@ -44,14 +44,14 @@ struct alert {
 	char date_created[UTIL_TIME_LEN];
 	char date_generated[UTIL_TIME_LEN];
 	char date_updated[UTIL_TIME_LEN];
-	int64_t created;	/* date_created in epoch seconds */
+	int64_t created; /* date_created in epoch seconds */
 
 	/* Parsed from alert_text / request_url; owned, freed by alert_finish. */
-	char *msg;		/* Msg (or parserMessage); NULL if absent */
+	char *msg; /* Msg (or parserMessage); NULL if absent */
 	bool has_http_response;
-	int64_t http_response;	/* httpResponse, when numeric */
-	char request_host[ALERT_HOST_MAX];	/* "" when no usable URL */
-	const char *source;	/* "poll" or "push" (static string) */
+	int64_t http_response;             /* httpResponse, when numeric */
+	char request_host[ALERT_HOST_MAX]; /* "" when no usable URL */
+	const char *source;                /* "poll" or "push" (static string) */
 };
 
 /* The members of an alert object the agent keeps; others are ignored. */
@@ -81,8 +81,8 @@ enum alert_field {
 enum alert_kind {
 	ALERT_KIND_NULL,
 	ALERT_KIND_STRING,
-	ALERT_KIND_INTEGER,	/* a number without fraction or exponent, in int64 range */
-	ALERT_KIND_OTHER,	/* true, false, a real, an object or an array */
+	ALERT_KIND_INTEGER, /* a number without fraction or exponent, in int64 range */
+	ALERT_KIND_OTHER,   /* true, false, a real, an object or an array */
 };
 
 /*
@@ -116,7 +116,7 @@ int alert_field_lookup(const char *key, size_t len);
  * integer or a string of decimal digits. Dates are normalised here.
  */
 void alert_set_field(struct alert *a, enum alert_field f, enum alert_kind kind, const char *s,
-		     int64_t i);
+                     int64_t i);
 
 /*
  * alert_finish_fields - after the last alert_set_field: check that the

@@ -111,7 +111,8 @@ static void check_webhook(struct loader *ld, struct section *s, bool apikey,
 		return;
 	if (!url)
 		problem(ld, s->vline[AC_WEBHOOK],
-		        "webhook = yes needs public_url: the exact URL set for the Debugger webhook "
+		        "webhook = yes needs public_url: the exact URL set for the Debugger "
+		        "webhook "
 		        "in Twilio's Console (e.g. https://alerts.example.com/twilio/debugger)");
 	if (!a->webhook_token && apikey)
 		problem(ld, s->vline[AC_WEBHOOK],

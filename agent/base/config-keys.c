@@ -356,8 +356,7 @@ static void parse_value(struct loader *ld, const struct key *k, const char *v, i
 }
 
 /* Interpret every value of @s by its table; @types selects [notify] keys. */
-void apply_keys(struct loader *ld, struct section *s, void *base, unsigned types,
-                const char *type)
+void apply_keys(struct loader *ld, struct section *s, void *base, unsigned types, const char *type)
 {
 	const struct sect_def *def = &sect_defs[s->kind];
 

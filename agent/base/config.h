@@ -20,25 +20,25 @@
 #define CONFIG_SECRET_MAX 4096
 
 struct config_account {
-	char *name;		/* section name; "default" for the environment */
-	char *account_sid;	/* AC..., required */
-	char *username;		/* Basic auth user: account_sid or api_key_sid */
-	char *secret;		/* auth token or API key secret: never log it */
-	char *secret_source;	/* "file /etc/x.token", "auth_token", "env TWILIO_AUTH_TOKEN" */
-	char *api_base;		/* scheme://host[:port], no trailing slash */
-	char *log_level;	/* NULL = every level; else error|warning|notice|debug */
+	char *name;          /* section name; "default" for the environment */
+	char *account_sid;   /* AC..., required */
+	char *username;      /* Basic auth user: account_sid or api_key_sid */
+	char *secret;        /* auth token or API key secret: never log it */
+	char *secret_source; /* "file /etc/x.token", "auth_token", "env TWILIO_AUTH_TOKEN" */
+	char *api_base;      /* scheme://host[:port], no trailing slash */
+	char *log_level;     /* NULL = every level; else error|warning|notice|debug */
 	bool fetch_details;
 	/* The Debugger webhook receiver (POST /twilio/debugger). */
-	bool webhook;		/* webhook = yes: accept signed pushes for this account */
-	char *public_url;	/* the URL set in Twilio's Console, signed by Twilio */
-	char *webhook_token;	/* auth token that signs them: never log it */
+	bool webhook;        /* webhook = yes: accept signed pushes for this account */
+	char *public_url;    /* the URL set in Twilio's Console, signed by Twilio */
+	char *webhook_token; /* auth token that signs them: never log it */
 	/*
 	 * The [account NAME] of this account's parent, NULL = none: a push
 	 * signed by the parent for this account's AccountSid is stored as this
 	 * account's (Twilio sends a subaccount's events to the parent's webhook).
 	 */
 	char *parent_account;
-	int line;		/* line of the section header, 0 for the environment */
+	int line; /* line of the section header, 0 for the environment */
 };
 
 enum config_group_by {
@@ -61,19 +61,19 @@ struct config_trigger {
 	int64_t *error_codes;
 	size_t n_error_codes;
 	char *log_level;
-	char **accounts;	/* account section names; each must exist */
+	char **accounts; /* account section names; each must exist */
 	size_t n_accounts;
-	char *text;		/* POSIX ERE, checked with regcomp at load */
-	char *request_host;	/* glob */
-	char *where;		/* SQL expression; checked by problems->check_where */
-	int64_t threshold;	/* default 1 */
-	int64_t window;		/* seconds, default 300, 60..retention */
+	char *text;         /* POSIX ERE, checked with regcomp at load */
+	char *request_host; /* glob */
+	char *where;        /* SQL expression; checked by problems->check_where */
+	int64_t threshold;  /* default 1 */
+	int64_t window;     /* seconds, default 300, 60..retention */
 	enum config_group_by group_by;
-	int64_t for_;		/* seconds, default 0 */
-	int64_t repeat;		/* seconds, default 0 = never */
-	bool resolve;		/* default yes */
-	enum config_severity severity;	/* default warning */
-	char **notify;		/* channel names; each must exist */
+	int64_t for_;                  /* seconds, default 0 */
+	int64_t repeat;                /* seconds, default 0 = never */
+	bool resolve;                  /* default yes */
+	enum config_severity severity; /* default warning */
+	char **notify;                 /* channel names; each must exist */
 	size_t n_notify;
 	int line;
 };
@@ -95,11 +95,11 @@ enum config_starttls {
 struct config_notify {
 	char *name;
 	enum config_notify_type type;
-	int64_t timeout;	/* seconds, default 10 */
+	int64_t timeout; /* seconds, default 10 */
 	/* exec */
-	char **argv;		/* command split on spaces, NULL-terminated */
+	char **argv; /* command split on spaces, NULL-terminated */
 	/* email */
-	char *url;		/* email: smtp(s)://; webhook: http(s):// */
+	char *url; /* email: smtp(s)://; webhook: http(s):// */
 	enum config_starttls starttls;
 	char *from;
 	char **to;
@@ -107,27 +107,27 @@ struct config_notify {
 	char **cc;
 	size_t n_cc;
 	char *username;
-	char *password;		/* from password_file: never log it */
-	char *sendmail;		/* path; instead of url */
+	char *password; /* from password_file: never log it */
+	char *sendmail; /* path; instead of url */
 	/* webhook */
-	char *secret;		/* from secret_file: never log it */
+	char *secret; /* from secret_file: never log it */
 	/* syslog */
-	char *facility;		/* daemon (default), user, local0..local7 */
-	char *ident;		/* default twilio-alertd */
+	char *facility; /* daemon (default), user, local0..local7 */
+	char *ident;    /* default twilio-alertd */
 	int line;
 };
 
 struct config {
-	char *path;		/* file loaded, NULL when built from the environment */
+	char *path; /* file loaded, NULL when built from the environment */
 	char *database;
-	int64_t interval;	/* seconds, default 60 */
-	int64_t retention;	/* seconds, default 30d, 1d..30d */
-	int64_t overlap;	/* seconds, default 10m */
-	char *listen;		/* NULL = status page off */
-	char *listen_user;	/* HTTP Basic auth for every page but the webhook; */
-	char *listen_password;	/* required when listen is not loopback: never log it */
-	int64_t http_timeout;	/* seconds, total per request, default 30 */
-	int64_t max_retries;	/* per request, for 429/5xx/network, default 5 */
+	int64_t interval;      /* seconds, default 60 */
+	int64_t retention;     /* seconds, default 30d, 1d..30d */
+	int64_t overlap;       /* seconds, default 10m */
+	char *listen;          /* NULL = status page off */
+	char *listen_user;     /* HTTP Basic auth for every page but the webhook; */
+	char *listen_password; /* required when listen is not loopback: never log it */
+	int64_t http_timeout;  /* seconds, total per request, default 30 */
+	int64_t max_retries;   /* per request, for 429/5xx/network, default 5 */
 	struct config_account *accounts;
 	size_t n_accounts;
 	struct config_trigger *triggers;

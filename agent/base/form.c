@@ -12,7 +12,6 @@
 #include "base/form.h"
 #include "base/util.h"
 
-
 /* The next decoded byte at *@p (before @end), advancing *@p: '+' is a space, %XX its byte. */
 static char next_char(const char **p, const char *end)
 {
@@ -104,7 +103,7 @@ int form_parse(const char *text, size_t len, struct form *f)
 			       : decode("", 0, &fl->value);
 		if (r < 0)
 			return r;
-next:
+	next:
 		p += part + 1;
 	}
 	return 0;
@@ -138,11 +137,12 @@ int form_lookup(const char *text, size_t len, const char *const *names, size_t n
 		for (size_t i = 0; i < n; i++) {
 			if (values[i] || !name_is(p, nlen, names[i]))
 				continue;
-			r = eq ? decode(eq + 1, part - nlen - 1, &values[i]) : decode("", 0, &values[i]);
+			r = eq ? decode(eq + 1, part - nlen - 1, &values[i])
+			       : decode("", 0, &values[i]);
 			if (r < 0)
 				break;
 		}
-next:
+	next:
 		p += part + 1;
 	}
 	if (r < 0)

@@ -12,9 +12,9 @@
 #include <stdnoreturn.h>
 
 enum log_level {
-	LOG_LEVEL_WARN = 0,	/* warnings and errors only (cron default) */
-	LOG_LEVEL_INFO = 1,	/* one line per poll (daemon default) */
-	LOG_LEVEL_DEBUG = 2,	/* every request */
+	LOG_LEVEL_WARN = 0,  /* warnings and errors only (cron default) */
+	LOG_LEVEL_INFO = 1,  /* one line per poll (daemon default) */
+	LOG_LEVEL_DEBUG = 2, /* every request */
 };
 
 /*

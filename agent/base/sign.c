@@ -27,7 +27,7 @@ static void to_hex(const unsigned char *d, size_t n, char *out)
 }
 
 int sign_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len,
-			 char out[SIGN_SHA256_HEX_LEN])
+                         char out[SIGN_SHA256_HEX_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -51,7 +51,7 @@ int sign_sha256_hex(const void *data, size_t len, char out[SIGN_SHA256_HEX_LEN])
 }
 
 int sign_hmac_sha1_base64(const void *key, size_t keylen, const void *data, size_t len,
-			  char out[SIGN_SHA1_B64_LEN])
+                          char out[SIGN_SHA1_B64_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -88,7 +88,7 @@ static int param_cmp(const void *a, const void *b)
 }
 
 int sign_twilio_compute(const char *token, const char *url, const struct sign_param *params,
-			size_t n, char out[SIGN_SHA1_B64_LEN])
+                        size_t n, char out[SIGN_SHA1_B64_LEN])
 {
 	const struct sign_param **sorted = NULL;
 	size_t len = strlen(url), at;
@@ -160,13 +160,14 @@ static int port_variant(const char *url, bool with_port, char out[SIGN_TWILIO_UR
 		return 0;
 	}
 	if (with_port)
-		head += (size_t)sprintf(out + head, ":%d", strncmp(url, "https:", 6) == 0 ? 443 : 80);
+		head += (size_t)sprintf(out + head, ":%d",
+		                        strncmp(url, "https:", 6) == 0 ? 443 : 80);
 	strcpy(out + head, end);
 	return 0;
 }
 
 bool sign_twilio_valid(const char *token, const char *url, const struct sign_param *params,
-		       size_t n, const char *signature)
+                       size_t n, const char *signature)
 {
 	char variant[SIGN_TWILIO_URL_MAX], sig[SIGN_SHA1_B64_LEN];
 	bool ok = false;
@@ -185,7 +186,7 @@ bool sign_twilio_valid(const char *token, const char *url, const struct sign_par
 }
 
 bool sign_twilio_valid_body(const char *token, const char *url, const void *body, size_t len,
-			    const char *signature)
+                            const char *signature)
 {
 	const char *q = url ? strchr(url, '?') : NULL, *p;
 	char hex[SIGN_SHA256_HEX_LEN], want[SIGN_SHA256_HEX_LEN] = "";

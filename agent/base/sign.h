@@ -20,7 +20,7 @@
  * into @out. Returns 0, or -EIO when OpenSSL fails.
  */
 int sign_hmac_sha256_hex(const void *key, size_t keylen, const void *data, size_t len,
-			 char out[SIGN_SHA256_HEX_LEN]);
+                         char out[SIGN_SHA256_HEX_LEN]);
 
 /* sign_sha256_hex - lower-case hex SHA-256 of @data into @out. 0 or -EIO. */
 int sign_sha256_hex(const void *data, size_t len, char out[SIGN_SHA256_HEX_LEN]);
@@ -30,7 +30,7 @@ int sign_sha256_hex(const void *data, size_t len, char out[SIGN_SHA256_HEX_LEN])
  * (the form of X-Twilio-Signature). Returns 0, or -EIO.
  */
 int sign_hmac_sha1_base64(const void *key, size_t keylen, const void *data, size_t len,
-			  char out[SIGN_SHA1_B64_LEN]);
+                          char out[SIGN_SHA1_B64_LEN]);
 
 /*
  * sign_equal - compare two NUL-terminated strings in time that depends
@@ -56,7 +56,7 @@ struct sign_param {
  * twilio-node do). Returns 0, -E2BIG past SIGN_TWILIO_DATA_MAX, -ENOMEM, -EIO.
  */
 int sign_twilio_compute(const char *token, const char *url, const struct sign_param *params,
-			size_t n, char out[SIGN_SHA1_B64_LEN]);
+                        size_t n, char out[SIGN_SHA1_B64_LEN]);
 
 /*
  * sign_twilio_valid - whether @signature is Twilio's for a form-encoded
@@ -66,7 +66,7 @@ int sign_twilio_compute(const char *token, const char *url, const struct sign_pa
  * both ways). Compares in constant time. NULL or malformed input is false.
  */
 bool sign_twilio_valid(const char *token, const char *url, const struct sign_param *params,
-		       size_t n, const char *signature);
+                       size_t n, const char *signature);
 
 /*
  * sign_twilio_valid_body - the same for a request with a non-form body
@@ -74,7 +74,7 @@ bool sign_twilio_valid(const char *token, const char *url, const struct sign_par
  * parameter bodySHA256 = hex SHA-256 of @body, and that must match.
  */
 bool sign_twilio_valid_body(const char *token, const char *url, const void *body, size_t len,
-			    const char *signature);
+                            const char *signature);
 
 /*
  * sign_base64 - standard base64 of @data into @out (@size bytes, NUL

@@ -286,7 +286,7 @@ int util_parse_time(const char *s, int64_t *out)
 static int day_name(const char **p, bool long_form)
 {
 	static const char *const names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
-					    "Thursday", "Friday", "Saturday"};
+	                                    "Thursday", "Friday", "Saturday"};
 
 	for (int i = 0; i < 7; i++) {
 		size_t n = long_form ? strlen(names[i]) : 3;

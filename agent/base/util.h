@@ -95,7 +95,7 @@ int strbuf_append(struct strbuf *sb, const void *data, size_t n);
  * in *@err, so a renderer can check once at the end.
  */
 void strbuf_addf(struct strbuf *sb, int *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* strbuf_reset - drop the content, keep the allocation. */
 void strbuf_reset(struct strbuf *sb);

@@ -53,8 +53,8 @@ bool daemon_require_accounts(const struct config *cfg)
 	if (cfg->n_accounts)
 		return true;
 	log_warnx("%s: no [account NAME] section: nothing to poll; add one with account_sid and "
-		  "auth_token_file (see twilio-alertd.conf(5)), then run check-config",
-		  cfg->path ? cfg->path : CONFIG_DEFAULT_PATH);
+	          "auth_token_file (see twilio-alertd.conf(5)), then run check-config",
+	          cfg->path ? cfg->path : CONFIG_DEFAULT_PATH);
 	return false;
 }
 
@@ -105,7 +105,7 @@ static int take_lock(const struct config *cfg, int *fd)
 	r = util_lock_file(path, fd);
 	if (r == -EWOULDBLOCK) {
 		log_warnx("another twilio-alertd is working on %s (lock %s held); not starting",
-			  cfg->database, path);
+		          cfg->database, path);
 		return EXIT_TEMPFAIL;
 	}
 	if (r < 0) {
@@ -117,13 +117,13 @@ static int take_lock(const struct config *cfg, int *fd)
 
 /* What the cycle's answers from Twilio said about the local clock. */
 struct cycle_clock {
-	bool heard;		/* a response had a valid Date header */
-	bool answered;		/* some HTTP response came at all */
-	int64_t skew;		/* Twilio's time minus ours (of the first Date heard) */
+	bool heard;    /* a response had a valid Date header */
+	bool answered; /* some HTTP response came at all */
+	int64_t skew;  /* Twilio's time minus ours (of the first Date heard) */
 };
 
 static void note_clock(struct cycle_clock *ck, const struct poll_result *res,
-		       const struct monitor_stats *ms)
+                       const struct monitor_stats *ms)
 {
 	if (ms->status_2xx + ms->status_4xx + ms->status_5xx > 0)
 		ck->answered = true;
@@ -165,10 +165,10 @@ static bool prune_now(const struct cycle_clock *ck, int64_t *now)
 		util_format_time(local, ours);
 		util_format_time(*now, theirs);
 		log_warnx("the local clock (%s) is %lld s (%.1f days) %s Twilio's (%s, its Date "
-			  "header): the watermark and pruning follow Twilio's time until the clock "
-			  "is corrected", ours, (long long)llabs(ck->skew),
-			  (double)llabs(ck->skew) / 86400, ck->skew < 0 ? "ahead of" : "behind",
-			  theirs);
+		          "header): the watermark and pruning follow Twilio's time until the clock "
+		          "is corrected",
+		          ours, (long long)llabs(ck->skew), (double)llabs(ck->skew) / 86400,
+		          ck->skew < 0 ? "ahead of" : "behind", theirs);
 		clock_warned = true;
 	}
 	return true;
@@ -250,7 +250,7 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 		r = monitor_create(a, cfg->http_timeout, (int)cfg->max_retries, &stop_flag, &m);
 		if (r < 0) {
 			log_warnx("account %s: cannot set up the HTTP client: %s", a->name,
-				  strerror(-r));
+			          strerror(-r));
 			status = worse(status, EXIT_TEMPFAIL);
 			continue;
 		}
@@ -265,7 +265,8 @@ static int cycle(const struct config *cfg, struct store *s, struct cycle_result 
 			log_warnx("%s", res.error);
 			status = worse(status, exit_code_of(r));
 			if (out && !out->first_error[0])
-				snprintf(out->first_error, sizeof(out->first_error), "%s", res.error);
+				snprintf(out->first_error, sizeof(out->first_error), "%s",
+				         res.error);
 			continue;
 		}
 		if (out)
@@ -380,7 +381,7 @@ static void reload(const char *path, struct config **cfg, struct http_server *sr
 	}
 	if (strcmp(fresh->database, (*cfg)->database) != 0) {
 		log_warnx("database cannot change on reload (restart instead); keeping %s",
-			  (*cfg)->database);
+		          (*cfg)->database);
 		free(fresh->database);
 		fresh->database = strdup((*cfg)->database);
 		if (!fresh->database) {
@@ -414,8 +415,8 @@ static void notify_cycle(const struct config *cfg, const struct cycle_result *re
 		sdnotify_status("last poll %s: %zu account(s) ok", when, res->ok);
 	else
 		sdnotify_status("last poll %s: %zu of %zu account(s) failing%s%s", when,
-				cfg->n_accounts - res->ok, cfg->n_accounts,
-				res->first_error[0] ? "; " : "", res->first_error);
+		                cfg->n_accounts - res->ok, cfg->n_accounts,
+		                res->first_error[0] ? "; " : "", res->first_error);
 }
 
 int daemon_run(const char *path)
@@ -435,7 +436,7 @@ int daemon_run(const char *path)
 	}
 	sdnotify_send("READY=1");
 	log_info("started: %zu account(s), polling every %llds", cfg->n_accounts,
-		 (long long)cfg->interval);
+	         (long long)cfg->interval);
 	while (!stop_flag) {
 		struct cycle_result res = {0};
 		int64_t wait;
@@ -469,4 +470,3 @@ out:
 	finish(cfg, lock, s);
 	return status;
 }
-

@@ -84,7 +84,8 @@ static int serve(char *const argv[], unsigned port)
 	if (pid < 0)
 		return 1;
 	printf("\n== status page: http://127.0.0.1:%u/   (the simulator adds an alert every %ss;"
-	       " Ctrl-C stops the demo)\n", port, DEMO_TRICKLE);
+	       " Ctrl-C stops the demo)\n",
+	       port, DEMO_TRICKLE);
 	fflush(stdout);
 	while (!demo_stop) {
 		if (waitpid(pid, &st, WNOHANG) == pid) {
@@ -234,17 +235,17 @@ int demo_run(const char *self, bool once)
 	if (port_http)
 		snprintf(listen, sizeof(listen), "127.0.0.1:%u", port_http);
 	snprintf(text, sizeof(text),
-		 "# Written by `twilio-alertd demo`: the agent against the simulator.\n"
-		 "[agent]\n"
-		 "database = %s\n"
-		 "interval = 10s\n"
-		 "listen = %s\n"
-		 "\n"
-		 "[account demo]\n"
-		 "account_sid = %s\n"
-		 "auth_token_file = %s\n"
-		 "api_base = http://127.0.0.1:%s\n",
-		 db, listen, DEMO_ACCOUNT, token, port);
+	         "# Written by `twilio-alertd demo`: the agent against the simulator.\n"
+	         "[agent]\n"
+	         "database = %s\n"
+	         "interval = 10s\n"
+	         "listen = %s\n"
+	         "\n"
+	         "[account demo]\n"
+	         "account_sid = %s\n"
+	         "auth_token_file = %s\n"
+	         "api_base = http://127.0.0.1:%s\n",
+	         db, listen, DEMO_ACCOUNT, token, port);
 	if ((r = write_file(conf, text)) < 0) {
 		log_warnx("cannot write %s: %s", conf, strerror(-r));
 		goto out;

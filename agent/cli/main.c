@@ -333,7 +333,8 @@ int main(int argc, char **argv)
 
 	/* Before any secret is read: a core of this process would hold them all. */
 	if ((status = util_no_core_dumps()) < 0)
-		fprintf(stderr, "twilio-alertd: cannot disable core dumps: %s\n", strerror(-status));
+		fprintf(stderr, "twilio-alertd: cannot disable core dumps: %s\n",
+		        strerror(-status));
 	/* Phase one: the global options before the command word. */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:c:vhV", global_longopts, NULL)) != -1) {

@@ -31,8 +31,8 @@ int status_check_config(const char *path)
 	/* The installed default has no account yet: valid, but say what it means. */
 	if (!cfg->n_accounts)
 		log_warnx("%s: no accounts configured yet: nothing will be polled until an "
-			  "[account NAME] section is added",
-			  cfg->path ? cfg->path : CONFIG_DEFAULT_PATH);
+		          "[account NAME] section is added",
+		          cfg->path ? cfg->path : CONFIG_DEFAULT_PATH);
 	printf("configuration %s is valid: %zu account(s), %zu trigger(s), %zu channel(s)\n",
 	       cfg->path ? cfg->path : "(environment)", cfg->n_accounts, cfg->n_triggers,
 	       cfg->n_notifies);
@@ -194,8 +194,8 @@ int status_print(const char *path, bool json)
 			char at[UTIL_TIME_LEN];
 
 			util_format_time(d->terr[i].when, at);
-			printf("trigger %s: not evaluated (last tried %s): %s\n", d->terr[i].trigger,
-			       at, d->terr[i].error);
+			printf("trigger %s: not evaluated (last tried %s): %s\n",
+			       d->terr[i].trigger, at, d->terr[i].error);
 		}
 		if (d->tr.available)
 			print_outbox(cfg, &d->tr);

@@ -26,9 +26,9 @@
 
 /* What one transfer learned from the response headers. */
 struct headers {
-	int64_t retry_after;	/* seconds; -1 = not sent */
-	int64_t ratelimit_reset;	/* epoch seconds; -1 = not sent */
-	int64_t date;		/* the Date header, epoch seconds; -1 = not sent or invalid */
+	int64_t retry_after;     /* seconds; -1 = not sent */
+	int64_t ratelimit_reset; /* epoch seconds; -1 = not sent */
+	int64_t date;            /* the Date header, epoch seconds; -1 = not sent or invalid */
 };
 
 struct xfer {
@@ -37,7 +37,7 @@ struct xfer {
 	struct strbuf body;
 	struct headers hdr;
 	bool too_big;
-	char empty[1];		/* the body handed to a parser when nothing came */
+	char empty[1]; /* the body handed to a parser when nothing came */
 	size_t index;
 	char url[MONITOR_URL_MAX];
 };
@@ -65,7 +65,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 
 	if (strbuf_append(&x->body, data, n) < 0) {
 		x->too_big = true;
-		return 0;	/* makes curl fail the transfer with CURLE_WRITE_ERROR */
+		return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
 	}
 	return n;
 }
@@ -84,12 +84,13 @@ static size_t on_header(char *data, size_t size, size_t nitems, void *arg)
 		return n;
 	*v++ = '\0';
 	v = util_trim(v);
-	if (strcasecmp(line, "Retry-After") == 0 || strcasecmp(line, "X-RateLimit-Retry-After") == 0) {
+	if (strcasecmp(line, "Retry-After") == 0 ||
+	    strcasecmp(line, "X-RateLimit-Retry-After") == 0) {
 		int64_t secs, when;
 
 		if (util_parse_duration(v, &secs) == 0)
 			x->hdr.retry_after = secs;
-		else if (util_parse_time(v, &when) == 0)	/* the HTTP-date form */
+		else if (util_parse_time(v, &when) == 0) /* the HTTP-date form */
 			x->hdr.retry_after = when > util_now() ? when - util_now() : 0;
 	} else if (strcasecmp(line, "Date") == 0) {
 		int64_t t;
@@ -158,7 +159,7 @@ static void xfer_reset(struct xfer *x)
 }
 
 int monitor_create(const struct config_account *acct, int64_t timeout, int max_retries,
-		   volatile int *stop, struct monitor **out)
+                   volatile int *stop, struct monitor **out)
 {
 	struct monitor *m;
 	int r;
@@ -173,7 +174,7 @@ int monitor_create(const struct config_account *acct, int64_t timeout, int max_r
 	m->max_retries = max_retries;
 	m->stop = stop;
 	snprintf(m->user_agent, sizeof(m->user_agent), "twilio-alertd/%s (%s)", ALERTD_VERSION,
-		 curl_version_info(CURLVERSION_NOW)->version);
+	         curl_version_info(CURLVERSION_NOW)->version);
 	r = xfer_init(m, &m->main);
 	if (r < 0)
 		goto out;
@@ -400,10 +401,10 @@ static void twilio_message(const struct xfer *x, char *out, size_t size)
 		goto out;
 	if (code)
 		snprintf(out, size, " (Twilio error %" JSON_INTEGER_FORMAT ": %.200s%s%.200s)",
-			 code, msg ? msg : "", msg && detail ? ": " : "", detail ? detail : "");
-	else	/* newer error shapes may carry no numeric code */
+		         code, msg ? msg : "", msg && detail ? ": " : "", detail ? detail : "");
+	else /* newer error shapes may carry no numeric code */
 		snprintf(out, size, " (%.200s%s%.200s)", msg ? msg : "", msg && detail ? ": " : "",
-			 detail ? detail : "");
+		         detail ? detail : "");
 out:
 	json_decref(j);
 }
@@ -457,7 +458,7 @@ static int parse_json(char *body, size_t len, void *arg, const char **why)
  * for what a retry may cure, or a final error. Sets m->error on failure.
  */
 static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
-		    int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
+                    int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
 {
 	char path[128], twilio[480];
 	long status = 0;
@@ -469,7 +470,8 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
 		m->stats.http_errors++;
 		if (x->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 			snprintf(m->error, sizeof(m->error),
-				 "GET %s: response larger than %u bytes", path, MONITOR_RESPONSE_MAX);
+			         "GET %s: response larger than %u bytes", path,
+			         MONITOR_RESPONSE_MAX);
 			return -EPROTO;
 		}
 		snprintf(m->error, sizeof(m->error), "GET %s: %s", path, curl_easy_strerror(cc));
@@ -491,7 +493,7 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
 		if (r == -EBADMSG) {
 			m->stats.http_errors++;
 			snprintf(m->error, sizeof(m->error), "GET %s: invalid JSON in response: %s",
-				 path, why);
+			         path, why);
 			return -EAGAIN;
 		}
 		if (r < 0) /* a parser's own reason, when it gave one */
@@ -508,8 +510,8 @@ static int classify(struct monitor *m, struct xfer *x, CURLcode cc,
 	snprintf(m->error, sizeof(m->error), "GET %s: HTTP %ld%s", path, status, twilio);
 	if (status == 401 || status == 403) {
 		snprintf(m->error, sizeof(m->error),
-			 "Twilio refused the credentials of account %s (%s): HTTP %ld%s",
-			 m->acct->name, m->acct->username, status, twilio);
+		         "Twilio refused the credentials of account %s (%s): HTTP %ld%s",
+		         m->acct->name, m->acct->username, status, twilio);
 		return -EACCES;
 	}
 	if (status == 404)
@@ -526,13 +528,15 @@ static int64_t backoff_ms(int attempt, const struct headers *h)
 
 	if (h->retry_after >= 0)
 		return (h->retry_after < MONITOR_RETRY_AFTER_MAX ? h->retry_after
-								 : MONITOR_RETRY_AFTER_MAX) * 1000;
+		                                                 : MONITOR_RETRY_AFTER_MAX) *
+		       1000;
 	if (h->ratelimit_reset >= 0) {
 		int64_t wait = h->ratelimit_reset - util_now();
 
 		if (wait < 0)
 			wait = 0;
-		return (wait < MONITOR_RETRY_AFTER_MAX ? wait : MONITOR_RETRY_AFTER_MAX) * 1000 + 100;
+		return (wait < MONITOR_RETRY_AFTER_MAX ? wait : MONITOR_RETRY_AFTER_MAX) * 1000 +
+		       100;
 	}
 	/* Full jitter: uniform in [0, min(max, base * 2^attempt)]. */
 	ceiling = MONITOR_BACKOFF_BASE_MS << (attempt < 16 ? attempt : 16);
@@ -543,7 +547,7 @@ static int64_t backoff_ms(int attempt, const struct headers *h)
 
 /* Run @x (prepared for x->url) with the retry policy. */
 static int perform(struct monitor *m, struct xfer *x,
-		   int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
+                   int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
 {
 	int r = xfer_target(m, x);
 
@@ -563,12 +567,12 @@ static int perform(struct monitor *m, struct xfer *x,
 			size_t len = strlen(m->error);
 
 			snprintf(m->error + len, sizeof(m->error) - len, " (gave up after %d %s)",
-				 attempt + 1, attempt ? "tries" : "try");
+			         attempt + 1, attempt ? "tries" : "try");
 			return -EAGAIN;
 		}
 		wait = backoff_ms(attempt, &x->hdr);
 		log_info("account %s: %s; retry %d of %d in %.1fs", m->acct->name, m->error,
-			 attempt + 1, m->max_retries, (double)wait / 1000);
+		         attempt + 1, m->max_retries, (double)wait / 1000);
 		m->stats.retries++;
 		if (m->wait_hook)
 			m->wait_hook(m->wait_arg);
@@ -580,7 +584,7 @@ static int perform(struct monitor *m, struct xfer *x,
 }
 
 int monitor_get(struct monitor *m, const char *url,
-		int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
+                int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg)
 {
 	m->error[0] = '\0';
 	if (snprintf(m->main.url, sizeof(m->main.url), "%s", url) >= (int)sizeof(m->main.url)) {
@@ -600,8 +604,7 @@ int monitor_get_json(struct monitor *m, const char *url, json_t **out)
 	return r;
 }
 
-int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *buf,
-		     size_t size)
+int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *buf, size_t size)
 {
 	char s[UTIL_TIME_LEN], e[UTIL_TIME_LEN];
 	const char *level = m->acct->log_level;
@@ -610,13 +613,13 @@ int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *
 	util_format_time(start, s);
 	util_format_time(end, e);
 	n = snprintf(buf, size, "%s/v1/Alerts?StartDate=%s%s%s%s%s&PageSize=%d", m->acct->api_base,
-		     s, end ? "&EndDate=" : "", end ? e : "", level ? "&LogLevel=" : "",
-		     level ? level : "", MONITOR_PAGE_SIZE);
+	             s, end ? "&EndDate=" : "", end ? e : "", level ? "&LogLevel=" : "",
+	             level ? level : "", MONITOR_PAGE_SIZE);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
-		       int (*fn)(json_t *alert, void *arg), void *arg)
+                       int (*fn)(json_t *alert, void *arg), void *arg)
 {
 	struct xfer xs[MONITOR_FETCH_PARALLEL];
 	CURLM *multi = NULL;
@@ -656,7 +659,7 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 			if (next == n)
 				break;
 			len = snprintf(x->url, sizeof(x->url), "%s/v1/Alerts/%s", m->acct->api_base,
-				       sids[next]);
+			               sids[next]);
 			if (len < 0 || (size_t)len >= sizeof(x->url)) {
 				snprintf(m->error, sizeof(m->error), "alert URL too long");
 				r = -EPROTO;
@@ -666,7 +669,7 @@ int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
 			if (r < 0)
 				goto out;
 			xfer_reset(x);
-			x->index = ++next;	/* 1-based so that 0 means idle */
+			x->index = ++next; /* 1-based so that 0 means idle */
 			curl_multi_add_handle(multi, x->easy);
 			active++;
 		}

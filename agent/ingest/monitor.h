@@ -33,10 +33,10 @@
 struct monitor;
 
 struct monitor_stats {
-	int64_t requests;	/* HTTP requests sent, retries included */
-	int64_t http_errors;	/* responses other than 2xx, and network failures */
+	int64_t requests;    /* HTTP requests sent, retries included */
+	int64_t http_errors; /* responses other than 2xx, and network failures */
 	int64_t retries;
-	int64_t bytes;		/* response bytes received (after decompression) */
+	int64_t bytes; /* response bytes received (after decompression) */
 	int64_t status_2xx, status_4xx, status_5xx;
 };
 
@@ -47,7 +47,7 @@ struct monitor_stats {
  * -EINTR (may be NULL). Returns 0 and *@out, -ENOMEM, or -EIO (curl init).
  */
 int monitor_create(const struct config_account *acct, int64_t timeout, int max_retries,
-		   volatile int *stop, struct monitor **out);
+                   volatile int *stop, struct monitor **out);
 
 /* monitor_destroy - free the client; NULL is fine. */
 void monitor_destroy(struct monitor *m);
@@ -87,7 +87,7 @@ int monitor_get_json(struct monitor *m, const char *url, json_t **out);
  * Other results as monitor_get_json.
  */
 int monitor_get(struct monitor *m, const char *url,
-		int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg);
+                int (*parse)(char *body, size_t len, void *arg, const char **why), void *arg);
 
 /*
  * monitor_url_check - whether a request to @url may carry the credentials
@@ -106,8 +106,7 @@ int monitor_url_check(const char *base, const char *url, char *why, size_t size)
  * StartDate=@start, EndDate=@end (omitted when @end is 0), LogLevel from
  * the account, PageSize=MONITOR_PAGE_SIZE. Returns 0 or -ENAMETOOLONG.
  */
-int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *buf,
-		     size_t size);
+int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *buf, size_t size);
 
 /*
  * monitor_fetch_many - fetch the instances of @n alert sids, at most
@@ -119,7 +118,7 @@ int monitor_list_url(const struct monitor *m, int64_t start, int64_t end, char *
  * or @fn's non-zero return; 0 when all were handled.
  */
 int monitor_fetch_many(struct monitor *m, const char *const *sids, size_t n,
-		       int (*fn)(json_t *alert, void *arg), void *arg);
+                       int (*fn)(json_t *alert, void *arg), void *arg);
 
 /*
  * monitor_set_wait_hook - call @fn(@arg) before every backoff wait, so a

@@ -45,17 +45,17 @@ struct sync {
 	poll_progress_fn progress;
 	void *progress_arg;
 	struct poll_result *res;
-	int64_t now;		/* this run's "now": local, or Twilio's when they disagree */
-	int64_t watermark;	/* 0 = none */
+	int64_t now;       /* this run's "now": local, or Twilio's when they disagree */
+	int64_t watermark; /* 0 = none */
 	/* Twilio's clock minus the local one, once a response told it (Date header). */
 	bool skew_known;
-	bool skew_applied;	/* y->now and the watermark cap follow Twilio's clock */
+	bool skew_applied; /* y->now and the watermark cap follow Twilio's clock */
 	int64_t skew;
 	/* The open transaction, if any. */
 	bool in_txn;
 	int64_t txn_rows;
 	int64_t txn_started;
-	int txn_error;		/* a commit that failed inside the wait hook */
+	int txn_error; /* a commit that failed inside the wait hook */
 	/* Malformed items on the current page: the first is logged, the rest counted. */
 	int64_t page_skips;
 	/* Strings mended (U+FFFD) on the current page, for one warning line. */
@@ -73,9 +73,9 @@ struct sync {
  */
 struct page {
 	struct sync *y;
-	size_t n;		/* scanned items */
-	const char *next;	/* meta.next_page_url of a scanned page, NULL if none */
-	json_t *json;		/* the fallback's tree, or NULL */
+	size_t n;         /* scanned items */
+	const char *next; /* meta.next_page_url of a scanned page, NULL if none */
+	json_t *json;     /* the fallback's tree, or NULL */
 	json_error_t err;
 	struct strbuf fixed; /* the body with U+FFFD for what no parser takes, if needed */
 	char why[160];       /* a refusal's reason, for monitor_get */
@@ -105,12 +105,13 @@ static int check_clock(struct sync *y)
 	if (llabs(skew) <= POLL_CLOCK_SKEW_MAX || y->skew_applied)
 		return 0;
 	if (y->res->pages > 0 || y->in_txn) {
-		/* A Date only after pages were stored: no restart, the cap follows Twilio from here. */
+		/* A Date only after pages were stored: no restart, the cap follows Twilio from
+		 * here. */
 		y->skew_applied = true;
 		return 0;
 	}
 	log_debug("account %s: Twilio's clock is %+llds from ours: planning by Twilio's time",
-		  y->acct->name, (long long)skew);
+	          y->acct->name, (long long)skew);
 	return -ESTALE;
 }
 
@@ -192,7 +193,7 @@ static int store_details(json_t *obj, void *arg)
 	int r;
 
 	if (alert_from_json(&a, obj, NULL) < 0)
-		return 0;	/* a malformed instance leaves the row as listed */
+		return 0; /* a malformed instance leaves the row as listed */
 	if (bad_ids(&a)) {
 		alert_finish(&a);
 		return 0;
@@ -202,7 +203,7 @@ static int store_details(json_t *obj, void *arg)
 		y->res->details++;
 	alert_finish(&a);
 	if (r == -ENOENT)
-		r = 0;	/* pruned meanwhile: nothing to attach the details to */
+		r = 0; /* pruned meanwhile: nothing to attach the details to */
 	if (r < 0)
 		return r;
 	/* Fetches take network time: do not keep other writers waiting through all of them. */
@@ -230,7 +231,7 @@ static int fetch_fresh(struct sync *y)
 		return r;
 	if (r < 0)
 		log_warnx("account %s: alert details not fetched: %s", y->acct->name,
-			  monitor_error(y->m));
+		          monitor_error(y->m));
 	fresh_clear(y);
 	return txn_commit(y);
 }
@@ -270,7 +271,7 @@ static void skips_done(struct sync *y)
 {
 	if (y->page_skips > 1)
 		log_warnx("account %s: skipped %lld more malformed alerts on the same page",
-			  y->acct->name, (long long)(y->page_skips - 1));
+		          y->acct->name, (long long)(y->page_skips - 1));
 	y->page_skips = 0;
 	if (y->page_repairs > 0)
 		log_warnx("account %s: stored a page with %lld invalid UTF-8 sequences, \\u0000 "
@@ -329,7 +330,8 @@ static int store_page(struct sync *y, json_t *page, struct query *q)
 	r = txn_begin(y);
 	if (r < 0)
 		return r;
-	json_array_foreach(list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		const char *why = NULL;
 		struct alert a;
 
@@ -385,7 +387,7 @@ static int parse_page(char *body, size_t len, void *arg, const char **why)
 	}
 	/* jansson takes shapes the scanner does not. */
 	log_debug("account %s: page scanner: %s; parsing the page with jansson", y->acct->name,
-		  *why);
+	          *why);
 	pg->json = json_loadb(body, len, 0, &pg->err);
 	if (!json_is_object(pg->json)) {
 		*why = pg->json ? "not an object" : pg->err.text;
@@ -490,9 +492,9 @@ static int run_query(struct sync *y, struct query *q, int64_t cap, enum probe pr
 			if (r < 0)
 				goto out;
 		}
-		next = pg.json ? json_string_value(json_object_get(
-					 json_object_get(pg.json, "meta"), "next_page_url"))
-			       : pg.next;
+		next = pg.json ? json_string_value(json_object_get(json_object_get(pg.json, "meta"),
+		                                                   "next_page_url"))
+		               : pg.next;
 		/* At the cap, the end of the paging proves nothing (Twilio stops there). */
 		if (q->count >= cap) {
 			q->more = true;
@@ -534,8 +536,8 @@ static int run_query(struct sync *y, struct query *q, int64_t cap, enum probe pr
 		/* Followed verbatim: the token in it keeps paging stable. */
 		if (snprintf(url, sizeof(url), "%s", next) >= (int)sizeof(url)) {
 			snprintf(y->res->error, sizeof(y->res->error),
-				 "account %s: next_page_url longer than %d bytes", y->acct->name,
-				 MONITOR_URL_MAX);
+			         "account %s: next_page_url longer than %d bytes", y->acct->name,
+			         MONITOR_URL_MAX);
 			r = -EPROTO;
 			goto out;
 		}
@@ -633,7 +635,8 @@ static int sync_window(struct sync *y, int64_t start, bool careful, int64_t cap)
 		span = (open ? y->now : b) - a;
 		if (q.count >= cap) {
 			if (span > 1) {
-				/* Truncated at the cap: what was stored stays, the slice is redone smaller. */
+				/* Truncated at the cap: what was stored stays, the slice is redone
+				 * smaller. */
 				len = span / 2;
 				rate = (double)cap / (double)len / 2;
 				log_info(
@@ -646,8 +649,9 @@ static int sync_window(struct sync *y, int64_t start, bool careful, int64_t cap)
 					return r;
 				continue;
 			}
-			log_warnx("account %s: more than %lld alerts in one second; some may be missing",
-				  y->acct->name, (long long)cap);
+			log_warnx("account %s: more than %lld alerts in one second; some may be "
+			          "missing",
+			          y->acct->name, (long long)cap);
 		}
 		/* A closed slice proves nothing else exists up to its end. */
 		r = finish_slice(y, open ? q.newest : (q.newest > b ? q.newest : b));
@@ -725,7 +729,8 @@ again:
 		y.watermark = st.watermark;
 		start = st.watermark - cfg->overlap;
 		if (st.watermark < oldest)
-			/* Down for longer than the window: what Twilio dropped meanwhile is gone. */
+			/* Down for longer than the window: what Twilio dropped meanwhile is gone.
+			 */
 			log_warnx("account %s: last synced more than the retention window ago; "
 			          "alerts older than %lld day%s are gone from Twilio",
 			          acct->name, (long long)((y.now - oldest) / 86400),
@@ -760,7 +765,8 @@ again:
 out:
 	if (r < 0) {
 		if (y.in_txn) {
-			/* Rows of finished pages are good: keep them, the watermark did not move. */
+			/* Rows of finished pages are good: keep them, the watermark did not move.
+			 */
 			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM ||
 			    r == -EUCLEAN || txn_commit(&y) < 0)
 				store_rollback(s);
@@ -773,11 +779,12 @@ out:
 				why = "stopped before the sync finished";
 			if (r == -EBUSY || r == -ENOSPC || r == -EIO || r == -ENOMEM ||
 			    r == -EUCLEAN)
-				snprintf(res->error, sizeof(res->error), "account %s: database %s: %s",
-					 acct->name, cfg->database, store_errmsg(s));
+				snprintf(res->error, sizeof(res->error),
+				         "account %s: database %s: %s", acct->name, cfg->database,
+				         store_errmsg(s));
 			else
-				snprintf(res->error, sizeof(res->error), "account %s: %s", acct->name,
-					 why);
+				snprintf(res->error, sizeof(res->error), "account %s: %s",
+				         acct->name, why);
 		}
 	}
 	/* A failed run may still have heard Twilio's clock (a 401 has a Date too). */
@@ -800,9 +807,9 @@ out:
 	run.error = r < 0 ? res->error : NULL;
 	/* Bookkeeping failures must not hide the sync's own outcome. */
 	if (store_sync_record(s, acct->name, acct->account_sid, run.finished,
-			      r < 0 ? res->error : NULL) < 0 ||
+	                      r < 0 ? res->error : NULL) < 0 ||
 	    store_run_log(s, &run) < 0)
 		log_warnx("account %s: could not record the poll run: %s", acct->name,
-			  store_errmsg(s));
+		          store_errmsg(s));
 	return r;
 }

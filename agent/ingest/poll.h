@@ -34,16 +34,16 @@
 #define POLL_CLOCK_SKEW_MAX (5 * 60)
 
 struct poll_result {
-	int64_t slices;		/* queries run */
+	int64_t slices; /* queries run */
 	int64_t pages;
 	int64_t inserted;
 	int64_t updated;
-	int64_t details;	/* instances fetched for fetch_details */
-	int64_t repaired;       /* strings mended with U+FFFD (invalid UTF-8, \u0000) */
-	int64_t watermark;	/* after the run; 0 = none yet */
-	bool has_skew;		/* a response told Twilio's time (Date header) */
-	int64_t skew;		/* Twilio's time minus the local time, in seconds */
-	char error[512];	/* "" on success, else one line naming the problem */
+	int64_t details;   /* instances fetched for fetch_details */
+	int64_t repaired;  /* strings mended with U+FFFD (invalid UTF-8, \u0000) */
+	int64_t watermark; /* after the run; 0 = none yet */
+	bool has_skew;     /* a response told Twilio's time (Date header) */
+	int64_t skew;      /* Twilio's time minus the local time, in seconds */
+	char error[512];   /* "" on success, else one line naming the problem */
 };
 
 /* Told of progress: called after every page a sync stored, with its argument. */

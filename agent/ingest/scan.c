@@ -23,33 +23,26 @@
 enum { C_PLAIN, C_QUOTE, C_ESCAPE, C_CONTROL, C_HIGH };
 
 static const unsigned char str_class[256] = {
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+        3, 3, 3, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+        4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
 };
 
 /* One member of the page object, as pass one found it. */
 struct member {
-	const char *key;	/* the raw name, after its opening quote */
-	const char *value;	/* the first byte of the value */
-	size_t count;		/* elements, when the value is an array */
+	const char *key;   /* the raw name, after its opening quote */
+	const char *value; /* the first byte of the value */
+	size_t count;      /* elements, when the value is an array */
 };
 
 struct scanner {
-	const char *end;	/* the NUL after the body */
+	const char *end; /* the NUL after the body */
 	const char *why;
 	struct member members[SCAN_MEMBERS_MAX];
 	size_t n_members;
@@ -299,7 +292,7 @@ static const char *check_key(struct scanner *s, const char *p)
  */
 static const char *check_value(struct scanner *s, const char *p, int depth)
 {
-	uint64_t objects = 0;	/* bit i: the i-th container opened here is an object */
+	uint64_t objects = 0; /* bit i: the i-th container opened here is an object */
 	int open = 0;
 
 	for (;;) {
@@ -356,8 +349,8 @@ static const char *check_value(struct scanner *s, const char *p, int depth)
 				break;
 			}
 			if (*p != (obj ? '}' : ']'))
-				return fail(s, p, obj ? "expected ',' or '}'"
-						      : "expected ',' or ']'");
+				return fail(s, p,
+				            obj ? "expected ',' or '}'" : "expected ',' or ']'");
 			p++;
 			open--;
 		}
@@ -389,7 +382,7 @@ struct decoder {
 	const char *p;
 	bool plain;
 	char buf[4];
-	int n, i;	/* bytes of buf not yet returned: buf[i .. n-1] */
+	int n, i; /* bytes of buf not yet returned: buf[i .. n-1] */
 };
 
 static int utf8_put(uint32_t c, char *out)
@@ -449,7 +442,7 @@ static int decode_escape(const char *p, char *out, const char **next)
 			p += 6;
 		}
 		break;
-	default:	/* '"', '\\' and '/' stand for themselves */
+	default: /* '"', '\\' and '/' stand for themselves */
 		c = (unsigned char)*p;
 		break;
 	}
@@ -729,14 +722,14 @@ static int fill_item(const struct scanner *s, char **pp, struct scan_item *it)
 		int f;
 
 		p = (char *)ws(unescape(s, key, &len));
-		p = (char *)ws(p + 1);	/* past the colon */
+		p = (char *)ws(p + 1); /* past the colon */
 		f = alert_field_lookup(key, len);
 		p = f < 0 ? skip_value(s, p) : set_member(s, p, a, (enum alert_field)f);
 		p = (char *)ws(p);
 		if (*p == ',')
 			p = (char *)ws(p + 1);
 	}
-	*pp = *p ? p + 1 : p;	/* past the closing brace */
+	*pp = *p ? p + 1 : p; /* past the closing brace */
 	it->skip = NULL;
 	r = alert_finish_fields(a, &it->skip);
 	if (r == -ENOMEM)
@@ -745,7 +738,7 @@ static int fill_item(const struct scanner *s, char **pp, struct scan_item *it)
 }
 
 int scan_page(char *body, size_t len, struct scan_item *items, size_t cap, size_t *n,
-	      const char **next_page_url, const char **why)
+              const char **next_page_url, const char **why)
 {
 	struct scanner s = {.end = body + len};
 	const struct member *list = NULL;
@@ -761,7 +754,7 @@ int scan_page(char *body, size_t len, struct scan_item *items, size_t cap, size_
 	/* The list is the last member so named: jansson keeps the last duplicate. */
 	for (size_t k = s.n_members; k-- > 0 && !list;)
 		if (s.meta_key ? same_name(s.members[k].key, s.meta_key, false)
-			       : same_name(s.members[k].key, "alerts", true))
+		               : same_name(s.members[k].key, "alerts", true))
 			list = &s.members[k];
 	if (!list || *list->value != '[') {
 		s.why = "no list of alerts where meta.key says";

@@ -20,8 +20,8 @@
 
 /* One element of the page's list. */
 struct scan_item {
-	struct alert alert;	/* valid when skip is NULL */
-	const char *skip;	/* why the element is not a usable alert (static text), or NULL */
+	struct alert alert; /* valid when skip is NULL */
+	const char *skip;   /* why the element is not a usable alert (static text), or NULL */
 };
 
 /*
@@ -48,7 +48,7 @@ struct scan_item {
  * On error nothing needs freeing.
  */
 int scan_page(char *body, size_t len, struct scan_item *items, size_t cap, size_t *n,
-	      const char **next_page_url, const char **why);
+              const char **next_page_url, const char **why);
 
 /*
  * scan_repair - copy the JSON text @body (@len bytes) into @out (reset

@@ -21,7 +21,6 @@
 #include "notify/notify-msg.h"
 #include "notify/notify-private.h"
 
-
 /* A sealed-off copy of @data to hand to a child as its stdin (no pipe to fill). */
 static int input_fd(const char *data, size_t len)
 {

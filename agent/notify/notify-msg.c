@@ -142,7 +142,6 @@ int notify_address(const char *v, char *out, size_t size)
 	return 0;
 }
 
-
 /* Quote @v for a POSIX shell's double quotes. */
 static void put_shell_quoted(struct strbuf *sb, int *r, const char *v)
 {
@@ -167,30 +166,32 @@ int notify_email_body(const struct config *cfg, json_t *note, struct strbuf *out
 
 	group_text(note, group, sizeof(group));
 	if (strcmp(kind, "resolved") == 0) {
-		strbuf_addf(out, &r, "Trigger %s%s has RESOLVED at %s.\n\n", str(note, "trigger"), group,
-		    str(note, "at"));
+		strbuf_addf(out, &r, "Trigger %s%s has RESOLVED at %s.\n\n", str(note, "trigger"),
+		            group, str(note, "at"));
 		strbuf_addf(out, &r,
-		    "%lld matching alert%s in the last %s, under the threshold of %lld.\n"
-		    "It was firing since %s.\n",
-		    count, count == 1 ? "" : "s", str(note, "window"), threshold,
-		    str(note, "started"));
+		            "%lld matching alert%s in the last %s, under the threshold of %lld.\n"
+		            "It was firing since %s.\n",
+		            count, count == 1 ? "" : "s", str(note, "window"), threshold,
+		            str(note, "started"));
 	} else {
-		strbuf_addf(out, &r, "Trigger %s%s is %s (severity %s) at %s.\n\n", str(note, "trigger"),
-		    group, strcmp(kind, "repeat") == 0 ? "STILL FIRING" : "FIRING",
-		    str(note, "severity"), str(note, "at"));
+		strbuf_addf(out, &r, "Trigger %s%s is %s (severity %s) at %s.\n\n",
+		            str(note, "trigger"), group,
+		            strcmp(kind, "repeat") == 0 ? "STILL FIRING" : "FIRING",
+		            str(note, "severity"), str(note, "at"));
 		strbuf_addf(out, &r,
-		    "%lld matching alert%s in the last %s: the threshold is %lld.\n"
-		    "Firing since %s%s.\n",
-		    count, count == 1 ? "" : "s", str(note, "window"), threshold,
-		    str(note, "started"), strcmp(kind, "repeat") == 0 ? " (reminder)" : "");
+		            "%lld matching alert%s in the last %s: the threshold is %lld.\n"
+		            "Firing since %s%s.\n",
+		            count, count == 1 ? "" : "s", str(note, "window"), threshold,
+		            str(note, "started"), strcmp(kind, "repeat") == 0 ? " (reminder)" : "");
 	}
 	if (json_array_size(json_object_get(note, "accounts"))) {
 		strbuf_addf(out, &r, "Account%s:",
-		    json_array_size(json_object_get(note, "accounts")) > 1 ? "s" : "");
+		            json_array_size(json_object_get(note, "accounts")) > 1 ? "s" : "");
 		json_array_foreach(json_object_get(note, "accounts"), i, v)
 		{
 			if (json_string_value(json_object_get(v, "name")))
-				strbuf_addf(out, &r, " %s (%s)", str(v, "name"), str(v, "account_sid"));
+				strbuf_addf(out, &r, " %s (%s)", str(v, "name"),
+				            str(v, "account_sid"));
 			else
 				strbuf_addf(out, &r, " %s", str(v, "account_sid"));
 		}
@@ -202,17 +203,17 @@ int notify_email_body(const struct config *cfg, json_t *note, struct strbuf *out
 		{
 			if (json_is_integer(json_object_get(v, "code")))
 				strbuf_addf(out, &r, "  %-6lld %6lld alert%s  %s\n", num(v, "code"),
-				    num(v, "count"), num(v, "count") == 1 ? " " : "s",
-				    str(v, "url"));
+				            num(v, "count"), num(v, "count") == 1 ? " " : "s",
+				            str(v, "url"));
 			else
 				strbuf_addf(out, &r, "  (none) %6lld alert%s\n", num(v, "count"),
-				    num(v, "count") == 1 ? " " : "s");
+				            num(v, "count") == 1 ? " " : "s");
 		}
 	}
 	if (json_array_size(examples)) {
 		strbuf_addf(out, &r, "\n%s alerts (%zu of %lld):\n",
-		    strcmp(kind, "resolved") == 0 ? "Remaining" : "Latest",
-		    json_array_size(examples), count);
+		            strcmp(kind, "resolved") == 0 ? "Remaining" : "Latest",
+		            json_array_size(examples), count);
 		json_array_foreach(examples, i, v)
 		{
 			json_t *code = json_object_get(v, "error_code");
@@ -222,14 +223,15 @@ int notify_email_body(const struct config *cfg, json_t *note, struct strbuf *out
 				snprintf(code_text, sizeof(code_text), "%lld",
 				         (long long)json_integer_value(code));
 			strbuf_addf(out, &r, "  %s  %s  %s\n", str(v, "date_created"), code_text,
-			    str(v, "msg"));
+			            str(v, "msg"));
 			if (*str(v, "request_url"))
 				strbuf_addf(out, &r, "      %s %s\n", str(v, "request_method"),
-				    str(v, "request_url"));
+				            str(v, "request_url"));
 			strbuf_addf(out, &r, "      %s\n", str(v, "sid"));
 		}
 	}
-	strbuf_addf(out, &r, "\nEvery alert of this window, newest first:\n  sqlite3 -readonly -box ");
+	strbuf_addf(out, &r,
+	            "\nEvery alert of this window, newest first:\n  sqlite3 -readonly -box ");
 	put_shell_quoted(out, &r,
 	                 *str(note, "database") || !cfg ? str(note, "database") : cfg->database);
 	strbuf_addf(out, &r, " \\\n    ");
@@ -237,7 +239,7 @@ int notify_email_body(const struct config *cfg, json_t *note, struct strbuf *out
 	strbuf_addf(out, &r, "\n\nThe state of every trigger: twilio-alertd triggers list\n");
 	strbuf_addf(out, &r, "Idempotency key: %s\n", str(note, "idempotency_key"));
 	strbuf_addf(out, &r, "\n-- \ntwilio-alertd %s on %s\n", str(note, "agent_version"),
-	    str(note, "host"));
+	            str(note, "host"));
 	return r;
 }
 
@@ -407,8 +409,8 @@ static int email_message(const struct config *cfg, const struct config_notify *n
 		put_subject(out, &r, subject, eol);
 	/* The same notification on the same channel keeps its Message-ID: mail readers merge
 	 * repeats. */
-	strbuf_addf(out, &r, "Message-ID: <%.32s.%s@%s>%s", hash, n->name, host[0] ? host : "localhost",
-	    eol);
+	strbuf_addf(out, &r, "Message-ID: <%.32s.%s@%s>%s", hash, n->name,
+	            host[0] ? host : "localhost", eol);
 	strbuf_addf(out, &r, "MIME-Version: 1.0%s", eol);
 	strbuf_addf(out, &r, "Content-Type: text/plain; charset=UTF-8%s", eol);
 	strbuf_addf(out, &r, "Content-Transfer-Encoding: quoted-printable%s", eol);

@@ -73,5 +73,4 @@ int notify_send(const struct config *cfg, const struct config_notify *n, const c
  */
 const struct config_notify *notify_find(const struct config *cfg, const char *name);
 
-
 #endif

@@ -78,45 +78,45 @@ enum stmt_id {
 	" OR coalesce(excluded.request_headers, request_headers) IS NOT request_headers"
 
 static const char *const stmt_sql[ST__COUNT] = {
-	[ST_UPSERT] = UPSERT_SQL,
-	[ST_DETAILS] = "UPDATE alerts SET request_variables = coalesce(?2, request_variables),"
-		       " response_body = coalesce(?3, response_body),"
-		       " response_headers = coalesce(?4, response_headers),"
-		       " request_headers = coalesce(?5, request_headers) WHERE sid = ?1",
-	[ST_SYNC_GET] = "SELECT account, account_sid, watermark, last_success, last_attempt,"
-			" last_error, last_error_time, 0 FROM sync_state WHERE account = ?1",
-	[ST_SYNC_WATERMARK] = "INSERT INTO sync_state (account, account_sid, watermark)"
-			      " VALUES (?1, ?2, ?3) ON CONFLICT (account) DO UPDATE SET"
-			      " account_sid = coalesce(excluded.account_sid, account_sid),"
-			      " watermark = excluded.watermark",
-	[ST_SYNC_RECORD] = "INSERT INTO sync_state (account, account_sid, last_attempt,"
-			   " last_success, last_error, last_error_time)"
-			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account) DO UPDATE SET"
-			   " account_sid = coalesce(excluded.account_sid, account_sid),"
-			   " last_attempt = excluded.last_attempt,"
-			   " last_success = coalesce(excluded.last_success, last_success),"
-			   " last_error = coalesce(excluded.last_error, last_error),"
-			   " last_error_time = coalesce(excluded.last_error_time, last_error_time)",
-	[ST_SYNC_LIST] = "SELECT account, account_sid, watermark, last_success, last_attempt,"
-			 " last_error, last_error_time,"
-			 " (SELECT count(*) FROM alerts AS a WHERE a.account_sid = s.account_sid)"
-			 " FROM sync_state AS s ORDER BY account",
-	[ST_RUN_LOG] = "INSERT INTO poll_runs (account, started, finished, pages, requests,"
-		       " inserted, updated, http_errors, outcome, error)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	[ST_PRUNE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
-		     " WHERE date_created < ?1 ORDER BY date_created LIMIT ?2)",
-	/*
-	 * An alert dated after now (a bogus date such as 9999-12-31) goes by when it
-	 * was first seen instead: it must not stay forever. The date_created index
-	 * finds the few rows dated in the future.
-	 */
-	[ST_PRUNE_FUTURE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
-			    " WHERE date_created > ?3 AND first_seen < ?1 LIMIT ?2)",
-	[ST_PRUNE_RUNS] = "DELETE FROM poll_runs WHERE started < ?1",
-	[ST_VACUUM] = "PRAGMA incremental_vacuum",
-	[ST_COUNT_ALL] = "SELECT count(*) FROM alerts",
-	[ST_COUNT_ACCOUNT] = "SELECT count(*) FROM alerts WHERE account_sid = ?1",
+        [ST_UPSERT] = UPSERT_SQL,
+        [ST_DETAILS] = "UPDATE alerts SET request_variables = coalesce(?2, request_variables),"
+                       " response_body = coalesce(?3, response_body),"
+                       " response_headers = coalesce(?4, response_headers),"
+                       " request_headers = coalesce(?5, request_headers) WHERE sid = ?1",
+        [ST_SYNC_GET] = "SELECT account, account_sid, watermark, last_success, last_attempt,"
+                        " last_error, last_error_time, 0 FROM sync_state WHERE account = ?1",
+        [ST_SYNC_WATERMARK] = "INSERT INTO sync_state (account, account_sid, watermark)"
+                              " VALUES (?1, ?2, ?3) ON CONFLICT (account) DO UPDATE SET"
+                              " account_sid = coalesce(excluded.account_sid, account_sid),"
+                              " watermark = excluded.watermark",
+        [ST_SYNC_RECORD] = "INSERT INTO sync_state (account, account_sid, last_attempt,"
+                           " last_success, last_error, last_error_time)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (account) DO UPDATE SET"
+                           " account_sid = coalesce(excluded.account_sid, account_sid),"
+                           " last_attempt = excluded.last_attempt,"
+                           " last_success = coalesce(excluded.last_success, last_success),"
+                           " last_error = coalesce(excluded.last_error, last_error),"
+                           " last_error_time = coalesce(excluded.last_error_time, last_error_time)",
+        [ST_SYNC_LIST] = "SELECT account, account_sid, watermark, last_success, last_attempt,"
+                         " last_error, last_error_time,"
+                         " (SELECT count(*) FROM alerts AS a WHERE a.account_sid = s.account_sid)"
+                         " FROM sync_state AS s ORDER BY account",
+        [ST_RUN_LOG] = "INSERT INTO poll_runs (account, started, finished, pages, requests,"
+                       " inserted, updated, http_errors, outcome, error)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        [ST_PRUNE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
+                     " WHERE date_created < ?1 ORDER BY date_created LIMIT ?2)",
+        /*
+         * An alert dated after now (a bogus date such as 9999-12-31) goes by when it
+         * was first seen instead: it must not stay forever. The date_created index
+         * finds the few rows dated in the future.
+         */
+        [ST_PRUNE_FUTURE] = "DELETE FROM alerts WHERE rowid IN (SELECT rowid FROM alerts"
+                            " WHERE date_created > ?3 AND first_seen < ?1 LIMIT ?2)",
+        [ST_PRUNE_RUNS] = "DELETE FROM poll_runs WHERE started < ?1",
+        [ST_VACUUM] = "PRAGMA incremental_vacuum",
+        [ST_COUNT_ALL] = "SELECT count(*) FROM alerts",
+        [ST_COUNT_ACCOUNT] = "SELECT count(*) FROM alerts WHERE account_sid = ?1",
 };
 
 static const struct store_sql stmts = STORE_SQL_TABLE(STORE_SQL_ALERTS, stmt_sql, false);
@@ -134,7 +134,7 @@ void store_bind_list_fields(sqlite3_stmt *st, const struct alert *a)
 }
 
 int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
-		       enum store_upsert_result *result)
+                       enum store_upsert_result *result)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
@@ -228,8 +228,7 @@ int store_sync_get(struct store *s, const char *name, struct store_sync_state *s
 	return r;
 }
 
-int store_sync_set_watermark(struct store *s, const char *name, const char *account_sid,
-			     int64_t wm)
+int store_sync_set_watermark(struct store *s, const char *name, const char *account_sid, int64_t wm)
 {
 	char text[UTIL_TIME_LEN];
 	sqlite3_stmt *st = NULL;
@@ -244,7 +243,7 @@ int store_sync_set_watermark(struct store *s, const char *name, const char *acco
 }
 
 int store_sync_record(struct store *s, const char *name, const char *account_sid, int64_t when,
-		      const char *error)
+                      const char *error)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
@@ -274,8 +273,8 @@ int store_run_log(struct store *s, const struct store_run *run)
 }
 
 int store_sync_list(struct store *s,
-		    int (*fn)(const char *name, const struct store_sync_state *st, void *arg),
-		    void *arg)
+                    int (*fn)(const char *name, const struct store_sync_state *st, void *arg),
+                    void *arg)
 {
 	struct store_sync_state state;
 	sqlite3_stmt *q = NULL; /* for the analyzer: prepare() sets it when it returns 0 */
@@ -305,7 +304,7 @@ out:
  * stays small however much there is to prune.
  */
 int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatile int *stop,
-		int64_t *deleted)
+                int64_t *deleted)
 {
 	char text[UTIL_TIME_LEN], now_text[UTIL_TIME_LEN];
 	/* NULL for the analyzer, as above. */

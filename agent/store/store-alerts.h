@@ -22,7 +22,7 @@
  * *@result (may be NULL) tells what happened. Returns 0 or -errno.
  */
 int store_upsert_alert(struct store *s, const struct alert *a, int64_t now,
-		       enum store_upsert_result *result);
+                       enum store_upsert_result *result);
 
 /*
  * store_set_details - store the four request/response fields of @a
@@ -34,13 +34,13 @@ int store_set_details(struct store *s, const struct alert *a);
 /* Per-account sync state, keyed by the config section name. */
 struct store_sync_state {
 	bool has_watermark;
-	int64_t watermark;	/* newest date_created of the last complete query */
-	int64_t last_success;	/* 0 = never */
-	int64_t last_attempt;	/* 0 = never */
-	int64_t last_error_time;	/* 0 = none */
-	char last_error[512];	/* "" = none */
+	int64_t watermark;       /* newest date_created of the last complete query */
+	int64_t last_success;    /* 0 = never */
+	int64_t last_attempt;    /* 0 = never */
+	int64_t last_error_time; /* 0 = none */
+	char last_error[512];    /* "" = none */
 	char account_sid[40];
-	int64_t rows;		/* alerts stored for account_sid (only from store_sync_list) */
+	int64_t rows; /* alerts stored for account_sid (only from store_sync_list) */
 };
 
 /*
@@ -54,7 +54,7 @@ int store_sync_get(struct store *s, const char *name, struct store_sync_state *s
  * caller's transaction (creating the row). Returns 0 or -errno.
  */
 int store_sync_set_watermark(struct store *s, const char *name, const char *account_sid,
-			     int64_t wm);
+                             int64_t wm);
 
 /*
  * store_sync_record - record the end of a sync attempt of @name at @when:
@@ -62,7 +62,7 @@ int store_sync_set_watermark(struct store *s, const char *name, const char *acco
  * (sets last_error and last_error_time). Own transaction. 0 or -errno.
  */
 int store_sync_record(struct store *s, const char *name, const char *account_sid, int64_t when,
-		      const char *error);
+                      const char *error);
 
 /* One row of the poll-run log. */
 struct store_run {
@@ -74,8 +74,8 @@ struct store_run {
 	int64_t inserted;
 	int64_t updated;
 	int64_t http_errors;
-	const char *outcome;	/* "ok", "auth", "unavailable", "error", "interrupted" */
-	const char *error;	/* NULL or the one-line reason */
+	const char *outcome; /* "ok", "auth", "unavailable", "error", "interrupted" */
+	const char *error;   /* NULL or the one-line reason */
 };
 
 /* store_run_log - append a poll-run row (own transaction). 0 or -errno. */
@@ -87,8 +87,8 @@ int store_run_log(struct store *s, const struct store_run *run);
  * @fn may use the store, but not call store_sync_list again.
  */
 int store_sync_list(struct store *s,
-		    int (*fn)(const char *name, const struct store_sync_state *st, void *arg),
-		    void *arg);
+                    int (*fn)(const char *name, const struct store_sync_state *st, void *arg),
+                    void *arg);
 
 /*
  * store_prune - delete alerts with date_created before @cutoff, and alerts
@@ -99,7 +99,7 @@ int store_sync_list(struct store *s,
  * number of alerts deleted. Returns 0, -EINVAL when @batch < 1, or -errno.
  */
 int store_prune(struct store *s, int64_t cutoff, int64_t now, int batch, volatile int *stop,
-		int64_t *deleted);
+                int64_t *deleted);
 
 /*
  * store_count_alerts - number of rows in alerts (for @account_sid, or

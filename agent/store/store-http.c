@@ -35,14 +35,34 @@ enum {
 _Static_assert(Q__COUNT <= STORE_SQL_MAX, "store-http.c has STORE_SQL_MAX statements");
 
 const char *const store_http_col_names[SH_COLS] = {
-	"sid", "account_sid", "error_code", "log_level", "alert_text", "more_info",
-	"request_method", "request_url", "resource_sid", "service_sid", "api_version", "url",
-	"date_created", "date_generated", "date_updated", "first_seen", "msg", "http_response",
-	"request_host", "source", "request_variables", "response_body", "response_headers",
-	"request_headers",
+        "sid",
+        "account_sid",
+        "error_code",
+        "log_level",
+        "alert_text",
+        "more_info",
+        "request_method",
+        "request_url",
+        "resource_sid",
+        "service_sid",
+        "api_version",
+        "url",
+        "date_created",
+        "date_generated",
+        "date_updated",
+        "first_seen",
+        "msg",
+        "http_response",
+        "request_host",
+        "source",
+        "request_variables",
+        "response_body",
+        "response_headers",
+        "request_headers",
 };
 
-/* clang-format off: SQL text, laid out as SQL. */
+/* SQL text, laid out as SQL. */
+/* clang-format off */
 /*
  * A text column as stored, but cut like store_bind_field's when a row from
  * before STORE_FIELD_MAX (or written by someone else) is longer: no reply
@@ -68,12 +88,12 @@ _Static_assert(STORE_FIELD_MAX == 65536, "STORE_FIELD_MAX_STR is STORE_FIELD_MAX
  * step): a Twilio REST API host, or a failure of a URL of yours.
  */
 #define TWILIO_API_HOST "(request_host = 'twilio.com' OR request_host LIKE '%.twilio.com')"
-#define WEBHOOK_FAILURE                                                                    \
-	"(request_host != '' AND NOT " TWILIO_API_HOST " AND ((http_response IS NOT NULL"  \
+#define WEBHOOK_FAILURE                                                                            \
+	"(request_host != '' AND NOT " TWILIO_API_HOST " AND ((http_response IS NOT NULL"          \
 	" AND http_response NOT BETWEEN 200 AND 299) OR error_code BETWEEN 11000 AND 12999))"
 
 /* The origin of a row: "webhook", "api" or NULL (the column after LIST_COLS). */
-#define ORIGIN_COL                                                                         \
+#define ORIGIN_COL                                                                                 \
 	" CASE WHEN " WEBHOOK_FAILURE " THEN 'webhook' WHEN " TWILIO_API_HOST " THEN 'api' END"
 
 /*
@@ -83,12 +103,12 @@ _Static_assert(STORE_FIELD_MAX == 65536, "STORE_FIELD_MAX_STR is STORE_FIELD_MAX
  * The other filters are "?N IS NULL OR ...": one statement serves them all.
  */
 static const char alerts_sql[] =
-	"SELECT " LIST_COLS "," ORIGIN_COL " FROM alerts"
-	" WHERE date_created >= ?1 AND date_created <= ?2 AND date_created < ?3"
-	" AND (date_created < ?2 OR sid < ?4)"
-	" AND (?5 IS NULL OR error_code = ?5) AND (?6 IS NULL OR log_level = ?6)"
-	" AND (?7 IS NULL OR account_sid = ?7) AND (?9 IS NULL OR resource_sid = ?9)"
-	" ORDER BY date_created DESC, sid DESC LIMIT ?8";
+        "SELECT " LIST_COLS "," ORIGIN_COL " FROM alerts"
+        " WHERE date_created >= ?1 AND date_created <= ?2 AND date_created < ?3"
+        " AND (date_created < ?2 OR sid < ?4)"
+        " AND (?5 IS NULL OR error_code = ?5) AND (?6 IS NULL OR log_level = ?6)"
+        " AND (?7 IS NULL OR account_sid = ?7) AND (?9 IS NULL OR resource_sid = ?9)"
+        " ORDER BY date_created DESC, sid DESC LIMIT ?8";
 
 /* clang-format off */
 static const char alert_get_sql[] =
@@ -98,24 +118,24 @@ static const char alert_get_sql[] =
 /* clang-format on */
 
 /* The bare columns after max(date_created) come from the row that gave it. */
-#define GROUPS_SQL(where)                                                                  \
-	"SELECT substr(date_created, 1, 13), account_sid, log_level, error_code,"         \
-	" CASE WHEN " WEBHOOK_FAILURE " THEN request_host END,"                            \
-	" coalesce(" TWILIO_API_HOST ", 0), count(*), max(date_created), msg,"             \
-	" http_response, max(rowid), request_method, request_url"                          \
+#define GROUPS_SQL(where)                                                                          \
+	"SELECT substr(date_created, 1, 13), account_sid, log_level, error_code,"                  \
+	" CASE WHEN " WEBHOOK_FAILURE " THEN request_host END,"                                    \
+	" coalesce(" TWILIO_API_HOST ", 0), count(*), max(date_created), msg,"                     \
+	" http_response, max(rowid), request_method, request_url"                                  \
 	" FROM alerts WHERE " where " GROUP BY 1, 2, 3, 4, 5, 6"
 
 /* A time range uses the date_created index; new rows are a rowid range. */
 static const char groups_by_date_sql[] =
-	GROUPS_SQL("date_created >= ?1 AND date_created < ?2 AND rowid > ?3");
+        GROUPS_SQL("date_created >= ?1 AND date_created < ?2 AND rowid > ?3");
 static const char groups_by_rowid_sql[] = GROUPS_SQL("rowid > ?3");
 
 static const char push_sql[] =
-	"INSERT INTO alerts (sid, account_sid, error_code, log_level, alert_text, more_info,"
-	" request_method, request_url, resource_sid, service_sid, api_version, url,"
-	" date_created, date_generated, date_updated, first_seen, msg, http_response,"
-	" request_host, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	" ?14, ?15, ?16, ?17, ?18, ?19, 'push') ON CONFLICT (sid) DO NOTHING";
+        "INSERT INTO alerts (sid, account_sid, error_code, log_level, alert_text, more_info,"
+        " request_method, request_url, resource_sid, service_sid, api_version, url,"
+        " date_created, date_generated, date_updated, first_seen, msg, http_response,"
+        " request_host, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+        " ?14, ?15, ?16, ?17, ?18, ?19, 'push') ON CONFLICT (sid) DO NOTHING";
 
 /* clang-format off */
 static const char *const stmt_sql[Q__COUNT] = {
@@ -154,7 +174,7 @@ static void row_of(sqlite3_stmt *st, int ncols, struct store_http_alert *row)
 }
 
 int store_http_alerts(struct store *s, const struct store_http_filter *f,
-		      int (*fn)(const struct store_http_alert *row, void *arg), void *arg)
+                      int (*fn)(const struct store_http_alert *row, void *arg), void *arg)
 {
 	struct store_http_alert row;
 	sqlite3_stmt *st;
@@ -185,7 +205,7 @@ out:
 }
 
 int store_http_alert_get(struct store *s, const char *sid,
-			 int (*fn)(const struct store_http_alert *row, void *arg), void *arg)
+                         int (*fn)(const struct store_http_alert *row, void *arg), void *arg)
 {
 	struct store_http_alert row;
 	sqlite3_stmt *st;
@@ -209,7 +229,7 @@ int store_http_alert_get(struct store *s, const char *sid,
 }
 
 int store_http_groups(struct store *s, const char *since, const char *until, int64_t after_rowid,
-		      int (*fn)(const struct store_http_group *g, void *arg), void *arg)
+                      int (*fn)(const struct store_http_group *g, void *arg), void *arg)
 {
 	struct store_http_group g;
 	sqlite3_stmt *st;
@@ -254,7 +274,7 @@ out:
 }
 
 int store_http_account_rows(struct store *s,
-			    int (*fn)(const char *account_sid, int64_t rows, void *arg), void *arg)
+                            int (*fn)(const char *account_sid, int64_t rows, void *arg), void *arg)
 {
 	sqlite3_stmt *st;
 	int rc, r;
@@ -371,7 +391,7 @@ int store_http_triggers(struct store *s, struct store_http_triggers *out)
 		return r;
 	r = store_stmt(s, &stmts, Q_TRIGGERS, &st);
 	if (r < 0)
-		return 0;	/* another layout than this file knows: show nothing */
+		return 0; /* another layout than this file knows: show nothing */
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		out->firing = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
@@ -414,7 +434,7 @@ int store_http_triggers(struct store *s, struct store_http_triggers *out)
 }
 
 int store_http_firing_list(struct store *s, int max,
-			   int (*fn)(const struct store_http_firing *f, void *arg), void *arg)
+                           int (*fn)(const struct store_http_firing *f, void *arg), void *arg)
 {
 	struct store_http_firing f;
 	sqlite3_stmt *st;

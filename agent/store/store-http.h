@@ -37,7 +37,7 @@ enum store_http_col {
 	SH_HTTP_RESPONSE,
 	SH_REQUEST_HOST,
 	SH_SOURCE,
-	SH_LIST_COLS,		/* columns of a list row; the details follow */
+	SH_LIST_COLS, /* columns of a list row; the details follow */
 	SH_REQUEST_VARIABLES = SH_LIST_COLS,
 	SH_RESPONSE_BODY,
 	SH_RESPONSE_HEADERS,
@@ -60,8 +60,8 @@ struct store_http_alert {
 
 /* Filters of store_http_alerts; NULL / 0 = not set. */
 struct store_http_filter {
-	const char *since;	/* date_created >= (normalised date text) */
-	const char *until;	/* date_created < */
+	const char *since; /* date_created >= (normalised date text) */
+	const char *until; /* date_created < */
 	bool has_error_code;
 	int64_t error_code;
 	const char *log_level;
@@ -70,7 +70,7 @@ struct store_http_filter {
 	/* Keyset cursor: rows strictly after (older than) this (date_created, sid). */
 	const char *after_date;
 	const char *after_sid;
-	int limit;		/* 1..STORE_HTTP_LIMIT_MAX */
+	int limit; /* 1..STORE_HTTP_LIMIT_MAX */
 };
 
 #define STORE_HTTP_LIMIT_MAX 1000
@@ -82,14 +82,14 @@ struct store_http_filter {
  * Returns 0, -EINVAL for a bad limit, or -errno.
  */
 int store_http_alerts(struct store *s, const struct store_http_filter *f,
-		      int (*fn)(const struct store_http_alert *row, void *arg), void *arg);
+                      int (*fn)(const struct store_http_alert *row, void *arg), void *arg);
 
 /*
  * store_http_alert_get - the alert @sid with every column, given to @fn.
  * Returns @fn's value, -ENOENT when there is no such alert, or -errno.
  */
 int store_http_alert_get(struct store *s, const char *sid,
-			 int (*fn)(const struct store_http_alert *row, void *arg), void *arg);
+                         int (*fn)(const struct store_http_alert *row, void *arg), void *arg);
 
 /*
  * One group of alerts: same hour, account, level, code and origin. The origin
@@ -99,15 +99,15 @@ int store_http_alert_get(struct store *s, const char *sid,
  * it) has api_error set; any other alert has neither.
  */
 struct store_http_group {
-	const char *hour;	/* "YYYY-MM-DDTHH" of date_created */
+	const char *hour; /* "YYYY-MM-DDTHH" of date_created */
 	const char *account_sid;
 	const char *log_level;
 	bool has_error_code;
 	int64_t error_code;
-	const char *failing_host;	/* request_host of a webhook failure, else NULL */
+	const char *failing_host; /* request_host of a webhook failure, else NULL */
 	bool api_error;
 	int64_t count;
-	const char *last_seen;	/* newest date_created in the group */
+	const char *last_seen; /* newest date_created in the group */
 	/* msg, http_response, request_method and request_url of that newest alert */
 	const char *msg;
 	bool has_http_response;
@@ -123,14 +123,14 @@ struct store_http_group {
  * each group. Stops at @fn's non-zero return. Returns 0, that, or -errno.
  */
 int store_http_groups(struct store *s, const char *since, const char *until, int64_t after_rowid,
-		      int (*fn)(const struct store_http_group *g, void *arg), void *arg);
+                      int (*fn)(const struct store_http_group *g, void *arg), void *arg);
 
 /*
  * store_http_account_rows - call @fn with every account_sid (NULL for rows
  * without one) and its number of rows. Returns 0, @fn's value, or -errno.
  */
 int store_http_account_rows(struct store *s,
-			    int (*fn)(const char *account_sid, int64_t rows, void *arg), void *arg);
+                            int (*fn)(const char *account_sid, int64_t rows, void *arg), void *arg);
 
 /* store_http_max_rowid - the largest rowid of alerts (0 when empty). 0 or -errno. */
 int store_http_max_rowid(struct store *s, int64_t *out);
@@ -145,7 +145,7 @@ void store_http_read_end(struct store *s);
 /* Sync state of one account, without the row count (which costs a scan). */
 struct store_http_sync {
 	char account[128];
-	struct store_sync_state st;	/* rows stays 0 */
+	struct store_sync_state st; /* rows stays 0 */
 };
 
 /*
@@ -176,10 +176,10 @@ struct store_http_channel {
  */
 struct store_http_triggers {
 	bool available;
-	int64_t firing;		/* trigger groups in state firing */
+	int64_t firing;         /* trigger groups in state firing */
 	int64_t pending;        /* notifications not yet delivered, every channel */
-	int64_t oldest_pending;	/* created time of the oldest of them, 0 = none */
-	int64_t failed;		/* of those, with at least one failed attempt */
+	int64_t oldest_pending; /* created time of the oldest of them, 0 = none */
+	int64_t failed;         /* of those, with at least one failed attempt */
 	int64_t delivered;      /* delivered rows still kept (pruned after the retention) */
 	/* Per channel, by name; channels past STORE_HTTP_CHANNELS_MAX are in the totals only. */
 	struct store_http_channel channels[STORE_HTTP_CHANNELS_MAX];
@@ -202,7 +202,7 @@ struct store_http_firing {
  * Returns 0 (nothing when the tables are absent), @fn's value, or -errno.
  */
 int store_http_firing_list(struct store *s, int max,
-			   int (*fn)(const struct store_http_firing *f, void *arg), void *arg);
+                           int (*fn)(const struct store_http_firing *f, void *arg), void *arg);
 
 /*
  * store_http_insert_push - store alert @a (source "push") unless its sid is

@@ -13,13 +13,7 @@
 #include "store/store-outbox.h"
 #include "store/store-private.h"
 
-enum {
-	X_OUTBOX_ADD,
-	X_OUTBOX_PENDING,
-	X_OUTBOX_DONE,
-	X_OUTBOX_SUMMARY,
-	X__COUNT
-};
+enum { X_OUTBOX_ADD, X_OUTBOX_PENDING, X_OUTBOX_DONE, X_OUTBOX_SUMMARY, X__COUNT };
 
 /* clang-format off */
 /* The outbox in numbers; the last failure is that of the pending row attempted last. */

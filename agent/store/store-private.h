@@ -53,9 +53,9 @@ struct store {
 	/* While a `where` runs (store-where.c): the stop flag, the steps left, why it stopped. */
 	volatile int *stop;
 	bool in_where;
-	bool where_ready;	/* store_where_init has run on this connection */
-	int64_t where_ticks;	/* progress-handler calls left in the budget */
-	int where_stopped;	/* 0, -ETIME (budget) or -EINTR (stop flag) */
+	bool where_ready;    /* store_where_init has run on this connection */
+	int64_t where_ticks; /* progress-handler calls left in the budget */
+	int where_stopped;   /* 0, -ETIME (budget) or -EINTR (stop flag) */
 };
 
 /* store_fail - keep SQLite's message for store_errmsg(), return -errno for @rc. */
@@ -135,7 +135,6 @@ int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
 /* store_exec - run one or more statements without results; 0 or -errno. */
 int store_exec(struct store *s, const char *sql, const char *what);
 /* store_query_value - the first column of the first row of @sql; @text may be NULL. */
-int store_query_value(struct store *s, const char *sql, int64_t *value, char *text,
-		      size_t size);
+int store_query_value(struct store *s, const char *sql, int64_t *value, char *text, size_t size);
 
 #endif

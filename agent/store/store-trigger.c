@@ -298,7 +298,7 @@ static void bind_args(sqlite3_stmt *st, const struct scan_args *a)
  * expression fails at run time (scan_where).
  */
 static int scan(struct store *s, int slot, const char *query, const char *order, const char *where,
-		bool by_date, const struct scan_args *a, store_alert_fn fn, void *arg)
+                bool by_date, const struct scan_args *a, store_alert_fn fn, void *arg)
 {
 	struct resume rs = {.fn = fn, .arg = arg, .by_date = by_date};
 	sqlite3_stmt *base = NULL, *st = NULL;

@@ -39,9 +39,9 @@ extern const char store_views_sql[];
 enum stmt_id { ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST__COUNT };
 
 static const char *const stmt_sql[ST__COUNT] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
+        [ST_BEGIN] = "BEGIN IMMEDIATE",
+        [ST_COMMIT] = "COMMIT",
+        [ST_ROLLBACK] = "ROLLBACK",
 };
 static const struct store_sql stmts = STORE_SQL_TABLE(STORE_SQL_STORE, stmt_sql, false);
 _Static_assert(ST__COUNT <= STORE_SQL_MAX, "store.c has STORE_SQL_MAX statements");
@@ -84,7 +84,7 @@ static int sql_errno(sqlite3 *db, int rc)
 int store_fail(struct store *s, int rc, const char *what)
 {
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
-		 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	         s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 	log_debug("store: %s: %s", s->path, s->errmsg);
 	return sql_errno(s->db, rc);
 }
@@ -255,8 +255,7 @@ int store_exec(struct store *s, const char *sql, const char *what)
 }
 
 /* Run a one-value query such as "PRAGMA user_version"; *@text may be NULL. */
-int store_query_value(struct store *s, const char *sql, int64_t *value, char *text,
-		       size_t size)
+int store_query_value(struct store *s, const char *sql, int64_t *value, char *text, size_t size)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r = 0;
@@ -331,8 +330,9 @@ static int migrate(struct store *s)
 			goto out;
 		if (version > (int64_t)store_n_migrations) {
 			snprintf(s->errmsg, sizeof(s->errmsg),
-				 "schema version %lld is newer than this agent's %u; upgrade twilio-alertd",
-				 (long long)version, store_n_migrations);
+			         "schema version %lld is newer than this agent's %u; upgrade "
+			         "twilio-alertd",
+			         (long long)version, store_n_migrations);
 			r = -EPROTO;
 			goto out;
 		}
@@ -394,11 +394,12 @@ static int configure(struct store *s, bool readonly)
 		goto out;
 	if (strcmp(mode, "wal") != 0)
 		log_warnx("store: %s: journal_mode is %s, not wal (file system without"
-			  " shared memory?)", s->path, mode);
+		          " shared memory?)",
+		          s->path, mode);
 	snprintf(sql, sizeof(sql),
-		 "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-		 " PRAGMA wal_autocheckpoint = %d; PRAGMA journal_size_limit = %d",
-		 STORE_WAL_CHECKPOINT_PAGES, STORE_WAL_LIMIT_BYTES);
+	         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+	         " PRAGMA wal_autocheckpoint = %d; PRAGMA journal_size_limit = %d",
+	         STORE_WAL_CHECKPOINT_PAGES, STORE_WAL_LIMIT_BYTES);
 	r = store_exec(s, sql, "pragma");
 	if (r < 0)
 		goto out;
@@ -417,9 +418,9 @@ static int check_version(struct store *s)
 		return r;
 	if (version != (int64_t)store_n_migrations) {
 		snprintf(s->errmsg, sizeof(s->errmsg), "schema version %lld, this agent needs %u%s",
-			 (long long)version, store_n_migrations,
-			 version < (int64_t)store_n_migrations ? " (run the agent once to migrate)"
-								 : " (upgrade twilio-alertd)");
+		         (long long)version, store_n_migrations,
+		         version < (int64_t)store_n_migrations ? " (run the agent once to migrate)"
+		                                               : " (upgrade twilio-alertd)");
 		return -EPROTO;
 	}
 	return 0;
@@ -445,7 +446,7 @@ static bool wal_exists(const char *path)
 	char wal[4096];
 
 	if (snprintf(wal, sizeof(wal), "%s-wal", path) >= (int)sizeof(wal))
-		return true;	/* cannot tell: do not take the immutable path */
+		return true; /* cannot tell: do not take the immutable path */
 	return access(wal, F_OK) == 0 || errno != ENOENT;
 }
 
@@ -539,7 +540,7 @@ int store_open(const char *path, bool readonly, struct store **out)
 			snprintf(s->errmsg, sizeof(s->errmsg), "%s", first);
 		else
 			log_debug("store: %s: opened as immutable (no WAL, -shm not creatable)",
-				  path);
+			          path);
 	}
 	/* The file is there: what is missing is a -wal or -shm file, not the database. */
 	if (r == -ENOENT && access(path, F_OK) == 0)
@@ -552,11 +553,12 @@ out:
 	/* One line for the user; a missing file for `status` is the caller's to explain. */
 	if (r == -EUCLEAN)
 		log_warnx("cannot open the database %s: it is damaged or not an SQLite database"
-			  " (%s); move it aside (a new one is then made and backfilled) or restore"
-			  " a backup", path, s && s->errmsg[0] ? s->errmsg : "corrupt");
+		          " (%s); move it aside (a new one is then made and backfilled) or restore"
+		          " a backup",
+		          path, s && s->errmsg[0] ? s->errmsg : "corrupt");
 	else if (r < 0 && !(readonly && r == -ENOENT))
 		log_warnx("cannot open the database %s: %s", path,
-			  s && s->errmsg[0] ? s->errmsg : strerror(-r));
+		          s && s->errmsg[0] ? s->errmsg : strerror(-r));
 	store_close(s);
 	return r;
 }

@@ -50,11 +50,11 @@ struct eval {
 	int64_t now;
 	struct trigger_compiled *ct;
 	size_t n;
-	bool *rebuild;   /* per trigger */
-	bool *failed;    /* per trigger: its `where` went over its budget this time */
-	char (*why)[256]; /* per trigger: why it failed */
-	bool rebuilding; /* which set a scan feeds: rebuilt triggers or all */
-	size_t only;     /* SIZE_MAX = every trigger without `where`, else this one */
+	bool *rebuild;             /* per trigger */
+	bool *failed;              /* per trigger: its `where` went over its budget this time */
+	char (*why)[256];          /* per trigger: why it failed */
+	bool rebuilding;           /* which set a scan feeds: rebuilt triggers or all */
+	size_t only;               /* SIZE_MAX = every trigger without `where`, else this one */
 	struct pre *collect;       /* non-NULL: add_hits appends here instead of writing */
 	struct pre *pre;           /* per trigger, from prepare_where; NULL = none */
 	int64_t pre_last, pre_max; /* the cursor prepare_where saw */

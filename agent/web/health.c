@@ -127,7 +127,8 @@ void health_verdict(const struct config *cfg, const struct health_data *d, const
 			         (long long)ob.waiting);
 		else
 			snprintf(reason, size,
-			         "outbox not draining: channel %s: %lld notification(s) waiting, the "
+			         "outbox not draining: channel %s: %lld notification(s) waiting, "
+			         "the "
 			         "oldest for %llds%s%s",
 			         c->channel, (long long)c->pending, (long long)(now - c->oldest),
 			         c->last_error[0] ? ": last error: " : "", c->last_error);

@@ -42,7 +42,8 @@ struct health_data {
 /*
  * health_read - the sync states, the trigger/outbox numbers and the
  * triggers left out of their last evaluation (the first
- * HEALTH_TRIGGER_ERRORS_MAX, by name) of @s into @d (zeroed first). Returns 0 or -errno (store_errmsg says why).
+ * HEALTH_TRIGGER_ERRORS_MAX, by name) of @s into @d (zeroed first). Returns 0 or -errno
+ * (store_errmsg says why).
  */
 int health_read(struct store *s, struct health_data *d);
 

@@ -49,22 +49,33 @@ void html_escn(struct html_out *o, const char *s, size_t max)
 		const char *rep = NULL;
 
 		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			break;
 		}
 		if (rep)
 			o->r = strbuf_append(o->sb, rep, strlen(rep));
 		else if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-			o->r = strbuf_append(o->sb, "\xef\xbf\xbd", 3);	/* U+FFFD for controls */
+			o->r = strbuf_append(o->sb, "\xef\xbf\xbd", 3); /* U+FFFD for controls */
 		else
 			o->r = strbuf_append(o->sb, s, 1);
 	}
 	if (s && *s && max)
-		html_raw(o, "\xe2\x80\xa6");	/* an ellipsis where it was cut */
+		html_raw(o, "\xe2\x80\xa6"); /* an ellipsis where it was cut */
 }
 
 void html_esc(struct html_out *o, const char *s)
@@ -134,64 +145,70 @@ void html_date_cell(struct html_out *o, const char *d)
 void html_head(struct html_out *o, const char *title, int refresh)
 {
 	html_raw(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+	            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
 	if (refresh)
 		html_put(o, "<meta http-equiv=\"refresh\" content=\"%d\">", refresh);
 	html_raw(o, "<title>");
 	html_esc(o, title);
-	html_raw(o, "</title><style>\n"
-	       "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;"
-	       "color:#202124;background:#f6f7f9}\n"
-	       "header{display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;padding:10px 20px;"
-	       "background:#fff;border-bottom:1px solid #dadce0;position:sticky;top:0}\n"
-	       "header h1{font-size:18px;margin:0}header .meta{margin-left:auto;color:#5f6368}\n"
-	       "main{padding:12px 20px;max-width:1400px}\n"
-	       "section{background:#fff;border:1px solid #dadce0;border-radius:8px;padding:12px 16px;"
-	       "margin:0 0 14px;overflow-x:auto;min-width:0}\n"
-	       "h2{font-size:15px;margin:0 0 8px}h2 small{font-weight:normal;color:#5f6368}\n"
-	       "h3{font-size:13px;margin:12px 0 6px}\n"
-	       "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;"
-	       "border-bottom:1px solid #eceff1;vertical-align:top}\n"
-	       "td{overflow-wrap:break-word}table.wide{min-width:960px}\n"
-	       "th{font-weight:600;color:#5f6368;font-size:12px;white-space:nowrap}\n"
-	       "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-	       "td.t,td.c{white-space:nowrap;font-variant-numeric:tabular-nums}\n"
-	       ".badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;"
-	       "overflow-wrap:anywhere}\n"
-	       ".ok{background:#e6f4ea;color:#137333}.bad{background:#fce8e6;color:#c5221f}"
-	       ".warn{background:#fef7e0;color:#b06000}.muted{color:#5f6368}\n"
-	       ".lv-error{color:#c5221f;font-weight:600}.lv-warning{color:#b06000}\n"
-	       ".cards{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}\n"
-	       ".card{background:#fff;border:1px solid #dadce0;border-radius:8px;padding:10px 16px}\n"
-	       ".card .big{font-size:28px;font-weight:600}.card .lv span{margin-right:12px}\n"
-	       ".cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}\n"
-	       ".msg{max-width:520px;overflow-wrap:anywhere}.u{overflow-wrap:anywhere}\n"
-	       "form.f{display:flex;gap:10px;align-items:end;flex-wrap:wrap;margin:0 0 8px}\n"
-	       "form.f label{display:flex;flex-direction:column;font-size:12px;color:#5f6368}\n"
-	       "form.f input{max-width:12em}\n"
-	       ".err{background:#fce8e6;color:#c5221f;border-radius:6px;padding:6px 10px;"
-	       "margin:0 0 8px;font-weight:600}\n"
-	       ".pager{display:flex;gap:16px;margin:8px 0 0}\n"
-	       "dl.kv{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 16px;"
-	       "margin:0}dl.kv dt{color:#5f6368;font-weight:600}dl.kv dd{margin:0;"
-	       "overflow-wrap:anywhere}\n"
-	       "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f7f9;padding:8px;"
-	       "border-radius:6px;margin:0}\n"
-	       "details summary{cursor:pointer;color:#1a73e8}\n"
-	       "a{color:#1a73e8;text-decoration:none}a:hover{text-decoration:underline}\n"
-	       "svg text{font-size:11px;fill:#5f6368}\n"
-	       "footer{padding:0 20px 20px;color:#5f6368}\n"
-	       "@media (max-width:900px){.cols,.cards{grid-template-columns:minmax(0,1fr)}}\n"
-	       "@media (max-width:600px){main{padding:8px}section{padding:10px}"
-	       "header{position:static;padding:8px}header .meta{margin-left:0}"
-	       "dl.kv{grid-template-columns:minmax(0,1fr)}dl.kv dd{margin:0 0 6px}}\n"
-	       "</style></head><body>\n");
+	html_raw(o,
+	         "</title><style>\n"
+	         "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;"
+	         "color:#202124;background:#f6f7f9}\n"
+	         "header{display:flex;flex-wrap:wrap;gap:4px 16px;align-items:center;padding:10px "
+	         "20px;"
+	         "background:#fff;border-bottom:1px solid #dadce0;position:sticky;top:0}\n"
+	         "header h1{font-size:18px;margin:0}header .meta{margin-left:auto;color:#5f6368}\n"
+	         "main{padding:12px 20px;max-width:1400px}\n"
+	         "section{background:#fff;border:1px solid #dadce0;border-radius:8px;padding:12px "
+	         "16px;"
+	         "margin:0 0 14px;overflow-x:auto;min-width:0}\n"
+	         "h2{font-size:15px;margin:0 0 8px}h2 small{font-weight:normal;color:#5f6368}\n"
+	         "h3{font-size:13px;margin:12px 0 6px}\n"
+	         "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;"
+	         "border-bottom:1px solid #eceff1;vertical-align:top}\n"
+	         "td{overflow-wrap:break-word}table.wide{min-width:960px}\n"
+	         "th{font-weight:600;color:#5f6368;font-size:12px;white-space:nowrap}\n"
+	         "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+	         "td.t,td.c{white-space:nowrap;font-variant-numeric:tabular-nums}\n"
+	         ".badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;"
+	         "overflow-wrap:anywhere}\n"
+	         ".ok{background:#e6f4ea;color:#137333}.bad{background:#fce8e6;color:#c5221f}"
+	         ".warn{background:#fef7e0;color:#b06000}.muted{color:#5f6368}\n"
+	         ".lv-error{color:#c5221f;font-weight:600}.lv-warning{color:#b06000}\n"
+	         ".cards{display:grid;grid-template-columns:repeat(3,1fr);gap:14px}\n"
+	         ".card{background:#fff;border:1px solid #dadce0;border-radius:8px;padding:10px "
+	         "16px}\n"
+	         ".card .big{font-size:28px;font-weight:600}.card .lv span{margin-right:12px}\n"
+	         ".cols{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:14px}\n"
+	         ".msg{max-width:520px;overflow-wrap:anywhere}.u{overflow-wrap:anywhere}\n"
+	         "form.f{display:flex;gap:10px;align-items:end;flex-wrap:wrap;margin:0 0 8px}\n"
+	         "form.f label{display:flex;flex-direction:column;font-size:12px;color:#5f6368}\n"
+	         "form.f input{max-width:12em}\n"
+	         ".err{background:#fce8e6;color:#c5221f;border-radius:6px;padding:6px 10px;"
+	         "margin:0 0 8px;font-weight:600}\n"
+	         ".pager{display:flex;gap:16px;margin:8px 0 0}\n"
+	         "dl.kv{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 16px;"
+	         "margin:0}dl.kv dt{color:#5f6368;font-weight:600}dl.kv dd{margin:0;"
+	         "overflow-wrap:anywhere}\n"
+	         "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f7f9;padding:8px;"
+	         "border-radius:6px;margin:0}\n"
+	         "details summary{cursor:pointer;color:#1a73e8}\n"
+	         "a{color:#1a73e8;text-decoration:none}a:hover{text-decoration:underline}\n"
+	         "svg text{font-size:11px;fill:#5f6368}\n"
+	         "footer{padding:0 20px 20px;color:#5f6368}\n"
+	         "@media (max-width:900px){.cols,.cards{grid-template-columns:minmax(0,1fr)}}\n"
+	         "@media (max-width:600px){main{padding:8px}section{padding:10px}"
+	         "header{position:static;padding:8px}header .meta{margin-left:0}"
+	         "dl.kv{grid-template-columns:minmax(0,1fr)}dl.kv dd{margin:0 0 6px}}\n"
+	         "</style></head><body>\n");
 }
 
 void html_level_span(struct html_out *o, const char *level)
 {
-	html_put(o, "<span class=\"lv-%s\">", level && strcmp(level, "error") == 0 ? "error"
-					 : level && strcmp(level, "warning") == 0 ? "warning" : "x");
+	html_put(o, "<span class=\"lv-%s\">",
+	         level && strcmp(level, "error") == 0     ? "error"
+	         : level && strcmp(level, "warning") == 0 ? "warning"
+	                                                  : "x");
 	html_esc(o, level ? level : "?");
 	html_raw(o, "</span>");
 }
@@ -207,9 +224,10 @@ const char *html_account_name(const struct config *cfg, const char *sid)
 
 void html_footer(struct html_out *o)
 {
-	html_raw(o, "<footer>JSON: <a href=\"/api/status\">/api/status</a>, <a href=\"/api/alerts\">"
-	       "/api/alerts</a> &middot; <a href=\"/metrics\">/metrics</a> &middot; "
-	       "<a href=\"/healthz\">/healthz</a></footer>\n</body></html>\n");
+	html_raw(o,
+	         "<footer>JSON: <a href=\"/api/status\">/api/status</a>, <a href=\"/api/alerts\">"
+	         "/api/alerts</a> &middot; <a href=\"/metrics\">/metrics</a> &middot; "
+	         "<a href=\"/healthz\">/healthz</a></footer>\n</body></html>\n");
 }
 
 int page_error(struct strbuf *sb, int status, const char *reason)

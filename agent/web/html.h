@@ -21,7 +21,7 @@
  */
 struct html_out {
 	struct strbuf *sb;
-	int r;		/* first error, sticky */
+	int r; /* first error, sticky */
 };
 
 /* html_put - a printf-formatted fragment of at most 1 KiB, unescaped (-EMSGSIZE above). */

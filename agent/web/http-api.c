@@ -39,12 +39,12 @@ static size_t utf8_seq(const unsigned char *p)
 		n = 2;
 	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
 		n = 3;
-		lo = p[0] == 0xe0 ? 0xa0 : lo;	/* no overlong forms */
-		hi = p[0] == 0xed ? 0x9f : hi;	/* no surrogates */
+		lo = p[0] == 0xe0 ? 0xa0 : lo; /* no overlong forms */
+		hi = p[0] == 0xed ? 0x9f : hi; /* no surrogates */
 	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
 		n = 4;
 		lo = p[0] == 0xf0 ? 0x90 : lo;
-		hi = p[0] == 0xf4 ? 0x8f : hi;	/* nothing past U+10FFFF */
+		hi = p[0] == 0xf4 ? 0x8f : hi; /* nothing past U+10FFFF */
 	} else
 		return 0;
 	if (p[1] < lo || p[1] > hi)
@@ -107,7 +107,7 @@ static json_t *levels_json(const struct summary_view *v, int k)
 static json_t *windows_json(const int64_t n[SUMMARY_WINDOWS])
 {
 	return json_pack("{s:I, s:I, s:I}", "1h", (json_int_t)n[0], "24h", (json_int_t)n[1], "7d",
-			 (json_int_t)n[2]);
+	                 (json_int_t)n[2]);
 }
 
 /* Seconds from @t to @now, null when @t is 0 (never). */
@@ -224,34 +224,35 @@ static json_t *summary_json(const struct summary_view *v)
 		if (c->has_code)
 			page_docs_url(c->code, docs, sizeof(docs));
 		json_array_append_new(codes,
-				      json_pack("{s:o, s:s?, s:o, s:s, s:o}", "error_code",
-						c->has_code ? json_integer(c->code) : json_null(),
-						"docs_url", docs[0] ? docs : NULL, "alerts",
-						windows_json(c->n), "last_seen", c->last_seen, "msg",
-						json_str(c->msg)));
+		                      json_pack("{s:o, s:s?, s:o, s:s, s:o}", "error_code",
+		                                c->has_code ? json_integer(c->code) : json_null(),
+		                                "docs_url", docs[0] ? docs : NULL, "alerts",
+		                                windows_json(c->n), "last_seen", c->last_seen,
+		                                "msg", json_str(c->msg)));
 	}
 	for (size_t i = 0; i < v->n_hosts; i++) {
 		const struct summary_host *h = &v->hosts[i];
 
 		json_array_append_new(
-			hosts, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "request_host",
-					 json_str(h->host), "alerts", windows_json(h->n), "last_seen",
-					 h->last_seen, "last_http_response",
-					 h->has_http_response ? json_integer(h->http_response)
-							      : json_null(),
-					 "last_error_code",
-					 h->has_error_code ? json_integer(h->error_code) : json_null(),
-					 "last_msg", json_str(h->msg), "last_url", json_str(h->url)));
+		        hosts,
+		        json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "request_host",
+		                  json_str(h->host), "alerts", windows_json(h->n), "last_seen",
+		                  h->last_seen, "last_http_response",
+		                  h->has_http_response ? json_integer(h->http_response)
+		                                       : json_null(),
+		                  "last_error_code",
+		                  h->has_error_code ? json_integer(h->error_code) : json_null(),
+		                  "last_msg", json_str(h->msg), "last_url", json_str(h->url)));
 	}
 	for (size_t i = 0; i < v->n_api; i++) {
 		const struct summary_api *x = &v->api[i];
 
 		json_array_append_new(
-			api, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o}", "error_code",
-				       x->has_code ? json_integer(x->code) : json_null(), "alerts",
-				       windows_json(x->n), "last_seen", x->last_seen, "msg",
-				       json_str(x->msg), "request_method", json_str(x->method),
-				       "request_url", json_str(x->url)));
+		        api, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o}", "error_code",
+		                       x->has_code ? json_integer(x->code) : json_null(), "alerts",
+		                       windows_json(x->n), "last_seen", x->last_seen, "msg",
+		                       json_str(x->msg), "request_method", json_str(x->method),
+		                       "request_url", json_str(x->url)));
 	}
 	for (int h = 0; h < SUMMARY_HOURS; h++) {
 		int64_t other = 0;
@@ -263,12 +264,12 @@ static json_t *summary_json(const struct summary_view *v)
 		json_array_append_new(lv[2], json_integer(other));
 	}
 	hourly = json_pack("{s:o, s:i, s:o, s:o, s:o}", "start", json_time(v->chart_start), "hours",
-			   SUMMARY_HOURS, "error", lv[0], "warning", lv[1], "other", lv[2]);
+	                   SUMMARY_HOURS, "error", lv[0], "warning", lv[1], "other", lv[2]);
 	return json_pack("{s:o, s:I, s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:o}", "as_of",
-			 json_time(v->as_of), "rows", (json_int_t)v->rows, "alerts", "1h",
-			 levels_json(v, SUMMARY_1H), "24h", levels_json(v, SUMMARY_24H), "7d",
-			 levels_json(v, SUMMARY_7D), "top_error_codes", codes, "failing_hosts", hosts,
-			 "rest_api_errors", api, "hourly", hourly);
+	                 json_time(v->as_of), "rows", (json_int_t)v->rows, "alerts", "1h",
+	                 levels_json(v, SUMMARY_1H), "24h", levels_json(v, SUMMARY_24H), "7d",
+	                 levels_json(v, SUMMARY_7D), "top_error_codes", codes, "failing_hosts",
+	                 hosts, "rest_api_errors", api, "hourly", hourly);
 }
 
 json_t *http_status_doc(const struct config *cfg, struct store *s, const struct health_data *d,
@@ -297,7 +298,7 @@ json_t *http_status_doc(const struct config *cfg, struct store *s, const struct 
 }
 
 void api_status(struct http_server *srv, const struct config *cfg, struct store *s,
-		       struct reply *rp)
+                struct reply *rp)
 {
 	struct summary_view *v = malloc(sizeof(*v));
 	struct health_data *d = malloc(sizeof(*d));
@@ -378,10 +379,11 @@ bool param_date(const char *v, char out[UTIL_TIME_LEN])
 }
 
 void api_alerts(const struct config *cfg, struct store *s, struct MHD_Connection *c,
-		       struct reply *rp)
+                struct reply *rp)
 {
 	const char *since = arg(c, "since"), *until = arg(c, "until"), *acct = arg(c, "account");
-	const char *code = arg(c, "error_code"), *limit = arg(c, "limit"), *cursor = arg(c, "cursor");
+	const char *code = arg(c, "error_code"), *limit = arg(c, "limit"),
+	           *cursor = arg(c, "cursor");
 	char d_since[UTIL_TIME_LEN], d_until[UTIL_TIME_LEN], d_after[UTIL_TIME_LEN], sid[80];
 	struct store_http_filter f = {.limit = HTTP_LATEST_ROWS};
 	struct api_rows rows = {.sb = &rp->body};
@@ -400,12 +402,14 @@ void api_alerts(const struct config *cfg, struct store *s, struct MHD_Connection
 		bad = "limit is not 1..1000";
 	else if (arg(c, "log_level") && !valid_level(arg(c, "log_level")))
 		bad = "log_level is not error, warning, notice or debug";
-	else if (acct && !a && (strncmp(acct, "AC", 2) != 0 || strlen(acct) != 34 || !valid_sid(acct)))
+	else if (acct && !a &&
+	         (strncmp(acct, "AC", 2) != 0 || strlen(acct) != 34 || !valid_sid(acct)))
 		bad = "account is neither an [account] name nor an account SID";
-	else if (cursor && (strlen(cursor) < UTIL_TIME_LEN + 2 || cursor[UTIL_TIME_LEN - 1] != '_' ||
-			    !valid_sid(cursor + UTIL_TIME_LEN) ||
-			    (snprintf(d_after, sizeof(d_after), "%.20s", cursor),
-			     !param_date(d_after, d_after))))
+	else if (cursor &&
+	         (strlen(cursor) < UTIL_TIME_LEN + 2 || cursor[UTIL_TIME_LEN - 1] != '_' ||
+	          !valid_sid(cursor + UTIL_TIME_LEN) ||
+	          (snprintf(d_after, sizeof(d_after), "%.20s", cursor),
+	           !param_date(d_after, d_after))))
 		bad = "cursor is not one this API gave";
 	if (bad) {
 		json_error(rp, 400, bad);

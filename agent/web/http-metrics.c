@@ -17,10 +17,9 @@
 
 /* --- metrics -------------------------------------------------------------------- */
 
-
-#define HELP(sb, r, name, help)                                                              \
-	strbuf_addf(sb, r, "# HELP twilio_alertd_%s %s\n# TYPE twilio_alertd_%s gauge\n", name, help, \
-	      name)
+#define HELP(sb, r, name, help)                                                                    \
+	strbuf_addf(sb, r, "# HELP twilio_alertd_%s %s\n# TYPE twilio_alertd_%s gauge\n", name,    \
+	            help, name)
 
 /* The name of the [account] section with @sid, or NULL. */
 static const char *account_of(const struct config *cfg, const char *sid)
@@ -31,8 +30,7 @@ static const char *account_of(const struct config *cfg, const char *sid)
 	return NULL;
 }
 
-void metrics(struct http_server *srv, const struct config *cfg, struct store *s,
-		    struct reply *rp)
+void metrics(struct http_server *srv, const struct config *cfg, struct store *s, struct reply *rp)
 {
 	struct summary_view *v = malloc(sizeof(*v));
 	struct health_data *d = malloc(sizeof(*d));
@@ -108,14 +106,16 @@ void metrics(struct http_server *srv, const struct config *cfg, struct store *s,
 			        sb, &r,
 			        "twilio_alertd_alerts_stored{account=\"(unconfigured)\"} %lld\n",
 			        (long long)other);
-		HELP(sb, &r, "alerts_recent", "Alerts created in the last hour, day or week, by level.");
+		HELP(sb, &r, "alerts_recent",
+		     "Alerts created in the last hour, day or week, by level.");
 		for (int k = 0; k < SUMMARY_WINDOWS; k++)
 			for (int l = 0; l < SUMMARY_LEVELS; l++)
 				strbuf_addf(sb, &r,
-				      "twilio_alertd_alerts_recent{window=\"%s\",log_level=\"%s\"} "
-				      "%lld\n",
-				      summary_window_names[k], summary_level_names[l],
-				      (long long)v->levels[k][l]);
+				            "twilio_alertd_alerts_recent{window=\"%s\",log_level="
+				            "\"%s\"} "
+				            "%lld\n",
+				            summary_window_names[k], summary_level_names[l],
+				            (long long)v->levels[k][l]);
 	}
 	if (read && (q == 0 || q == -EAGAIN)) {
 		health_outbox(cfg, &d->tr, &ob);

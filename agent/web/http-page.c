@@ -60,8 +60,8 @@ static bool page_date(const char *v, char out[UTIL_TIME_LEN])
  * answers 400): a filter that is not applied must not look applied.
  */
 static const char *page_filters(struct MHD_Connection *c, const struct config *cfg,
-				struct page_status *p, struct store_http_filter *f,
-				struct page_filter_buf *b)
+                                struct page_status *p, struct store_http_filter *f,
+                                struct page_filter_buf *b)
 {
 	const struct config_account *a;
 	const char *cur;
@@ -98,10 +98,10 @@ static const char *page_filters(struct MHD_Connection *c, const struct config *c
 	if (f->since && f->until && strcmp(f->since, f->until) >= 0)
 		return "from must be before until";
 	/* The cursor is the last row's "DATE_SID", as in /api/alerts. */
-	if (cur && (strlen(cur) < UTIL_TIME_LEN + 2 || cur[UTIL_TIME_LEN - 1] != '_' ||
-		    !valid_sid(cur + UTIL_TIME_LEN) ||
-		    (snprintf(b->after, sizeof(b->after), "%.20s", cur),
-		     !param_date(b->after, b->after))))
+	if (cur &&
+	    (strlen(cur) < UTIL_TIME_LEN + 2 || cur[UTIL_TIME_LEN - 1] != '_' ||
+	     !valid_sid(cur + UTIL_TIME_LEN) ||
+	     (snprintf(b->after, sizeof(b->after), "%.20s", cur), !param_date(b->after, b->after))))
 		return "cursor is not one this page gave (follow the \"older\" link)";
 	if (cur) {
 		snprintf(b->sid, sizeof(b->sid), "%s", cur + UTIL_TIME_LEN);
@@ -112,15 +112,15 @@ static const char *page_filters(struct MHD_Connection *c, const struct config *c
 }
 
 void status_page(struct http_server *srv, const struct config *cfg, struct store *s,
-			struct MHD_Connection *c, struct reply *rp)
+                 struct MHD_Connection *c, struct reply *rp)
 {
 	struct page_firing firing[PAGE_FIRING_MAX];
 	struct store_http_sync sync[SYNC_MAX];
 	struct store_http_filter f = {0};
 	struct store_http_triggers tr;
 	struct summary_view *v = malloc(sizeof(*v));
-	struct page_status p = {.cfg = cfg, .now = util_now(), .sync = sync, .tr = &tr,
-				.firing = firing};
+	struct page_status p = {
+	        .cfg = cfg, .now = util_now(), .sync = sync, .tr = &tr, .firing = firing};
 	struct page_rows rows = {.sb = &rp->body, .cfg = cfg};
 	struct page_filter_buf fb;
 	char problem[600];
@@ -194,7 +194,7 @@ static int one_alert(const struct store_http_alert *row, void *arg)
 }
 
 void alert_one(const struct config *cfg, struct store *s, const char *sid, bool json,
-		      struct reply *rp)
+               struct reply *rp)
 {
 	struct alert_ctx x = {.rp = rp, .cfg = cfg, .json = json};
 	int r = valid_sid(sid) ? store_http_alert_get(s, sid, one_alert, &x) : -ENOENT;

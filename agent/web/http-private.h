@@ -28,19 +28,19 @@ struct http_server {
 	struct MHD_Daemon *d;
 	struct http_guard *guard; /* deadlines and eviction of slow connections */
 	pthread_rwlock_t cfg_lock;
-	const struct config *cfg;	/* under cfg_lock */
-	char *auth;			/* "Basic ..." expected, NULL = none; under cfg_lock */
+	const struct config *cfg; /* under cfg_lock */
+	char *auth;               /* "Basic ..." expected, NULL = none; under cfg_lock */
 	char *db_path;
 	int64_t started;
 	pthread_mutex_t pool_lock;
 	struct store *pool[POOL_MAX];
 	size_t n_pool;
 	pthread_mutex_t rw_lock;
-	struct store *rw;		/* the webhook's, opened on first use */
+	struct store *rw; /* the webhook's, opened on first use */
 	struct summary *sm;
 	atomic_bool pushed;
 	pthread_mutex_t health_lock;
-	int64_t health_ms;		/* when the verdict below was made; 0 = never */
+	int64_t health_ms;              /* when the verdict below was made; 0 = never */
 	char health[HEALTH_REASON_MAX]; /* "" = healthy, else the reason */
 };
 
@@ -54,8 +54,8 @@ struct reply {
 	int status;
 	const char *type;
 	struct strbuf body;
-	const char *allow;		/* for 405 */
-	bool challenge;			/* 401: ask for Basic auth */
+	const char *allow; /* for 405 */
+	bool challenge;    /* 401: ask for Basic auth */
 };
 
 struct store_http_alert;

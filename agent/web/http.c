@@ -43,8 +43,9 @@
 #include "web/webhook.h"
 
 /* Security headers of every answer: nothing but the page's own inline style runs. */
-#define CSP "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; " \
-	    "base-uri 'none'; frame-ancestors 'none'"
+#define CSP                                                                                        \
+	"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "       \
+	"base-uri 'none'; frame-ancestors 'none'"
 
 /* --- helpers ------------------------------------------------------------- */
 
@@ -162,7 +163,8 @@ bool valid_level(const char *v)
 
 bool valid_sid(const char *v)
 {
-	size_t n = v ? strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") : 0;
+	size_t n =
+	        v ? strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") : 0;
 
 	return n >= 2 && n <= 64 && !v[n];
 }
@@ -175,7 +177,7 @@ bool valid_sid(const char *v)
  * start. Made at most once a second; callers in between share it.
  */
 void health(struct http_server *srv, const struct config *cfg, int64_t now, char *reason,
-		   size_t size)
+            size_t size)
 {
 	struct health_data *d = NULL;
 	struct store *s = NULL;
@@ -200,14 +202,14 @@ out:
 /* --- webhook -------------------------------------------------------------------- */
 
 static void webhook(struct http_server *srv, const struct config *cfg, struct MHD_Connection *c,
-		    struct request *rq, struct reply *rp)
+                    struct request *rq, struct reply *rp)
 {
 	struct webhook_result res = {0};
 
 	if (rq->too_big) {
 		res.status = 413;
 		snprintf(res.reason, sizeof(res.reason), "body larger than %d bytes",
-			 HTTP_WEBHOOK_BODY_MAX);
+		         HTTP_WEBHOOK_BODY_MAX);
 	} else {
 		pthread_mutex_lock(&srv->rw_lock);
 		if (!srv->rw && store_open(srv->db_path, false, &srv->rw) < 0) {
@@ -250,7 +252,7 @@ static bool authorized(struct http_server *srv, struct MHD_Connection *c)
 }
 
 static void route(struct http_server *srv, struct MHD_Connection *c, const char *url,
-		  const char *method, struct request *rq, struct reply *rp)
+                  const char *method, struct request *rq, struct reply *rp)
 {
 	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	const struct config *cfg = srv->cfg;
@@ -310,12 +312,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct reply *rp)
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(rp->body.len, rp->body.buf ? rp->body.buf : (char *)"",
-					       rp->body.buf ? MHD_RESPMEM_MUST_FREE
-							    : MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(
+	        rp->body.len, rp->body.buf ? rp->body.buf : (char *)"",
+	        rp->body.buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp)
 		return MHD_NO;
-	rp->body.buf = NULL;	/* libmicrohttpd frees it */
+	rp->body.buf = NULL; /* libmicrohttpd frees it */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rp->type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
@@ -326,7 +328,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct reply *rp)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rp->allow);
 	if (rp->challenge)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Basic realm=\"twilio-alertd\", charset=\"UTF-8\"");
+		                        "Basic realm=\"twilio-alertd\", charset=\"UTF-8\"");
 	ret = MHD_queue_response(c, (unsigned int)rp->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -342,8 +344,8 @@ static void *socket_context(struct MHD_Connection *c)
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
-			      const char *method, const char *version, const char *upload,
-			      size_t *upload_size, void **req_cls)
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **req_cls)
 {
 	struct http_server *srv = cls;
 	struct request *rq = *req_cls;
@@ -352,7 +354,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	if (!rq) {
 		const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							      MHD_HTTP_HEADER_CONTENT_LENGTH);
+		                                              MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 		rq = calloc(1, sizeof(*rq));
 		if (!rq)
@@ -368,7 +370,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (*upload_size) {
 		/* Only the webhook reads a body; it stops growing at its cap. */
 		if (!rq->too_big && (strcmp(url, "/twilio/debugger") != 0 ||
-				     strbuf_append(&rq->body, upload, *upload_size) < 0))
+		                     strbuf_append(&rq->body, upload, *upload_size) < 0))
 			rq->too_big = strcmp(url, "/twilio/debugger") == 0;
 		*upload_size = 0;
 		return MHD_YES;
@@ -387,7 +389,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 }
 
 static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
-			 enum MHD_RequestTerminationCode toe)
+                         enum MHD_RequestTerminationCode toe)
 {
 	struct http_server *srv = cls;
 	struct request *rq = *req_cls;
@@ -463,7 +465,8 @@ out:
 /* A listening socket on cfg->listen ("HOST:PORT" or "[V6]:PORT"). */
 static int bind_listen(const char *addr, int *fd_out)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai = NULL;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV},
+	                *ai = NULL;
 	char host[256], port[8];
 	const char *colon = strrchr(addr, ':');
 	int fd = -1, one = 1, r;
@@ -530,17 +533,17 @@ int http_start(const struct config *cfg, struct http_server **out)
 		                      HTTP_CONNECTIONS_MAX - HTTP_CONNECTIONS_SPARE, &srv->guard);
 	if (r == 0) {
 		srv->d = MHD_start_daemon(
-			MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-			0, NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
-			MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS_MAX,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_MAX,
-			MHD_OPTION_NOTIFY_CONNECTION, connection_event, srv,
-			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
-			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADERS_MAX,
-			MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)256,
-			MHD_OPTION_NOTIFY_COMPLETED, request_done, srv,
-			MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+		        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
+		        NULL, NULL, handle, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+		        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
+		        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONNECTIONS_MAX,
+		        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_PER_IP_MAX,
+		        MHD_OPTION_NOTIFY_CONNECTION, connection_event, srv,
+		        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
+		        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_HEADERS_MAX,
+		        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)256,
+		        MHD_OPTION_NOTIFY_COMPLETED, request_done, srv, MHD_OPTION_EXTERNAL_LOGGER,
+		        mhd_log, NULL, MHD_OPTION_END);
 		r = srv->d ? 0 : -EIO;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -548,7 +551,7 @@ int http_start(const struct config *cfg, struct http_server **out)
 		log_warnx("status page: cannot start the HTTP server on %s", cfg->listen);
 		goto out;
 	}
-	fd = -1;	/* libmicrohttpd closes it */
+	fd = -1; /* libmicrohttpd closes it */
 	log_info("status page on http://%s/", cfg->listen);
 	*out = srv;
 	srv = NULL;

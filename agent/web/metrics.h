@@ -23,8 +23,8 @@
  * interrupted or error), the requests in @stats (those of this poll only;
  * NULL = none), @inserted and @updated alerts.
  */
-void metrics_note_poll(const char *name, int r, const struct monitor_stats *stats,
-		       int64_t inserted, int64_t updated);
+void metrics_note_poll(const char *name, int r, const struct monitor_stats *stats, int64_t inserted,
+                       int64_t updated);
 
 /* metrics_note_push - count one Debugger webhook request answered @status;
  * @stored: it added an alert row for account @name (NULL when unknown). */

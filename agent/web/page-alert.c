@@ -18,7 +18,7 @@
  * leaving out field @skip[i] when its value is @shown[i] (already on the page).
  */
 static void form_table(struct html_out *o, const char *text, const char *const *skip,
-		       const char *const *shown, size_t n_skip, size_t *n_out)
+                       const char *const *shown, size_t n_skip, size_t *n_out)
 {
 	struct form f = {0};
 	size_t rows = 0;
@@ -76,10 +76,10 @@ static void field(struct html_out *o, const char *label, const char *value)
 static const struct {
 	const char *prefix, *url, *what;
 } console_pages[] = {
-	{"NO", "https://www.twilio.com/console/debugger/", "this alert in the Console Debugger"},
-	{"CA", "https://www.twilio.com/console/voice/calls/logs/", "the call in the Console"},
-	{"SM", "https://www.twilio.com/console/sms/logs/", "the message in the Console"},
-	{"MM", "https://www.twilio.com/console/sms/logs/", "the message in the Console"},
+        {"NO", "https://www.twilio.com/console/debugger/", "this alert in the Console Debugger"},
+        {"CA", "https://www.twilio.com/console/voice/calls/logs/", "the call in the Console"},
+        {"SM", "https://www.twilio.com/console/sms/logs/", "the message in the Console"},
+        {"MM", "https://www.twilio.com/console/sms/logs/", "the message in the Console"},
 };
 
 /* A link to @sid's page in Twilio's Console, when there is one for its kind. */
@@ -129,16 +129,16 @@ static void related(struct html_out *o, const char *const *c, const char *name)
 }
 
 int page_alert(struct strbuf *sb, const struct store_http_alert *row, const struct config *cfg,
-	       int64_t now)
+               int64_t now)
 {
 	const char *const *c = row->col, *name = html_account_name(cfg, c[SH_ACCOUNT_SID]);
 	/* alert_text fields that the report shows already, with the value shown. */
-	static const char *const shown_names[] = {"Msg", "parserMessage", "ErrorCode", "LogLevel",
-						  "httpResponse", "url"};
-	const char *const shown[] = {c[SH_MSG], c[SH_MSG], c[SH_ERROR_CODE], c[SH_LOG_LEVEL],
-				     c[SH_HTTP_RESPONSE], c[SH_REQUEST_URL]};
+	static const char *const shown_names[] = {"Msg",      "parserMessage", "ErrorCode",
+	                                          "LogLevel", "httpResponse",  "url"};
+	const char *const shown[] = {c[SH_MSG],       c[SH_MSG],           c[SH_ERROR_CODE],
+	                             c[SH_LOG_LEVEL], c[SH_HTTP_RESPONSE], c[SH_REQUEST_URL]};
 	bool fetched = c[SH_REQUEST_VARIABLES] || c[SH_RESPONSE_BODY] || c[SH_RESPONSE_HEADERS] ||
-		       c[SH_REQUEST_HEADERS];
+	               c[SH_REQUEST_HEADERS];
 	struct html_out o = {.sb = sb};
 	char title[96], docs[96] = "";
 	size_t extra = 0;
@@ -147,8 +147,9 @@ int page_alert(struct strbuf *sb, const struct store_http_alert *row, const stru
 
 	snprintf(title, sizeof(title), "Alert %s - twilio-alertd", c[SH_SID] ? c[SH_SID] : "");
 	html_head(&o, title, 0);
-	html_raw(&o, "<header><h1><a href=\"/\">twilio-alertd</a> &rsaquo; alert</h1></header>\n<main>"
-		"<section id=\"report\"><h2>");
+	html_raw(&o,
+	         "<header><h1><a href=\"/\">twilio-alertd</a> &rsaquo; alert</h1></header>\n<main>"
+	         "<section id=\"report\"><h2>");
 	if (c[SH_ERROR_CODE]) {
 		html_esc(&o, c[SH_ERROR_CODE]);
 		html_raw(&o, " &middot; ");
@@ -166,14 +167,16 @@ int page_alert(struct strbuf *sb, const struct store_http_alert *row, const stru
 	    strcmp(c[SH_DATE_GENERATED], c[SH_DATE_CREATED]) != 0) {
 		dt(&o, "Happened (UTC)");
 		html_when(&o, c[SH_DATE_GENERATED]);
-		html_raw(&o, " <span class=\"muted\">(date_generated: Twilio buffers alerts)</span>");
+		html_raw(&o,
+		         " <span class=\"muted\">(date_generated: Twilio buffers alerts)</span>");
 		dd_end(&o);
 	}
 	if (row->origin) {
 		dt(&o, "Kind");
 		html_raw(&o, strcmp(row->origin, "webhook") == 0
-				? "Webhook failure: a request Twilio made to your URL failed"
-				: "REST API error: Twilio refused a call your code made to its API");
+		                     ? "Webhook failure: a request Twilio made to your URL failed"
+		                     : "REST API error: Twilio refused a call your code made to "
+		                       "its API");
 		dd_end(&o);
 	}
 	if (c[SH_ACCOUNT_SID]) {
@@ -228,17 +231,19 @@ int page_alert(struct strbuf *sb, const struct store_http_alert *row, const stru
 		dt(&o, "Stored (UTC)");
 		html_when(&o, c[SH_FIRST_SEEN]);
 		if (c[SH_SOURCE])
-			html_raw(&o, strcmp(c[SH_SOURCE], "push") == 0
-					? " <span class=\"muted\">first from the Debugger webhook</span>"
-					: " <span class=\"muted\">from the Monitor API</span>");
+			html_raw(&o,
+			         strcmp(c[SH_SOURCE], "push") == 0
+			                 ? " <span class=\"muted\">first from the Debugger "
+			                   "webhook</span>"
+			                 : " <span class=\"muted\">from the Monitor API</span>");
 		dd_end(&o);
 	}
 	html_raw(&o, "</dl></section>\n");
 
 	html_raw(&o, "<section id=\"alert-text\"><h2>Alert text <small>the other fields of "
-		"alert_text, decoded</small></h2>");
+	             "alert_text, decoded</small></h2>");
 	form_table(&o, c[SH_ALERT_TEXT], shown_names, shown,
-		   sizeof(shown_names) / sizeof(shown_names[0]), &extra);
+	           sizeof(shown_names) / sizeof(shown_names[0]), &extra);
 	if (!extra && c[SH_ALERT_TEXT] && strchr(c[SH_ALERT_TEXT], '='))
 		html_raw(&o, "<p class=\"muted\">Nothing beyond the fields above.</p>");
 	html_raw(&o, "<details><summary>alert_text as stored</summary><pre>");
@@ -247,9 +252,10 @@ int page_alert(struct strbuf *sb, const struct store_http_alert *row, const stru
 
 	html_raw(&o, "<section id=\"details\"><h2>Request and response</h2>");
 	if (!fetched) {
-		html_raw(&o, "<p class=\"muted\">Not fetched: the Monitor API gives them only for one "
-			"alert at a time (fetch_details = yes in the account's section fetches "
-			"them for new alerts).</p>");
+		html_raw(&o,
+		         "<p class=\"muted\">Not fetched: the Monitor API gives them only for one "
+		         "alert at a time (fetch_details = yes in the account's section fetches "
+		         "them for new alerts).</p>");
 	}
 	if (c[SH_REQUEST_VARIABLES] && *c[SH_REQUEST_VARIABLES]) {
 		html_raw(&o, "<h3>Request parameters</h3>");

@@ -20,6 +20,6 @@
  * Returns 0 or -errno.
  */
 int page_alert(struct strbuf *out, const struct store_http_alert *row, const struct config *cfg,
-	       int64_t now);
+               int64_t now);
 
 #endif

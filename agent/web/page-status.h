@@ -34,11 +34,11 @@ struct page_status {
 	int64_t now;
 	const struct store_http_sync *sync;
 	size_t n_sync;
-	const struct summary_view *v;	/* NULL while the first pass runs */
+	const struct summary_view *v; /* NULL while the first pass runs */
 	const struct store_http_triggers *tr;
 	const struct page_firing *firing;
 	size_t n_firing;
-	const char *problem;		/* NULL when healthy, else the /healthz reason */
+	const char *problem; /* NULL when healthy, else the /healthz reason */
 	/*
 	 * The latest-alerts filters and cursor as given (NULL = none), and the
 	 * reason they were refused (then no row is listed); rows per page.
@@ -54,7 +54,7 @@ struct page_status {
  */
 struct page_rows {
 	struct strbuf *sb;
-	const struct config *cfg;	/* may be NULL */
+	const struct config *cfg; /* may be NULL */
 	size_t n;
 	char last_date[UTIL_TIME_LEN];
 	char last_sid[PAGE_SID_MAX];
@@ -70,7 +70,6 @@ struct page_rows {
  */
 int page_status_head(struct strbuf *out, const struct page_status *p);
 int page_alert_row(const struct store_http_alert *row, void *arg);
-int page_status_tail(struct strbuf *out, const struct page_status *p,
-		     const struct page_rows *rows);
+int page_status_tail(struct strbuf *out, const struct page_status *p, const struct page_rows *rows);
 
 #endif

@@ -20,7 +20,7 @@
 #define RING (SUMMARY_HOURS + 3)
 
 const char *const summary_level_names[SUMMARY_LEVELS] = {"error", "warning", "notice", "debug",
-							 "other"};
+                                                         "other"};
 const char *const summary_window_names[SUMMARY_WINDOWS] = {"1h", "24h", "7d"};
 static const int64_t window_secs[SUMMARY_WINDOWS] = {3600, 86400, 7 * 86400};
 
@@ -29,9 +29,9 @@ enum entry_kind { E_CODE, E_HOST, E_API, E_ACCOUNT };
 
 struct entry {
 	enum entry_kind kind;
-	bool has_code;		/* the key of E_CODE and E_API */
+	bool has_code; /* the key of E_CODE and E_API */
 	int64_t code;
-	char *key;		/* host or account_sid */
+	char *key; /* host or account_sid */
 	int64_t n;
 	char last_seen[UTIL_TIME_LEN];
 	/* Of the newest alert (not kept for E_ACCOUNT): */
@@ -48,7 +48,7 @@ struct agg {
 };
 
 struct bucket {
-	int64_t hour;		/* epoch / 3600; 0 = empty slot */
+	int64_t hour; /* epoch / 3600; 0 = empty slot */
 	struct agg a;
 };
 
@@ -62,8 +62,8 @@ struct data {
 	struct acct_rows acc[SUMMARY_ACCOUNTS];
 	size_t n_acc;
 	int64_t max_rowid;
-	int64_t now;		/* the clock when built */
-	int err;		/* -ENOMEM while adding */
+	int64_t now; /* the clock when built */
+	int err;     /* -ENOMEM while adding */
 };
 
 struct summary {
@@ -72,10 +72,10 @@ struct summary {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop, poked, ready;
-	struct store *s;	/* the thread's own connection */
-	struct data *d;		/* written by the thread under lock, read by views */
-	int64_t built_at;	/* last full pass */
-	int64_t as_of;		/* last refresh */
+	struct store *s;  /* the thread's own connection */
+	struct data *d;   /* written by the thread under lock, read by views */
+	int64_t built_at; /* last full pass */
+	int64_t as_of;    /* last refresh */
 };
 
 static enum summary_level level_of(const char *l)
@@ -109,7 +109,7 @@ static void data_free(struct data *d)
 
 /* The entry of (@kind, @code or @key) in @a, created when absent; NULL on ENOMEM. */
 static struct entry *entry_of(struct agg *a, enum entry_kind kind, bool has_code, int64_t code,
-			      const char *key)
+                              const char *key)
 {
 	struct entry *e;
 
@@ -118,7 +118,7 @@ static struct entry *entry_of(struct agg *a, enum entry_kind kind, bool has_code
 		if (e->kind != kind)
 			continue;
 		if (kind == E_CODE || kind == E_API ? e->has_code == has_code && e->code == code
-						    : strcmp(e->key, key) == 0)
+		                                    : strcmp(e->key, key) == 0)
 			return e;
 	}
 	if (UTIL_GROW(a->e, a->cap, a->n + 1) < 0)
@@ -146,8 +146,7 @@ static int set_str(char **dst, const char *src, size_t max)
 }
 
 /* Add @n alerts whose newest is @last_seen, described by @newest, to entry @e. */
-static int entry_add(struct entry *e, int64_t n, const char *last_seen,
-		     const struct entry *newest)
+static int entry_add(struct entry *e, int64_t n, const char *last_seen, const struct entry *newest)
 {
 	e->n += n;
 	if (!last_seen || strcmp(last_seen, e->last_seen) <= 0 || e->kind == E_ACCOUNT)
@@ -167,11 +166,13 @@ static int entry_add(struct entry *e, int64_t n, const char *last_seen,
 static int agg_add_group(struct agg *a, const struct store_http_group *g)
 {
 	/* The strings are only read (copied) by entry_add. */
-	const struct entry newest = {
-		.msg = (char *)g->msg, .method = (char *)g->request_method,
-		.url = (char *)g->request_url, .has_http = g->has_http_response,
-		.http = g->http_response, .has_last_code = g->has_error_code,
-		.last_code = g->error_code};
+	const struct entry newest = {.msg = (char *)g->msg,
+	                             .method = (char *)g->request_method,
+	                             .url = (char *)g->request_url,
+	                             .has_http = g->has_http_response,
+	                             .http = g->http_response,
+	                             .has_last_code = g->has_error_code,
+	                             .last_code = g->error_code};
 	struct entry *e;
 
 	a->levels[level_of(g->log_level)] += g->count;
@@ -252,7 +253,7 @@ static void acct_add(struct data *d, const char *sid, int64_t rows)
 
 struct fill {
 	struct data *d;
-	bool count_accounts;	/* the rows are new: count them per account too */
+	bool count_accounts; /* the rows are new: count them per account too */
 };
 
 static int fill_group(const struct store_http_group *g, void *arg)
@@ -441,8 +442,8 @@ static const struct entry *find(const struct agg *a, const struct entry *like)
 
 		if (e->kind == like->kind &&
 		    (like->kind == E_CODE || like->kind == E_API
-			     ? e->has_code == like->has_code && e->code == like->code
-			     : strcmp(e->key, like->key) == 0))
+		             ? e->has_code == like->has_code && e->code == like->code
+		             : strcmp(e->key, like->key) == 0))
 			return e;
 	}
 	return NULL;
@@ -555,7 +556,7 @@ out:
 }
 
 int summary_view(struct summary *sm, struct store *s, int64_t now, int wait_ms,
-		 struct summary_view *v)
+                 struct summary_view *v)
 {
 	struct agg w[SUMMARY_WINDOWS] = {0};
 	int64_t cur = now / 3600, first = cur + 1 - SUMMARY_HOURS;
@@ -611,7 +612,8 @@ int summary_view(struct summary *sm, struct store *s, int64_t now, int wait_ms,
 
 		util_format_time(start, since);
 		util_format_time((start / 3600 + 1) * 3600, until);
-		r = store_http_groups(s, since, k == SUMMARY_1H ? NULL : until, 0, live_group, &w[k]);
+		r = store_http_groups(s, since, k == SUMMARY_1H ? NULL : until, 0, live_group,
+		                      &w[k]);
 	}
 	if (r == 0)
 		r = fill_view(w, v);

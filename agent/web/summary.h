@@ -2,11 +2,11 @@
 /*
  * The status page's aggregates over a large table, kept fresh by a thread of
  * their own: alerts per hour for the last 7 days by level, error code,
- * failing host of yours (webhooks), REST API error code and account, and rows per account. A full pass reads the
- * week once; after that only new rows (rowid above the last seen) are
- * added, every SUMMARY_REFRESH_MS or when poked, and the week is read again
- * every SUMMARY_REBUILD_S to forget pruned or changed rows. A view adds the
- * partial hours at the windows' edges live, so its 1h/24h/7d counts are exact.
+ * failing host of yours (webhooks), REST API error code and account, and rows per account. A full
+ * pass reads the week once; after that only new rows (rowid above the last seen) are added, every
+ * SUMMARY_REFRESH_MS or when poked, and the week is read again every SUMMARY_REBUILD_S to forget
+ * pruned or changed rows. A view adds the partial hours at the windows' edges live, so its
+ * 1h/24h/7d counts are exact.
  */
 #ifndef ALERTD_SUMMARY_H
 #define ALERTD_SUMMARY_H
@@ -49,7 +49,7 @@ struct summary_code {
 	int64_t code;
 	int64_t n[SUMMARY_WINDOWS];
 	char last_seen[UTIL_TIME_LEN];
-	char msg[SUMMARY_MSG_MAX];	/* Msg of the newest alert with this code */
+	char msg[SUMMARY_MSG_MAX]; /* Msg of the newest alert with this code */
 };
 
 /* A host of yours with webhook failures (store-http.h, schema/views.sql). */
@@ -78,13 +78,13 @@ struct summary_api {
 
 struct summary_account {
 	char account_sid[40];
-	int64_t rows;			/* stored, all time */
+	int64_t rows; /* stored, all time */
 	int64_t n[SUMMARY_WINDOWS];
 };
 
 struct summary_view {
-	int64_t now;			/* the windows end here */
-	int64_t as_of;			/* the hourly data's last refresh */
+	int64_t now;   /* the windows end here */
+	int64_t as_of; /* the hourly data's last refresh */
 	int64_t levels[SUMMARY_WINDOWS][SUMMARY_LEVELS];
 	int64_t total[SUMMARY_WINDOWS];
 	/* Most alerts in the last 24 hours first (then the week). */
@@ -96,8 +96,8 @@ struct summary_view {
 	size_t n_api;
 	struct summary_account accounts[SUMMARY_ACCOUNTS];
 	size_t n_accounts;
-	int64_t rows;			/* all alerts stored */
-	int64_t chart_start;		/* start of the chart's first hour (epoch) */
+	int64_t rows;        /* all alerts stored */
+	int64_t chart_start; /* start of the chart's first hour (epoch) */
 	int64_t chart[SUMMARY_HOURS][SUMMARY_LEVELS];
 };
 
@@ -122,6 +122,6 @@ void summary_poke(struct summary *sm);
  * or -errno of a query.
  */
 int summary_view(struct summary *sm, struct store *s, int64_t now, int wait_ms,
-		 struct summary_view *v);
+                 struct summary_view *v);
 
 #endif

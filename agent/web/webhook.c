@@ -27,7 +27,7 @@
 #include "web/webhook.h"
 
 __attribute__((format(printf, 3, 4))) static void answer(struct webhook_result *res, int status,
-							 const char *fmt, ...)
+                                                         const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,7 +63,7 @@ static const struct config_account *account_by_sid(const struct config *cfg, con
 
 /* The account with the webhook on whose SID is the form's @field, or NULL. */
 static const struct config_account *find_account(const struct config *cfg, const struct form *f,
-						 const char *field)
+                                                 const char *field)
 {
 	const char *sid = form_get(f, field);
 
@@ -92,8 +92,8 @@ static bool is_sid(const char *v)
 static const char *level_of(const char *level)
 {
 	static const char *const words[][2] = {
-		{"error", "error"}, {"warning", "warning"}, {"warn", "warning"},
-		{"notice", "notice"}, {"info", "notice"}, {"debug", "debug"},
+	        {"error", "error"},   {"warning", "warning"}, {"warn", "warning"},
+	        {"notice", "notice"}, {"info", "notice"},     {"debug", "debug"},
 	};
 
 	for (size_t i = 0; level && i < sizeof(words) / sizeof(words[0]); i++)
@@ -125,7 +125,8 @@ static const char *str(json_t *v)
  */
 static json_t *to_alert(const struct form *f, json_t *payload, const char *raw, int64_t now)
 {
-	const char *ts = form_get(f, "Timestamp"), *more = str(member(payload, "more_info", NULL, NULL));
+	const char *ts = form_get(f, "Timestamp"),
+	           *more = str(member(payload, "more_info", NULL, NULL));
 	json_t *o = json_object(), *code = json_object_get(payload, "error_code");
 	char when[UTIL_TIME_LEN], docs[96];
 	int64_t t;
@@ -148,10 +149,10 @@ static json_t *to_alert(const struct form *f, json_t *payload, const char *raw, 
 		json_object_set(o, "error_code", code);
 	if (!more && json_is_integer(code)) {
 		snprintf(docs, sizeof(docs), "https://www.twilio.com/docs/errors/%lld",
-			 (long long)json_integer_value(code));
+		         (long long)json_integer_value(code));
 		more = docs;
 	} else if (!more && str(code) && strspn(str(code), "0123456789") == strlen(str(code)) &&
-		   strlen(str(code)) < 20) {
+	           strlen(str(code)) < 20) {
 		snprintf(docs, sizeof(docs), "https://www.twilio.com/docs/errors/%s", str(code));
 		more = docs;
 	}
@@ -164,7 +165,8 @@ static json_t *to_alert(const struct form *f, json_t *payload, const char *raw, 
 	if (str(member(payload, "webhook", "request", "url")))
 		json_object_set(o, "request_url", member(payload, "webhook", "request", "url"));
 	if (str(member(payload, "webhook", "request", "method")))
-		json_object_set(o, "request_method", member(payload, "webhook", "request", "method"));
+		json_object_set(o, "request_method",
+		                member(payload, "webhook", "request", "method"));
 	json_object_set_new(o, "alert_text", json_string(raw));
 	return o;
 }
@@ -206,8 +208,8 @@ static void push_http_response(json_t *payload, struct alert *a)
 }
 
 void webhook_receive(const struct config *cfg, struct store *rw, const char *content_type,
-		     const char *signature, const char *body, size_t len, int64_t now,
-		     struct webhook_result *res)
+                     const char *signature, const char *body, size_t len, int64_t now,
+                     struct webhook_result *res)
 {
 	static const char *const fields[] = {"AccountSid", "ParentAccountSid"};
 	const struct config_account *acct = NULL, *known = NULL, *owner;
@@ -221,14 +223,17 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (!content_type || strncasecmp(content_type, "application/x-www-form-urlencoded", 33) != 0) {
+	if (!content_type ||
+	    strncasecmp(content_type, "application/x-www-form-urlencoded", 33) != 0) {
 		answer(res, 400, "expected an application/x-www-form-urlencoded body");
 		goto out;
 	}
 	r = form_parse(body, len, &f);
 	if (r < 0) {
 		answer(res, r == -ENOMEM ? 503 : 400, "the body is not a usable form: %s",
-		       r == -E2BIG ? "too many parameters" : r == -EILSEQ ? "a NUL byte" : strerror(-r));
+		       r == -E2BIG    ? "too many parameters"
+		       : r == -EILSEQ ? "a NUL byte"
+		                      : strerror(-r));
 		goto out;
 	}
 	params = calloc(f.n + 1, sizeof(*params));
@@ -314,8 +319,8 @@ void webhook_receive(const struct config *cfg, struct store *rw, const char *con
 	}
 	payload = json_loadb(raw, strlen(raw), 0, &jerr);
 	if (!payload) {
-		answer(res, 400, "Payload is not JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-		       jerr.column);
+		answer(res, 400, "Payload is not JSON: %s (line %d, column %d)", jerr.text,
+		       jerr.line, jerr.column);
 		goto out;
 	}
 	if (!json_is_object(payload)) {

@@ -19,11 +19,11 @@
 #define WEBHOOK_PAYLOAD_MAX (128 * 1024)
 
 struct webhook_result {
-	int status;		/* HTTP status to answer */
-	char reason[256];	/* one line for the answer's body (and the log) */
-	char detail[256];	/* for the log only: why a 403 was given, "" otherwise */
-	bool stored;		/* a new alert row was written */
-	char account[128];	/* the [account NAME] it was for, "" when unknown */
+	int status;        /* HTTP status to answer */
+	char reason[256];  /* one line for the answer's body (and the log) */
+	char detail[256];  /* for the log only: why a 403 was given, "" otherwise */
+	bool stored;       /* a new alert row was written */
+	char account[128]; /* the [account NAME] it was for, "" when unknown */
 };
 
 /*
@@ -40,7 +40,7 @@ struct webhook_result {
  * @rw is a read-write store of the caller's thread.
  */
 void webhook_receive(const struct config *cfg, struct store *rw, const char *content_type,
-		     const char *signature, const char *body, size_t len, int64_t now,
-		     struct webhook_result *res);
+                     const char *signature, const char *body, size_t len, int64_t now,
+                     struct webhook_result *res);
 
 #endif

@@ -108,7 +108,8 @@ static int add_page(struct dataset *d, json_t *page)
 	if (grow((void **)&d->rows, &d->cap_rows, d->n_rows + json_array_size(list),
 	         sizeof(*d->rows)) < 0)
 		return -ENOMEM;
-	json_array_foreach(list, i, item) {
+	json_array_foreach(list, i, item)
+	{
 		const char *why = NULL;
 
 		if (alert_from_json(&d->rows[d->n_rows], item, &why) < 0) {
@@ -267,7 +268,8 @@ static int parse_pass(const struct dataset *d)
 		bytes += (double)d->lens[p];
 		if (!page)
 			return -EPROTO;
-		json_array_foreach(json_object_get(page, "alerts"), i, item) {
+		json_array_foreach(json_object_get(page, "alerts"), i, item)
+		{
 			struct alert a;
 
 			if (alert_from_json(&a, item, NULL) == 0) {
@@ -481,10 +483,11 @@ int main(int argc, char **argv)
 	ret = 0;
 	goto out;
 usage:
-	fprintf(stderr, "usage: bench-insert [-u USER:PASS] [-t ROWS_PER_TXN]... [-r PASSES] "
-	                "[-o DB_PATH] 'http://127.0.0.1:PORT/v1/Alerts?PageSize=1000'\n"
-	                "defaults: the simulator's built-in account, -t 10000 (repeat -t to compare\n"
-	                "sizes), -r 1, -o /tmp/bench-insert-PID.db (removed afterwards)\n");
+	fprintf(stderr,
+	        "usage: bench-insert [-u USER:PASS] [-t ROWS_PER_TXN]... [-r PASSES] "
+	        "[-o DB_PATH] 'http://127.0.0.1:PORT/v1/Alerts?PageSize=1000'\n"
+	        "defaults: the simulator's built-in account, -t 10000 (repeat -t to compare\n"
+	        "sizes), -r 1, -o /tmp/bench-insert-PID.db (removed afterwards)\n");
 	ret = 2;
 out:
 	dataset_finish(&d);

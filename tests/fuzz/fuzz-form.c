@@ -106,8 +106,8 @@ static void lookup_agrees(const char *text, const struct form *f, int r)
 
 		FUZZ_CHECK((v[i] != NULL) == (want != NULL), "\"%s\": form_lookup %s, form_get %s",
 		           names[i], v[i] ? "found it" : "did not", want ? "did" : "did not");
-		FUZZ_CHECK(!want || strcmp(v[i], want) == 0, "\"%s\": form_lookup \"%s\", form_get \"%s\"",
-		           names[i], v[i], want);
+		FUZZ_CHECK(!want || strcmp(v[i], want) == 0,
+		           "\"%s\": form_lookup \"%s\", form_get \"%s\"", names[i], v[i], want);
 		free(v[i]);
 	}
 }

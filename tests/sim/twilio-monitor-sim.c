@@ -152,7 +152,8 @@ static void *trickle(void *arg)
 			break;
 		pthread_rwlock_wrlock(&sim.lock);
 		if (sim.naccounts)
-			sim_generate(&sim, sim.accounts[0], 1, 1.0 / 86400, sim.seed + 0x51ed27 * n);
+			sim_generate(&sim, sim.accounts[0], 1, 1.0 / 86400,
+			             sim.seed + 0x51ed27 * n);
 		pthread_rwlock_unlock(&sim.lock);
 	}
 	return NULL;

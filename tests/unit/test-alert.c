@@ -18,20 +18,22 @@ static json_t *parse(const char *text)
 static void test_list_item(void)
 {
 	json_t *j = parse(
-		"{\"account_sid\": \"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
-		" \"alert_text\": \"LogLevel=ERROR&Msg=HTTP+Connection+Failure+-+Read+timed+out&"
-		"ErrorCode=11205&httpResponse=502\","
-		" \"api_version\": \"2010-04-01\","
-		" \"date_created\": \"2015-07-30T20:00:00Z\","
-		" \"date_generated\": \"2015-07-30T19:59:58.250Z\","
-		" \"date_updated\": \"Thu, 30 Jul 2015 20:00:01 +0000\","
-		" \"error_code\": \"11205\", \"log_level\": \"error\","
-		" \"more_info\": \"https://www.twilio.com/docs/errors/11205\","
-		" \"request_method\": \"POST\", \"request_url\": \"https://Hooks.Example.com:8443/voice\","
-		" \"resource_sid\": \"CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"service_sid\": null,"
-		" \"sid\": \"NOaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
-		" \"url\": \"https://monitor.twilio.com/v1/Alerts/NOaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
-		" \"some_future_field\": {\"x\": 1}}");
+	        "{\"account_sid\": \"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+	        " \"alert_text\": \"LogLevel=ERROR&Msg=HTTP+Connection+Failure+-+Read+timed+out&"
+	        "ErrorCode=11205&httpResponse=502\","
+	        " \"api_version\": \"2010-04-01\","
+	        " \"date_created\": \"2015-07-30T20:00:00Z\","
+	        " \"date_generated\": \"2015-07-30T19:59:58.250Z\","
+	        " \"date_updated\": \"Thu, 30 Jul 2015 20:00:01 +0000\","
+	        " \"error_code\": \"11205\", \"log_level\": \"error\","
+	        " \"more_info\": \"https://www.twilio.com/docs/errors/11205\","
+	        " \"request_method\": \"POST\", \"request_url\": "
+	        "\"https://Hooks.Example.com:8443/voice\","
+	        " \"resource_sid\": \"CAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", \"service_sid\": null,"
+	        " \"sid\": \"NOaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+	        " \"url\": "
+	        "\"https://monitor.twilio.com/v1/Alerts/NOaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+	        " \"some_future_field\": {\"x\": 1}}");
 	struct alert a;
 
 	CHECK_INT(alert_from_json(&a, j, NULL), 0);
@@ -58,11 +60,11 @@ static void test_list_item(void)
 static void test_instance_and_numbers(void)
 {
 	json_t *j = parse("{\"sid\": \"NObbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\","
-			  " \"date_created\": \"2025-01-01T00:00:00.000Z\", \"error_code\": 30003,"
-			  " \"alert_text\": \"parserMessage=Bad+TwiML\","
-			  " \"request_variables\": \"CallSid=CA1&From=%2B1555\","
-			  " \"response_body\": \"<Response/>\", \"response_headers\": \"A=b\","
-			  " \"request_headers\": \"X=y\", \"request_url\": \"\"}");
+	                  " \"date_created\": \"2025-01-01T00:00:00.000Z\", \"error_code\": 30003,"
+	                  " \"alert_text\": \"parserMessage=Bad+TwiML\","
+	                  " \"request_variables\": \"CallSid=CA1&From=%2B1555\","
+	                  " \"response_body\": \"<Response/>\", \"response_headers\": \"A=b\","
+	                  " \"request_headers\": \"X=y\", \"request_url\": \"\"}");
 	struct alert a;
 
 	CHECK_INT(alert_from_json(&a, j, NULL), 0);
@@ -103,7 +105,7 @@ static void test_rejects(void)
 
 	/* A non-numeric error code is kept as "no code", not an error. */
 	j = parse("{\"sid\": \"NOx\", \"date_created\": \"2025-01-01\", \"error_code\": \"abc\","
-		  " \"alert_text\": 42, \"log_level\": [\"x\"]}");
+	          " \"alert_text\": 42, \"log_level\": [\"x\"]}");
 	CHECK_INT(alert_from_json(&a, j, &why), 0);
 	CHECK(!a.has_error_code);
 	CHECK(a.alert_text == NULL);

@@ -660,8 +660,9 @@ static void test_problems(void)
 	               "url = smtp://h\nfrom = a@b\nto = c@d\nusername = me\n",
 	       tok);
 	/* A password over smtp:// without STARTTLS required could travel in clear. */
-	EXPECT(7, "username with starttls = no could send the password in clear to h; use "
-	          "starttls = required, or url = smtps://",
+	EXPECT(7,
+	       "username with starttls = no could send the password in clear to h; use "
+	       "starttls = required, or url = smtps://",
 	       ACCOUNT "[notify n]\ntype = email\nurl = smtp://h:587\nstarttls = no\nfrom = a@b\n"
 	               "to = c@d\nusername = me\npassword_file = %s\n",
 	       tok, tok);
@@ -672,8 +673,10 @@ static void test_problems(void)
 	/* Durations need their unit; only 0 goes without. */
 	EXPECT(2, "interval 60 has no unit: write 60s (seconds), 60m, 60h or 60d",
 	       "[agent]\ninterval = 60\n" ACCOUNT, tok);
-	EXPECT(5, "window 300 has no unit", ACCOUNT "[trigger t]\nwindow = 300\nnotify = n\n"
-	       "[notify n]\ntype = syslog\n", tok);
+	EXPECT(5, "window 300 has no unit",
+	       ACCOUNT "[trigger t]\nwindow = 300\nnotify = n\n"
+	               "[notify n]\ntype = syslog\n",
+	       tok);
 	EXPECT(7, "timeout 5 has no unit",
 	       ACCOUNT "[notify n]\ntype = exec\ncommand = /bin/true\ntimeout = 5\n", tok);
 	EXPECT(4, "[notify n] needs secret_file",
@@ -753,27 +756,28 @@ static void test_every_problem_in_one_pass(void)
 	snprintf(missing, sizeof(missing), "%s/missing.token", dir);
 	CHECK_INT(load(path, &cfg, &p, 0600,
 	               "[agent]\n"
-	               "interval = 60\n"    /* 2 */
-	               "retention = 90d\n"  /* 3 */
+	               "interval = 60\n"   /* 2 */
+	               "retention = 90d\n" /* 3 */
 	               "[account a]\n"
-	               "account_sid = ACnope\n"   /* 5 */
-	               "auth_token_file = %s\n"   /* 6 */
+	               "account_sid = ACnope\n" /* 5 */
+	               "auth_token_file = %s\n" /* 6 */
 	               "[account b]\n"
 	               "account_sid = " SID1 "\n"
-	               "auth_token_file = %s\n"   /* 9 */
-	               "api_key_sid = SK" "0123456789abcdef0123456789abcdef\n"
+	               "auth_token_file = %s\n" /* 9 */
+	               "api_key_sid = SK"
+	               "0123456789abcdef0123456789abcdef\n"
 	               "api_key_secret_file = %s\n" /* 11 */
 	               "[notify n]\n"
 	               "type = syslog\n"
-	               "[trigger t1]\n"             /* 14 */
+	               "[trigger t1]\n" /* 14 */
 	               "notify = n\n"
-	               "where = bad = 1\n"          /* 16 */
+	               "where = bad = 1\n" /* 16 */
 	               "[trigger t2]\n"
 	               "where = error_code = 1\n"
 	               "notify = n\n"
-	               "[trigger t3]\n"             /* 20 */
+	               "[trigger t3]\n" /* 20 */
 	               "threshold = 2\n"
-	               "where = bad\n"              /* 22 */
+	               "where = bad\n" /* 22 */
 	               "notify = n\n",
 	               missing, missing, missing),
 	          -EINVAL);

@@ -45,8 +45,8 @@ static void set_script(const struct reply *r, int n)
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-			       const char *method, const char *version, const char *data,
-			       size_t *size, void **state)
+                               const char *method, const char *version, const char *data,
+                               size_t *size, void **state)
 {
 	static const struct reply dflt = {200, "{\"ok\": true}", NULL};
 	struct MHD_Response *resp;
@@ -76,13 +76,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		r.status = gone ? 404 : 200;
 		r.body = gone ? "{\"code\": 20404, \"message\": \"not found\"}" : body;
 		resp = MHD_create_response_from_buffer(strlen(r.body), (void *)r.body,
-						       MHD_RESPMEM_MUST_COPY);
+		                                       MHD_RESPMEM_MUST_COPY);
 		ret = MHD_queue_response(c, r.status, resp);
 		MHD_destroy_response(resp);
 		return ret;
 	}
 	resp = MHD_create_response_from_buffer(strlen(r.body), (void *)r.body,
-					       MHD_RESPMEM_PERSISTENT);
+	                                       MHD_RESPMEM_PERSISTENT);
 	if (r.retry_after)
 		MHD_add_response_header(resp, "Retry-After", r.retry_after);
 	if (r.location)
@@ -95,12 +95,12 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 static struct config_account account(const char *base)
 {
 	struct config_account a = {
-		.name = (char *)"test",
-		.account_sid = (char *)"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		.username = (char *)"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-		.secret = (char *)SECRET,
-		.api_base = (char *)base,
-		.log_level = (char *)"error",
+	        .name = (char *)"test",
+	        .account_sid = (char *)"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	        .username = (char *)"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	        .secret = (char *)SECRET,
+	        .api_base = (char *)base,
+	        .log_level = (char *)"error",
 	};
 	return a;
 }
@@ -126,7 +126,7 @@ static int parse_raw(char *body, size_t len, void *arg, const char **why)
 	if (strncmp(body, "nomem", 5) == 0)
 		return -ENOMEM;
 	if (len)
-		body[0] = 'X';	/* the body is the parser's to rewrite */
+		body[0] = 'X'; /* the body is the parser's to rewrite */
 	raw->body = body;
 	raw->len = len;
 	return 0;
@@ -232,7 +232,7 @@ int main(void)
 	int calls = 0;
 
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-			     NULL, NULL, handler, NULL, MHD_OPTION_END);
+	                     NULL, NULL, handler, NULL, MHD_OPTION_END);
 	if (!d)
 		return 77;
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
@@ -243,7 +243,8 @@ int main(void)
 
 	/* The first-page URL carries the window, level and page size. */
 	CHECK_INT(monitor_list_url(m, 1438286400, 0, big, sizeof(big)), 0);
-	CHECK(strstr(big, "/v1/Alerts?StartDate=2015-07-30T20:00:00Z&LogLevel=error&PageSize=1000"));
+	CHECK(strstr(big,
+	             "/v1/Alerts?StartDate=2015-07-30T20:00:00Z&LogLevel=error&PageSize=1000"));
 	CHECK(strstr(big, "EndDate") == NULL);
 	CHECK_INT(monitor_list_url(m, 1438286400, 1438290000, big, sizeof(big)), 0);
 	CHECK(strstr(big, "&EndDate=2015-07-30T21:00:00Z"));
@@ -260,9 +261,10 @@ int main(void)
 	CHECK(strstr(last_agent, "twilio-alertd/") == last_agent);
 
 	/* 500, 503 then 200: two retries, success. */
-	set_script((struct reply[]){{500, "oops", NULL}, {503, "busy", NULL},
-				    {200, "{\"x\": 1}", NULL}},
-		   3);
+	set_script((struct reply[]){{500, "oops", NULL},
+	                            {503, "busy", NULL},
+	                            {200, "{\"x\": 1}", NULL}},
+	           3);
 	CHECK_INT(monitor_get_json(m, url, &j), 0);
 	CHECK_INT(requests, 3);
 	CHECK_INT(monitor_stats(m)->retries, 2);
@@ -271,9 +273,9 @@ int main(void)
 
 	/* 429 with Retry-After: waits at least that long, then succeeds. */
 	set_script((struct reply[]){{429, "{\"code\": 20429, \"message\": \"Too many requests\"}",
-				     "1"},
-				    {200, "{}", NULL}},
-		   2);
+	                             "1"},
+	                            {200, "{}", NULL}},
+	           2);
 	t0 = util_mono_ms();
 	CHECK_INT(monitor_get_json(m, url, &j), 0);
 	CHECK(util_mono_ms() - t0 >= 950);
@@ -282,18 +284,19 @@ int main(void)
 
 	/* Still failing after the retries: -EAGAIN, with Twilio's message. */
 	set_script((struct reply[]){{503, "{\"code\": 20503, \"message\": \"Down\"}", NULL},
-				    {503, "{\"code\": 20503, \"message\": \"Down\"}", NULL},
-				    {503, "{\"code\": 20503, \"message\": \"Down\"}", NULL}},
-		   3);
+	                            {503, "{\"code\": 20503, \"message\": \"Down\"}", NULL},
+	                            {503, "{\"code\": 20503, \"message\": \"Down\"}", NULL}},
+	           3);
 	CHECK_INT(monitor_get_json(m, url, &j), -EAGAIN);
 	CHECK(strstr(monitor_error(m), "HTTP 503"));
 	CHECK(strstr(monitor_error(m), "Down"));
 	CHECK(strstr(monitor_error(m), "gave up after 3 tries"));
 
 	/* Invalid JSON is retried like a fault, then reported. */
-	set_script((struct reply[]){{200, "{\"alerts\": [", NULL}, {200, "not json", NULL},
-				    {200, "[1]", NULL}},
-		   3);
+	set_script((struct reply[]){{200, "{\"alerts\": [", NULL},
+	                            {200, "not json", NULL},
+	                            {200, "[1]", NULL}},
+	           3);
 	CHECK_INT(monitor_get_json(m, url, &j), -EAGAIN);
 	CHECK(strstr(monitor_error(m), "invalid JSON"));
 
@@ -309,9 +312,10 @@ int main(void)
 		CHECK(raw.body && strcmp(raw.body, "Xood body") == 0);
 
 		raw.calls = 0;
-		set_script((struct reply[]){{200, "bad 1", NULL}, {200, "bad 2", NULL},
-					    {200, "bad 3", NULL}},
-			   3);
+		set_script((struct reply[]){{200, "bad 1", NULL},
+		                            {200, "bad 2", NULL},
+		                            {200, "bad 3", NULL}},
+		           3);
 		CHECK_INT(monitor_get(m, url, parse_raw, &raw), -EAGAIN);
 		CHECK_INT(raw.calls, 3);
 		CHECK(strstr(monitor_error(m), "invalid JSON in response: starts with bad"));
@@ -333,23 +337,27 @@ int main(void)
 		/* Statuses are judged before the parser runs. */
 		raw.calls = 0;
 		/* An error body without a numeric code: the message, no "error 0". */
-	set_script((struct reply[]){{400, "{\"title\": \"Bad Request\", \"detail\": \"PageSize\"}",
-				     NULL}},
-		   1);
-	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
-	CHECK(strstr(monitor_error(m), "(Bad Request: PageSize)"));
-	CHECK(strstr(monitor_error(m), "error 0") == NULL);
-	set_script((struct reply[]){{404, "{}", NULL}}, 1);
+		set_script(
+		        (struct reply[]){{400,
+		                          "{\"title\": \"Bad Request\", \"detail\": \"PageSize\"}",
+		                          NULL}},
+		        1);
+		CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
+		CHECK(strstr(monitor_error(m), "(Bad Request: PageSize)"));
+		CHECK(strstr(monitor_error(m), "error 0") == NULL);
+		set_script((struct reply[]){{404, "{}", NULL}}, 1);
 		CHECK_INT(monitor_get(m, url, parse_raw, &raw), -ENOENT);
 		CHECK_INT(raw.calls, 0);
 	}
 
 	/* 401: no retry, one clear line, no secret. */
-	set_script((struct reply[]){{401,
-				     "{\"code\": 20003, \"detail\": \"Your AccountSid or AuthToken "
-				     "was incorrect.\", \"message\": \"Authenticate\", \"status\": 401}",
-				     NULL}},
-		   1);
+	set_script(
+	        (struct reply[]){
+	                {401,
+	                 "{\"code\": 20003, \"detail\": \"Your AccountSid or AuthToken "
+	                 "was incorrect.\", \"message\": \"Authenticate\", \"status\": 401}",
+	                 NULL}},
+	        1);
 	CHECK_INT(monitor_get_json(m, url, &j), -EACCES);
 	CHECK_INT(requests, 1);
 	CHECK(strstr(monitor_error(m), "20003"));
@@ -358,15 +366,15 @@ int main(void)
 
 	/* Other 4xx: no retry, Twilio's message shown. */
 	set_script((struct reply[]){{400, "{\"code\": 20001, \"message\": \"Invalid PageSize\"}",
-				     NULL}},
-		   1);
+	                             NULL}},
+	           1);
 	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
 	CHECK_INT(requests, 1);
 	CHECK(strstr(monitor_error(m), "Invalid PageSize"));
 	/* An error body without a numeric code: the message, no "error 0". */
 	set_script((struct reply[]){{400, "{\"title\": \"Bad Request\", \"detail\": \"PageSize\"}",
-				     NULL}},
-		   1);
+	                             NULL}},
+	           1);
 	CHECK_INT(monitor_get_json(m, url, &j), -EPROTO);
 	CHECK(strstr(monitor_error(m), "(Bad Request: PageSize)"));
 	CHECK(strstr(monitor_error(m), "error 0") == NULL);

@@ -186,15 +186,15 @@ static void test_shapes(void)
 	free(buf);
 	/* Names are compared decoded: escaped and raw UTF-8 are the same name. */
 	CHECK_INT(scan("{\"meta\": {\"key\": \"caf\\u00e9 \\ud83d\\ude00\"},"
-		       " \"caf\xc3\xa9 \xf0\x9f\x98\x80\": [1]}",
-		       &n, &next, &buf),
-		  0);
+	               " \"caf\xc3\xa9 \xf0\x9f\x98\x80\": [1]}",
+	               &n, &next, &buf),
+	          0);
 	CHECK_INT(n, 1);
 	scan_items_finish(items, n);
 	free(buf);
-	CHECK_INT(scan("{\"caf\\u00E9\": [1, 2], \"meta\": {\"key\": \"caf\xc3\xa9\"}}", &n,
-		       &next, &buf),
-		  0);
+	CHECK_INT(scan("{\"caf\\u00E9\": [1, 2], \"meta\": {\"key\": \"caf\xc3\xa9\"}}", &n, &next,
+	               &buf),
+	          0);
 	CHECK_INT(n, 2);
 	scan_items_finish(items, n);
 	free(buf);

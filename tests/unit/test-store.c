@@ -93,16 +93,17 @@ static void test_open(void)
 	CHECK_INT(query_int(db, "PRAGMA user_version", NULL), store_n_migrations);
 	CHECK_INT(query_int(db, "PRAGMA auto_vacuum", NULL), 2);
 	CHECK_STR(query_text(db, "PRAGMA journal_mode", NULL), "wal");
-	CHECK_INT(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'", NULL),
-		  8);
+	CHECK_INT(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'", NULL), 8);
 	store_close(s);
 
 	/* Opening again changes nothing and keeps the data. */
 	CHECK_INT(store_open(path, false, &s), 0);
 	CHECK_INT(query_int(db, "PRAGMA user_version", NULL), store_n_migrations);
-	CHECK_INT(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
-			    " ('alerts', 'sync_state', 'poll_runs')", NULL),
-		  3);
+	CHECK_INT(query_int(db,
+	                    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN"
+	                    " ('alerts', 'sync_state', 'poll_runs')",
+	                    NULL),
+	          3);
 	store_close(s);
 	sqlite3_close(db);
 	store_close(NULL);
@@ -298,7 +299,7 @@ static void test_upsert(sqlite3 *db, struct store *s)
 	CHECK_INT(store_count_alerts(s, NULL, &after), 0);
 	CHECK_INT(after, 2);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid = ?", a.sid), 0);
-	store_rollback(s);	/* no transaction: a no-op */
+	store_rollback(s); /* no transaction: a no-op */
 	CHECK_INT(store_count_alerts(s, "AC00000000000000000000000000000001", &after), 0);
 	CHECK_INT(after, 2);
 	CHECK_INT(store_count_alerts(s, "ACffffffffffffffffffffffffffffffff", &after), 0);
@@ -350,7 +351,7 @@ static void test_sync(sqlite3 *db, struct store *s)
 	CHECK_INT(st.watermark, t);
 	CHECK_STR(st.account_sid, ac);
 	CHECK_STR(query_text(db, "SELECT watermark FROM sync_state WHERE account = ?", "main"),
-		  "2025-10-09T08:53:20Z");
+	          "2025-10-09T08:53:20Z");
 
 	CHECK_INT(store_sync_record(s, "main", ac, t + 10, NULL), 0);
 	CHECK_INT(store_sync_record(s, "main", ac, t + 20, "HTTP 503 from monitor.twilio.com"), 0);
@@ -361,7 +362,7 @@ static void test_sync(sqlite3 *db, struct store *s)
 	CHECK_INT(st.last_error_time, t + 20);
 	CHECK_STR(st.last_error, "HTTP 503 from monitor.twilio.com");
 	CHECK_STR(query_text(db, "SELECT state FROM sync_status WHERE account = ?", "main"),
-		  "failing");
+	          "failing");
 	CHECK_INT(store_sync_record(s, "main", ac, t + 30, NULL), 0);
 	CHECK_INT(store_sync_get(s, "main", &st), 0);
 	CHECK_INT(st.last_success, t + 30);
@@ -377,7 +378,7 @@ static void test_sync(sqlite3 *db, struct store *s)
 
 	CHECK_INT(store_sync_record(s, "a-sub", "AC0000000000000000000000000000000f", t, "x"), 0);
 	CHECK_STR(query_text(db, "SELECT state FROM sync_status WHERE account = ?", "a-sub"),
-		  "failing");
+	          "failing");
 	CHECK_INT(store_sync_list(s, list_cb, &seen), 0);
 	CHECK_INT(seen.calls, 2);
 	CHECK_STR(seen.names[0], "a-sub");
@@ -388,15 +389,15 @@ static void test_sync(sqlite3 *db, struct store *s)
 
 	/* The poll-run log. */
 	struct store_run run = {
-		.account = "main",
-		.started = t,
-		.finished = t + 5,
-		.pages = 3,
-		.requests = 4,
-		.inserted = 2500,
-		.updated = 7,
-		.http_errors = 1,
-		.outcome = "ok",
+	        .account = "main",
+	        .started = t,
+	        .finished = t + 5,
+	        .pages = 3,
+	        .requests = 4,
+	        .inserted = 2500,
+	        .updated = 7,
+	        .http_errors = 1,
+	        .outcome = "ok",
 	};
 	CHECK_INT(store_run_log(s, &run), 0);
 	run.outcome = "unavailable";
@@ -405,14 +406,16 @@ static void test_sync(sqlite3 *db, struct store *s)
 	CHECK_INT(store_run_log(s, &run), 0);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM poll_runs WHERE account = ?", "main"), 2);
 	CHECK_STR(query_text(db,
-			     "SELECT started || ' ' || finished || ' ' || pages || ' ' || requests"
-			     " || ' ' || inserted || ' ' || updated || ' ' || http_errors || ' ' ||"
-			     " outcome || ' ' || coalesce(error, '-') FROM poll_runs WHERE id = 1",
-			     NULL),
-		  "2025-10-09T08:53:20Z 2025-10-09T08:53:25Z 3 4 2500 7 1 ok -");
-	CHECK_STR(query_text(db, "SELECT coalesce(finished, '-') || ' ' || outcome || ' ' || error"
-				 " FROM poll_runs WHERE id = 2", NULL),
-		  "- unavailable HTTP 503");
+	                     "SELECT started || ' ' || finished || ' ' || pages || ' ' || requests"
+	                     " || ' ' || inserted || ' ' || updated || ' ' || http_errors || ' ' ||"
+	                     " outcome || ' ' || coalesce(error, '-') FROM poll_runs WHERE id = 1",
+	                     NULL),
+	          "2025-10-09T08:53:20Z 2025-10-09T08:53:25Z 3 4 2500 7 1 ok -");
+	CHECK_STR(query_text(db,
+	                     "SELECT coalesce(finished, '-') || ' ' || outcome || ' ' || error"
+	                     " FROM poll_runs WHERE id = 2",
+	                     NULL),
+	          "- unavailable HTTP 503");
 }
 
 static void test_views(sqlite3 *db, struct store *s)
@@ -429,16 +432,16 @@ static void test_views(sqlite3 *db, struct store *s)
 		int code;
 		const char *url;
 	} rows[] = {
-		{600, 11200, "https://a.example/one"},	{700, 11200, "https://a.example/one"},
-		{800, 11200, "https://b.example/two"},	{900, 11205, "https://a.example/one"},
-		{7200, 11200, "https://a.example/one"}, {7300, 11200, NULL},
-		{3 * 86400, 11205, "https://c.example/old"},
+	        {600, 11200, "https://a.example/one"},       {700, 11200, "https://a.example/one"},
+	        {800, 11200, "https://b.example/two"},       {900, 11205, "https://a.example/one"},
+	        {7200, 11200, "https://a.example/one"},      {7300, 11200, NULL},
+	        {3 * 86400, 11205, "https://c.example/old"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
 		snprintf(sid, sizeof(sid), "NOv%031d", n++);
 		make_alert(&a, sid, now - rows[i].age, rows[i].code);
 		a.request_url = rows[i].url;
-		if (!rows[i].url)	/* as alert.c derives it */
+		if (!rows[i].url) /* as alert.c derives it */
 			a.request_host[0] = '\0';
 		a.http_response = 500 + (int64_t)i;
 		CHECK_INT(store_upsert_alert(s, &a, now, NULL), 0);
@@ -446,19 +449,26 @@ static void test_views(sqlite3 *db, struct store *s)
 	CHECK_INT(store_commit(s), 0);
 
 	CHECK_INT(query_int(db, "SELECT alerts FROM alerts_by_code_1h WHERE error_code = 11200",
-			    NULL), 3);
+	                    NULL),
+	          3);
 	CHECK_INT(query_int(db, "SELECT alerts FROM alerts_by_code_1h WHERE error_code = 11205",
-			    NULL), 1);
+	                    NULL),
+	          1);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts_by_code_1h", NULL), 2);
 	CHECK_INT(query_int(db, "SELECT alerts FROM alerts_by_code_24h WHERE error_code = 11200",
-			    NULL), 5);
+	                    NULL),
+	          5);
 	CHECK_INT(query_int(db, "SELECT error_code FROM alerts_by_code_24h", NULL), 11200);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM failing_webhooks", NULL), 2);
 	CHECK_INT(query_int(db, "SELECT alerts FROM failing_webhooks WHERE request_url = ?",
-			    "https://a.example/one"), 4);
+	                    "https://a.example/one"),
+	          4);
 	/* The newest alert for that URL (age 600) had http_response 500. */
-	CHECK_INT(query_int(db, "SELECT last_http_response FROM failing_webhooks"
-				" WHERE request_url = ?", "https://a.example/one"), 500);
+	CHECK_INT(query_int(db,
+	                    "SELECT last_http_response FROM failing_webhooks"
+	                    " WHERE request_url = ?",
+	                    "https://a.example/one"),
+	          500);
 	CHECK_STR(query_text(db, "SELECT request_host FROM failing_webhooks", NULL), "h.example");
 	snprintf(sid, sizeof(sid), "NOv%031d", 0);
 	CHECK_STR(query_text(db, "SELECT sid FROM latest_alerts", NULL), sid);
@@ -475,20 +485,20 @@ static void test_views_origin(sqlite3 *db, struct store *s)
 	static const struct {
 		int code;
 		const char *url, *host;
-		int http;	/* 0 = no httpResponse */
+		int http; /* 0 = no httpResponse */
 	} rows[] = {
-		{21610, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
-		 "api.twilio.com", 0},
-		{21610, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
-		 "api.twilio.com", 0},
-		{20003, "https://api.dublin.ie1.twilio.com/2010-04-01/Calls.json",
-		 "api.dublin.ie1.twilio.com", 0},
-		{30003, "https://ok.example/status", "ok.example", 0},
-		{82002, "https://ok.example/fn", "ok.example", 200},
-		{13227, "https://dial.example/voice", "dial.example", 0},
-		{12100, "https://twiml.example/voice", "twiml.example", 200},
-		{82002, "https://fn-1.twil.io/handler", "fn-1.twil.io", 500},
-		{11205, "https://eviltwilio.com/x", "eviltwilio.com", 0},
+	        {21610, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+	         "api.twilio.com", 0},
+	        {21610, "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json",
+	         "api.twilio.com", 0},
+	        {20003, "https://api.dublin.ie1.twilio.com/2010-04-01/Calls.json",
+	         "api.dublin.ie1.twilio.com", 0},
+	        {30003, "https://ok.example/status", "ok.example", 0},
+	        {82002, "https://ok.example/fn", "ok.example", 200},
+	        {13227, "https://dial.example/voice", "dial.example", 0},
+	        {12100, "https://twiml.example/voice", "twiml.example", 200},
+	        {82002, "https://fn-1.twil.io/handler", "fn-1.twil.io", 500},
+	        {11205, "https://eviltwilio.com/x", "eviltwilio.com", 0},
 	};
 	char sid[40];
 	struct alert a;
@@ -505,24 +515,37 @@ static void test_views_origin(sqlite3 *db, struct store *s)
 		CHECK_INT(store_upsert_alert(s, &a, now, NULL), 0);
 	}
 	CHECK_INT(store_commit(s), 0);
-	CHECK_INT(query_int(db, "SELECT count(*) FROM webhook_failures WHERE sid LIKE 'NOw%'", NULL),
-		  3);
-	CHECK_STR(query_text(db, "SELECT group_concat(request_host, ' ') FROM (SELECT request_host"
-				 " FROM failing_webhooks WHERE request_host NOT LIKE '%h.example'"
-				 " ORDER BY request_host)", NULL),
-		  "eviltwilio.com fn-1.twil.io twiml.example");
-	CHECK_INT(query_int(db, "SELECT last_http_response FROM failing_webhooks"
-				" WHERE request_host = ?", "twiml.example"), 200);
-	CHECK_INT(query_int(db, "SELECT last_error_code FROM failing_webhooks"
-				" WHERE request_host = ?", "twiml.example"), 12100);
+	CHECK_INT(
+	        query_int(db, "SELECT count(*) FROM webhook_failures WHERE sid LIKE 'NOw%'", NULL),
+	        3);
+	CHECK_STR(query_text(db,
+	                     "SELECT group_concat(request_host, ' ') FROM (SELECT request_host"
+	                     " FROM failing_webhooks WHERE request_host NOT LIKE '%h.example'"
+	                     " ORDER BY request_host)",
+	                     NULL),
+	          "eviltwilio.com fn-1.twil.io twiml.example");
+	CHECK_INT(query_int(db,
+	                    "SELECT last_http_response FROM failing_webhooks"
+	                    " WHERE request_host = ?",
+	                    "twiml.example"),
+	          200);
+	CHECK_INT(query_int(db,
+	                    "SELECT last_error_code FROM failing_webhooks"
+	                    " WHERE request_host = ?",
+	                    "twiml.example"),
+	          12100);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM rest_api_errors", NULL), 3);
 	CHECK_INT(query_int(db, "SELECT alerts FROM failing_api_calls WHERE error_code = 21610",
-			    NULL), 2);
+	                    NULL),
+	          2);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM failing_api_calls", NULL), 2);
-	CHECK_INT(query_int(db, "SELECT count(*) FROM failing_webhooks WHERE request_host LIKE"
-				" '%twilio.com' AND request_host != 'eviltwilio.com'", NULL), 0);
+	CHECK_INT(query_int(db,
+	                    "SELECT count(*) FROM failing_webhooks WHERE request_host LIKE"
+	                    " '%twilio.com' AND request_host != 'eviltwilio.com'",
+	                    NULL),
+	          0);
 	CHECK_INT(sqlite3_exec(db, "DELETE FROM alerts WHERE sid LIKE 'NOw%'", NULL, NULL, NULL),
-		  SQLITE_OK);
+	          SQLITE_OK);
 }
 
 static void test_busy(sqlite3 *db, struct store *s)
@@ -577,26 +600,27 @@ static void test_prune(sqlite3 *db, struct store *s)
 	 * 2500th row; the first two stay deleted, the third is rolled back whole.
 	 */
 	CHECK_INT(sqlite3_exec(db,
-			       "CREATE TABLE dlog (sid TEXT);"
-			       "CREATE TRIGGER dlog_stop BEFORE DELETE ON alerts"
-			       " WHEN (SELECT count(*) FROM dlog) >= 2500"
-			       " BEGIN SELECT RAISE(ABORT, 'test: third batch'); END;"
-			       "CREATE TRIGGER dlog_add AFTER DELETE ON alerts"
-			       " BEGIN INSERT INTO dlog VALUES (old.sid); END;",
-			       NULL, NULL, NULL),
-		  SQLITE_OK);
+	                       "CREATE TABLE dlog (sid TEXT);"
+	                       "CREATE TRIGGER dlog_stop BEFORE DELETE ON alerts"
+	                       " WHEN (SELECT count(*) FROM dlog) >= 2500"
+	                       " BEGIN SELECT RAISE(ABORT, 'test: third batch'); END;"
+	                       "CREATE TRIGGER dlog_add AFTER DELETE ON alerts"
+	                       " BEGIN INSERT INTO dlog VALUES (old.sid); END;",
+	                       NULL, NULL, NULL),
+	          SQLITE_OK);
 	CHECK_INT(store_prune(s, now - 30 * 86400, now, 1000, &stop, &deleted), -EIO);
 	CHECK_INT(deleted, 2000);
 	CHECK(strstr(store_errmsg(s), "third batch") != NULL);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM dlog", NULL), 2000);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid LIKE 'NOp%'", NULL),
-		  OLD + NEW - 2000);
+	          OLD + NEW - 2000);
 	/* The oldest went first. */
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE date_created < ?",
-			    query_text(db, "SELECT min(date_created) FROM alerts", NULL)), 0);
+	                    query_text(db, "SELECT min(date_created) FROM alerts", NULL)),
+	          0);
 	CHECK_INT(sqlite3_exec(db, "DROP TABLE dlog; DROP TRIGGER dlog_stop; DROP TRIGGER dlog_add",
-			       NULL, NULL, NULL),
-		  SQLITE_OK);
+	                       NULL, NULL, NULL),
+	          SQLITE_OK);
 
 	CHECK_INT(store_prune(s, now - 30 * 86400, now, 997, &stop, &deleted), 0);
 	CHECK_INT(deleted, OLD - 2000);
@@ -605,7 +629,8 @@ static void test_prune(sqlite3 *db, struct store *s)
 	CHECK_INT(store_prune(s, now, now, 0, NULL, NULL), -EINVAL);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid LIKE 'NOp%'", NULL), NEW);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE date_created < ?",
-			    "2000-01-01T00:00:00Z"), 0);
+	                    "2000-01-01T00:00:00Z"),
+	          0);
 	/* The freed pages went back to the file system, not onto the free list. */
 	CHECK(query_int(db, "PRAGMA freelist_count", NULL) < 10);
 	CHECK(query_int(db, "PRAGMA page_count", NULL) < pages_full / 10);
@@ -651,7 +676,8 @@ static void test_prune_future(sqlite3 *db, struct store *s)
 	CHECK_INT(store_prune(s, now - 30 * 86400, now, 1000, NULL, &deleted), 0);
 	CHECK_INT(deleted, 1);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid = ?",
-			    "NOf0000000000000000000000000000001"), 0);
+	                    "NOf0000000000000000000000000000001"),
+	          0);
 	CHECK_INT(query_int(db, "SELECT count(*) FROM alerts WHERE sid LIKE 'NOf%'", NULL), 2);
 	/* Thirty days on, the second one goes too; the third is old by its date by then. */
 	CHECK_INT(store_prune(s, now + 3600, now + 30 * 86400 + 3600, 1000, NULL, &deleted), 0);
@@ -710,7 +736,7 @@ int main(void)
 	store_close(s);
 
 	static const char *const files[] = {"alerts.db", "alerts.db-wal", "alerts.db-shm",
-					    "old.db", "old.db-wal", "old.db-shm"};
+	                                    "old.db",    "old.db-wal",    "old.db-shm"};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char p[160];
 		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);

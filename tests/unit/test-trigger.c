@@ -311,7 +311,8 @@ static void test_cut_text_stays_utf8(void)
 	json_t *note;
 
 	for (int i = 0; i < 300; i++)
-		memcpy(msg + 2 * i, "\xc3\xa9", 2); /* U+00E9, 2 bytes: cuts at odd sizes split it */
+		memcpy(msg + 2 * i, "\xc3\xa9",
+		       2); /* U+00E9, 2 bytes: cuts at odd sizes split it */
 	msg[600] = '\0';
 	CHECK_INT(trigger_compile(cfg, &cfg->triggers[0], &c), 0);
 	a = alert("NO1", 11200, "error", SID_A, msg, "Msg=x");

@@ -105,22 +105,22 @@ static void test_time(void)
 static void test_http_date(void)
 {
 	static const char *const bad[] = {
-		"",
-		"Sun, 6 Nov 1994 08:49:37 GMT",		/* one-digit day */
-		"Sun, 06 Nov 1994 08:49:37 UTC",		/* not GMT */
-		"Sun, 06 Nov 1994 08:49:37 +0000",
-		"sun, 06 nov 1994 08:49:37 GMT",		/* case */
-		"Sun,  06 Nov 1994 08:49:37 GMT",	/* spacing */
-		"Sun, 06 Nov 1994 08:49:37 GMT ",
-		"Mon, 06 Nov 1994 08:49:37 GMT",		/* wrong day name */
-		"Sun, 31 Nov 1994 08:49:37 GMT",		/* no such date */
-		"Sun, 06 Nov 1994 24:49:37 GMT",
-		"Sun, 06 Nov 1994 08:49 GMT",
-		"Sunday, 06 Nov 1994 08:49:37 GMT",	/* long name with the fixdate */
-		"Sun, 06-Nov-94 08:49:37 GMT",		/* short name with RFC 850 */
-		"Sun Nov 6 08:49:37 1994",		/* asctime wants two columns for the day */
-		"1994-11-06T08:49:37Z",
-		"784111777",
+	        "",
+	        "Sun, 6 Nov 1994 08:49:37 GMT",  /* one-digit day */
+	        "Sun, 06 Nov 1994 08:49:37 UTC", /* not GMT */
+	        "Sun, 06 Nov 1994 08:49:37 +0000",
+	        "sun, 06 nov 1994 08:49:37 GMT",  /* case */
+	        "Sun,  06 Nov 1994 08:49:37 GMT", /* spacing */
+	        "Sun, 06 Nov 1994 08:49:37 GMT ",
+	        "Mon, 06 Nov 1994 08:49:37 GMT", /* wrong day name */
+	        "Sun, 31 Nov 1994 08:49:37 GMT", /* no such date */
+	        "Sun, 06 Nov 1994 24:49:37 GMT",
+	        "Sun, 06 Nov 1994 08:49 GMT",
+	        "Sunday, 06 Nov 1994 08:49:37 GMT", /* long name with the fixdate */
+	        "Sun, 06-Nov-94 08:49:37 GMT",      /* short name with RFC 850 */
+	        "Sun Nov 6 08:49:37 1994",          /* asctime wants two columns for the day */
+	        "1994-11-06T08:49:37Z",
+	        "784111777",
 	};
 	int64_t t = 0;
 
@@ -239,7 +239,7 @@ static void test_host(void)
 	CHECK_INT(util_url_host("not a url", h, sizeof(h)), -EINVAL);
 	CHECK_INT(util_url_host("http:///path", h, sizeof(h)), -EINVAL);
 	CHECK_INT(util_url_host("http://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/", h, sizeof(h)),
-		  -ENAMETOOLONG);
+	          -ENAMETOOLONG);
 }
 
 static void test_files(void)

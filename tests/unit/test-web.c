@@ -30,7 +30,7 @@
 
 /* The form of @n params @p and its signature under @token over URL. */
 static void signed_form(const char *token, const struct sign_param *p, size_t n, char *body,
-			size_t size, char sig[SIGN_SHA1_B64_LEN])
+                        size_t size, char sig[SIGN_SHA1_B64_LEN])
 {
 	struct strbuf sb;
 
@@ -53,11 +53,15 @@ static void signed_form(const char *token, const struct sign_param *p, size_t n,
 
 /* A push of @payload for ACCT and its signature under @token over URL. */
 static void signed_body(const char *token, const char *payload, char *body, size_t size,
-			char sig[SIGN_SHA1_B64_LEN])
+                        char sig[SIGN_SHA1_B64_LEN])
 {
 	struct sign_param p[] = {
-		{"Sid", SID}, {"AccountSid", ACCT}, {"Timestamp", "2026-01-02T03:04:05Z"},
-		{"Level", "Warning"}, {"PayloadType", "application/json"}, {"Payload", payload},
+	        {"Sid", SID},
+	        {"AccountSid", ACCT},
+	        {"Timestamp", "2026-01-02T03:04:05Z"},
+	        {"Level", "Warning"},
+	        {"PayloadType", "application/json"},
+	        {"Payload", payload},
 	};
 
 	signed_form(token, p, 6, body, size, sig);
@@ -74,15 +78,24 @@ static void test_webhook_parent(void)
 {
 	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
 	struct config_account accts[] = {
-		{.name = (char *)"main", .account_sid = (char *)ACCT, .webhook = true,
-		 .public_url = (char *)URL, .webhook_token = (char *)"tok"},
-		{.name = (char *)"sub", .account_sid = (char *)SUB, .webhook = true,
-		 .public_url = (char *)URL "/sub", .webhook_token = (char *)"subtok"},
+	        {.name = (char *)"main",
+	         .account_sid = (char *)ACCT,
+	         .webhook = true,
+	         .public_url = (char *)URL,
+	         .webhook_token = (char *)"tok"},
+	        {.name = (char *)"sub",
+	         .account_sid = (char *)SUB,
+	         .webhook = true,
+	         .public_url = (char *)URL "/sub",
+	         .webhook_token = (char *)"subtok"},
 	};
 	struct config cfg = {.accounts = accts, .n_accounts = 2, .interval = 60};
 	struct sign_param p[] = {
-		{"Sid", SID}, {"AccountSid", SUB}, {"ParentAccountSid", ACCT},
-		{"Level", "Error"}, {"Payload", "{\"error_code\": 11200}"},
+	        {"Sid", SID},
+	        {"AccountSid", SUB},
+	        {"ParentAccountSid", ACCT},
+	        {"Level", "Error"},
+	        {"Payload", "{\"error_code\": 11200}"},
 	};
 	const char *form_type = "application/x-www-form-urlencoded";
 	struct webhook_result res;
@@ -141,9 +154,11 @@ static void test_webhook(void)
 {
 	char dir[] = "/tmp/test-http-XXXXXX", db[64], body[4096], sig[SIGN_SHA1_B64_LEN];
 	char forbidden[sizeof(((struct webhook_result *)0)->reason)];
-	struct config_account acct = {.name = (char *)"main", .account_sid = (char *)ACCT,
-				      .webhook = true, .public_url = (char *)URL,
-				      .webhook_token = (char *)"tok"};
+	struct config_account acct = {.name = (char *)"main",
+	                              .account_sid = (char *)ACCT,
+	                              .webhook = true,
+	                              .public_url = (char *)URL,
+	                              .webhook_token = (char *)"tok"};
 	struct config cfg = {.accounts = &acct, .n_accounts = 1, .interval = 60};
 	const char *form_type = "application/x-www-form-urlencoded";
 	struct webhook_result res;
@@ -154,8 +169,8 @@ static void test_webhook(void)
 	CHECK_INT(store_open(db, false, &s), 0);
 	if (!s)
 		return;
-	signed_body("tok", "{\"error_code\": 11200, \"resource_sid\": \"CA1\"}", body,
-		    sizeof(body), sig);
+	signed_body("tok", "{\"error_code\": 11200, \"resource_sid\": \"CA1\"}", body, sizeof(body),
+	            sig);
 	webhook_receive(&cfg, s, form_type, sig, body, strlen(body), 1000, &res);
 	CHECK_INT(res.status, 200);
 	CHECK(res.stored);
@@ -168,7 +183,7 @@ static void test_webhook(void)
 	 * every time with the same text (no oracle for which accounts are on).
 	 */
 	webhook_receive(&cfg, s, form_type, "AAAAAAAAAAAAAAAAAAAAAAAAAAA=", body, strlen(body), 1,
-			&res);
+	                &res);
 	CHECK_INT(res.status, 403);
 	snprintf(forbidden, sizeof(forbidden), "%s", res.reason);
 	CHECK(strstr(res.detail, "does not match") != NULL);
@@ -204,8 +219,8 @@ static void test_webhook(void)
 
 static void test_metrics(void)
 {
-	struct monitor_stats st = {.requests = 3, .http_errors = 1, .status_2xx = 2,
-				   .status_5xx = 1};
+	struct monitor_stats st = {
+	        .requests = 3, .http_errors = 1, .status_2xx = 2, .status_5xx = 1};
 	struct strbuf sb;
 
 	metrics_reset();
@@ -218,7 +233,8 @@ static void test_metrics(void)
 	CHECK(strstr(sb.buf, "twilio_alertd_polls_total{account=\"main\",outcome=\"ok\"} 1\n"));
 	CHECK(strstr(sb.buf, "{account=\"main\",outcome=\"unavailable\"} 1\n"));
 	CHECK(strstr(sb.buf, "{account=\"main\",status_class=\"5xx\"} 1\n"));
-	CHECK(strstr(sb.buf, "twilio_alertd_alerts_ingested_total{account=\"main\",source=\"push\"} 1"));
+	CHECK(strstr(sb.buf,
+	             "twilio_alertd_alerts_ingested_total{account=\"main\",source=\"push\"} 1"));
 	CHECK(strstr(sb.buf, "twilio_alertd_notifications_failed_total{channel=\"mail\"} 1\n"));
 	CHECK(strstr(sb.buf, "# TYPE twilio_alertd_polls_total counter\n"));
 	strbuf_finish(&sb);
@@ -245,8 +261,7 @@ static void test_metrics_labels(void)
 }
 
 /* Load @text as a config file; the number of problems, and the first in @first. */
-static size_t load(const char *dir, const char *text, struct config **cfg, char *first,
-		   size_t size)
+static size_t load(const char *dir, const char *text, struct config **cfg, char *first, size_t size)
 {
 	struct config_problems pr = {0};
 	char path[128];
@@ -292,8 +307,9 @@ static void test_config_keys(void)
 	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 1);
 	CHECK(strstr(why, "webhook = yes needs public_url") != NULL);
 	snprintf(text, sizeof(text),
-		 "[account a]\naccount_sid = " ACCT "\napi_key_sid = SK%032d\n"
-		 "api_key_secret_file = %s\nwebhook = yes\npublic_url = " URL "\n", 0, tok);
+	         "[account a]\naccount_sid = " ACCT "\napi_key_sid = SK%032d\n"
+	         "api_key_secret_file = %s\nwebhook = yes\npublic_url = " URL "\n",
+	         0, tok);
 	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 1);
 	CHECK(strstr(why, "webhook_auth_token_file") != NULL);
 	snprintf(text, sizeof(text), ACCOUNT_SECTION "public_url = ftp://x\n", tok);
@@ -306,8 +322,9 @@ static void test_config_keys(void)
 	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 0);
 	config_free(cfg);
 	snprintf(text, sizeof(text),
-		 "[agent]\nlisten = 0.0.0.0:8790\nlisten_user = oncall\nlisten_password_file = %s\n"
-		 ACCOUNT_SECTION, tok, tok);
+	         "[agent]\nlisten = 0.0.0.0:8790\nlisten_user = oncall\nlisten_password_file = "
+	         "%s\n" ACCOUNT_SECTION,
+	         tok, tok);
 	CHECK_INT(load(dir, text, &cfg, why, sizeof(why)), 0);
 	if (cfg) {
 		CHECK_STR(cfg->listen_user, "oncall");
