@@ -7,9 +7,7 @@
  * window past the cap is split and arrives whole, a failing slice holds the
  * watermark over what is missing, and the progress callback sees every page.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +21,7 @@
 #include "ingest/monitor.h"
 #include "ingest/poll.h"
 #include "store/store.h"
+#include "stub-http.h"
 #include "test.h"
 
 #define ACCOUNT "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -301,16 +300,10 @@ static void test_failing_slice_holds_the_watermark(void)
 
 int main(void)
 {
-	struct sockaddr_in lo = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	const union MHD_DaemonInfo *info;
-	struct MHD_Daemon *d;
+	struct MHD_Daemon *d = stub_http_start(handler, base, sizeof(base));
 
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION, 0,
-	                     NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, &lo, MHD_OPTION_END);
 	if (!d)
 		return 77;
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	snprintf(base, sizeof(base), "http://127.0.0.1:%u", info->port);
 	test_sparse_is_one_query();
 	test_dense_is_split();
 	test_failing_slice_holds_the_watermark();
