@@ -36,7 +36,7 @@ ORDER BY alerts DESC, error_code;
 -- the status was 200 (a 200 with unparsable TwiML is still a failure of your URL).
 -- Other alerts that name one of your URLs (a carrier's 30003 on a message whose
 -- status callback is that URL, a <Dial> 13227) are neither: your URL worked.
--- The HTTP server's page uses the same rule (agent/store/store-http.c).
+-- The HTTP server's page uses the same rule (agent/store/store-read.c).
 
 -- Every webhook failure and every REST API error, any age (no ORDER BY, so that
 -- SQLite can fold the views into a query and use the date_created index: add

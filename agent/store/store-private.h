@@ -25,7 +25,7 @@ enum store_sql_file {
 	STORE_SQL_ALERTS,  /* store-alerts.c */
 	STORE_SQL_TRIGGER, /* store-trigger.c */
 	STORE_SQL_OUTBOX,  /* store-outbox.c */
-	STORE_SQL_HTTP,    /* store-http.c */
+	STORE_SQL_READ,    /* store-read.c */
 	STORE_SQL__COUNT
 };
 #define STORE_SQL_MAX 32

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "base/config.h"
-#include "store/store-http.h"
+#include "store/store-read.h"
 
 /* An account is unhealthy after this many intervals without a successful poll. */
 #define HEALTH_INTERVALS 3

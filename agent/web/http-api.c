@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "version.h"
 #include "web/http-api.h"
 #include "web/http-private.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "version.h"
 #include "web/http-metrics.h"
 #include "web/http-private.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "web/http-page.h"
 #include "web/http-private.h"
 #include "web/page.h"

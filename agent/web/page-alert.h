@@ -10,7 +10,7 @@
 
 #include "base/config.h"
 #include "base/util.h"
-#include "store/store-http.h"
+#include "store/store-read.h"
 
 /*
  * page_alert - the page of one alert as a report: labelled fields, the

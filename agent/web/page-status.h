@@ -12,7 +12,7 @@
 
 #include "base/config.h"
 #include "base/util.h"
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "web/summary.h"
 
 /* Seconds between the status page's own reloads. */

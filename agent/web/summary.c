@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "base/log.h"
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "web/summary.h"
 
 /* Slots of the hour ring: the chart's hours, the window edges and one hour of clock skew. */

@@ -52,7 +52,7 @@ struct summary_code {
 	char msg[SUMMARY_MSG_MAX]; /* Msg of the newest alert with this code */
 };
 
-/* A host of yours with webhook failures (store-http.h, schema/views.sql). */
+/* A host of yours with webhook failures (store-read.h, schema/views.sql). */
 struct summary_host {
 	char host[ALERT_HOST_MAX];
 	int64_t n[SUMMARY_WINDOWS];

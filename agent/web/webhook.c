@@ -23,7 +23,7 @@
 #include "base/form.h"
 #include "base/log.h"
 #include "base/sign.h"
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "web/webhook.h"
 
 __attribute__((format(printf, 3, 4))) static void answer(struct webhook_result *res, int status,

@@ -2,7 +2,7 @@
 /*
  * libFuzzer target for the HTML renderers (html.c, page-status.c, page-alert.c): one alert's page,
  * a row of the latest-alerts table, the status page's head and tail with the filters of a query
- * string, and the error page. Input: NUL-separated fields, the alert's columns (store-http.h order)
+ * string, and the error page. Input: NUL-separated fields, the alert's columns (store-read.h order)
  * then the filters; a column that is absent is NULL. The escaping check: the same input with every
  * < > " ' replaced by 'a' must give an output with exactly as many of each, i.e. none of those
  * bytes from the input reaches the HTML as itself.

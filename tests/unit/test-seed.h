@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Alerts for the unit tests of the readers (store-http, summary, page):
+ * Alerts for the unit tests of the readers (store-read, summary, page):
  * one call stores one alert with the fields a test cares about, through
  * the same alert_set_field / store_upsert_alert path a poll takes.
  */

@@ -17,7 +17,7 @@
 #include "web/health.h"
 #include "web/metrics.h"
 #include "base/sign.h"
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "store/store.h"
 #include "test.h"
 #include "web/webhook.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for store-http.c, the HTTP server's queries: the alert list
+ * Unit tests for store-read.c, the web stage's queries: the alert list
  * (order, filters, keyset cursor, limit checks, a callback that stops),
  * one alert with its details, the hourly groups and their origin (a webhook
  * failure of a host of yours, a REST API error, neither), rows per account,
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "test-seed.h"
 #include "test.h"
 
@@ -289,7 +289,7 @@ static void test_push(struct store *s)
 
 int main(void)
 {
-	char dir[] = "/tmp/test-store-http-XXXXXX", db[64];
+	char dir[] = "/tmp/test-store-read-XXXXXX", db[64];
 	struct store *s = NULL;
 
 	if (!mkdtemp(dir))

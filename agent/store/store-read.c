@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * The HTTP server's queries (statements cached by store_stmt from stmt_sql).
- * Reads only, but for the push insert. Time windows compare date_created as
- * text with normalised dates, so they use its index.
+ * The read queries behind the web stage (statements cached by store_stmt
+ * from stmt_sql). Reads only, but for the push insert. Time windows compare
+ * date_created as text with normalised dates, so they use its index.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "base/log.h"
-#include "store/store-http.h"
+#include "store/store-read.h"
 #include "store/store-private.h"
 #include "base/util.h"
 
@@ -32,7 +32,7 @@ enum {
 	Q_PUSH,
 	Q__COUNT
 };
-_Static_assert(Q__COUNT <= STORE_SQL_MAX, "store-http.c has STORE_SQL_MAX statements");
+_Static_assert(Q__COUNT <= STORE_SQL_MAX, "store-read.c has STORE_SQL_MAX statements");
 
 const char *const store_http_col_names[SH_COLS] = {
         "sid",
@@ -162,7 +162,7 @@ static const char *const stmt_sql[Q__COUNT] = {
 };
 /* clang-format on */
 
-static const struct store_sql stmts = STORE_SQL_TABLE(STORE_SQL_HTTP, stmt_sql, false);
+static const struct store_sql stmts = STORE_SQL_TABLE(STORE_SQL_READ, stmt_sql, false);
 
 /* The @ncols columns of a row, then its origin column. */
 static void row_of(sqlite3_stmt *st, int ncols, struct store_http_alert *row)

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The HTTP server's queries (store-http.c): the reads behind the status
- * page, the JSON API, /metrics and /healthz, and the one write the server
- * makes, the insert of a Debugger webhook push. Each takes a struct store
- * of the server's own (store.h: one connection per thread at a time).
+ * The store's read queries (store-read.c): the alert list and the alert
+ * and group pages, the sync list, the trigger and outbox summary, rows per
+ * account, and the one write among them, the insert of a Debugger webhook
+ * push. The web stage (status page, JSON API, /metrics, /healthz) calls
+ * them, each with a struct store of its own (store.h: one connection per
+ * thread at a time). The file was store-http.{c,h}: the functions keep
+ * their store_http_* names.
  */
-#ifndef ALERTD_STORE_HTTP_H
-#define ALERTD_STORE_HTTP_H
+#ifndef ALERTD_STORE_READ_H
+#define ALERTD_STORE_READ_H
 
 #include <stdbool.h>
 #include <stddef.h>
