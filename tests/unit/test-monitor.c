@@ -66,7 +66,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 	/* Instances: /v1/Alerts/NO404 is gone, others echo their sid. */
 	if (strncmp(url, "/v1/Alerts/NO", 13) == 0) {
-		static char body[128];
+		char body[128]; /* one per request: the server answers on several threads */
 		bool gone = strcmp(url + 11, GONE_SID) == 0;
 		/* This one answers with another alert's instance. */
 		bool other = strcmp(url + 11, SID("e")) == 0;
