@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/util.h"
 
 #define LOG_LINE_MAX 1024
 /* Bytes of an escaped line: each input byte takes at most four ("\\xNN"). */
@@ -35,33 +36,13 @@ int log_verbosity(void)
 	return verbosity;
 }
 
-/* The length of the valid UTF-8 sequence at @p (RFC 3629) that is not a C1 control, or 0. */
+/* The length of the valid UTF-8 sequence at @p that is not a C1 control, or 0. */
 static size_t utf8_seq(const unsigned char *p)
 {
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		lo = p[0] == 0xe0 ? 0xa0 : lo; /* no overlong forms */
-		hi = p[0] == 0xed ? 0x9f : hi; /* no surrogates */
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		lo = p[0] == 0xf0 ? 0x90 : lo;
-		hi = p[0] == 0xf4 ? 0x8f : hi; /* nothing past U+10FFFF */
-	} else
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
 	/* U+0080..U+009F: some terminals take U+009B as CSI. */
 	if (p[0] == 0xc2 && p[1] <= 0x9f)
 		return 0;
-	return n;
+	return util_utf8_seq(p);
 }
 
 void log_escape(const char *in, char *out, size_t size)

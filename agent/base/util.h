@@ -154,4 +154,12 @@ int util_no_core_dumps(void);
 /* util_trim - strip leading and trailing ASCII whitespace in place. */
 char *util_trim(char *s);
 
+/*
+ * util_utf8_seq - the length of the well-formed UTF-8 sequence at @p (RFC
+ * 3629: no overlong forms, surrogates or code points past U+10FFFF): 1 for
+ * ASCII, 2 to 4, or 0 when @p starts none. @p is NUL-terminated (a NUL ends
+ * a sequence as any other invalid byte does).
+ */
+size_t util_utf8_seq(const unsigned char *p);
+
 #endif

@@ -27,34 +27,6 @@ json_t *json_time(int64_t t)
 	return json_string(buf);
 }
 
-/* The length of the valid UTF-8 sequence at @p (RFC 3629), or 0. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		lo = p[0] == 0xe0 ? 0xa0 : lo; /* no overlong forms */
-		hi = p[0] == 0xed ? 0x9f : hi; /* no surrogates */
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		lo = p[0] == 0xf0 ? 0x90 : lo;
-		hi = p[0] == 0xf4 ? 0x8f : hi; /* nothing past U+10FFFF */
-	} else
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /*
  * @s as a JSON string, null for NULL. Jansson refuses text that is not
  * UTF-8, and such text does come: a percent-decoded field of alert_text, or
@@ -75,7 +47,7 @@ json_t *json_str(const char *s)
 	if (!fixed)
 		return NULL;
 	for (w = fixed; *p;) {
-		size_t n = utf8_seq(p);
+		size_t n = util_utf8_seq(p);
 
 		if (n) {
 			memcpy(w, p, n);
